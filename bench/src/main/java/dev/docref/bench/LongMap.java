@@ -1,0 +1,298 @@
+package dev.docref.bench;
+
+import java.util.HashMap;
+
+import dev.docref.core.PresizedDocRefMap;
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * The one interface the harnesses drive every map through, so each map runs the same loop. Every implementation
+ * returns {@link #MISSING} for an absent key. {@code final} classes and a megamorphic-free call site per JVM (each
+ * harness child runs exactly one map kind) keep the adapter from costing anything measurable.
+ */
+public interface LongMap extends AutoCloseable
+{
+    long MISSING = -1L;
+
+    /** Insert or replace, by the cheapest call the map offers (some maps cannot return the previous value free). */
+    void set(long key, long value);
+
+    long get(long key);
+
+    long remove(long key);
+
+    long size();
+
+    /** Native memory held, in bytes; 0 for on-heap maps. */
+    default long offHeapBytes()
+    {
+        return 0;
+    }
+
+    /** Largest single native allocation, in bytes; 0 for on-heap maps (their allocations are measured by JFR). */
+    default long largestNativeAllocationBytes()
+    {
+        return 0;
+    }
+
+    default void close()
+    {
+    }
+
+    /** The maps compared, by the name used on command lines and in tables. */
+    enum Kind
+    {
+        PRESIZED("docref PresizedDocRefMap"),
+        FASTUTIL("fastutil Long2LongOpenHashMap"),
+        AGRONA("Agrona Long2LongHashMap"),
+        HPPC("HPPC LongLongHashMap"),
+        ECLIPSE("Eclipse Collections LongLongHashMap"),
+        HASHMAP("java.util.HashMap<Long,Long>");
+
+        public final String title;
+
+        Kind(final String title)
+        {
+            this.title = title;
+        }
+
+        /** A map of this kind that starts empty ({@code expected == 0}) or is pre-sized for {@code expected}. */
+        public LongMap create(final long expected)
+        {
+            final int n = (int)Math.min(expected, Integer.MAX_VALUE - 16);
+            switch (this)
+            {
+                case PRESIZED:
+                    return new Presized(PresizedDocRefMap.withCapacity(expected));
+                case FASTUTIL:
+                    return new Fastutil(n == 0 ? new Long2LongOpenHashMap() : new Long2LongOpenHashMap(n));
+                case AGRONA:
+                    return new Agrona(n == 0 ? new Long2LongHashMap(MISSING) :
+                        new Long2LongHashMap(n, org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR, MISSING));
+                case HPPC:
+                    return new Hppc(n == 0 ? new com.carrotsearch.hppc.LongLongHashMap() :
+                        new com.carrotsearch.hppc.LongLongHashMap(n));
+                case ECLIPSE:
+                    return new Eclipse(n == 0 ? new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap() :
+                        new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap(n));
+                case HASHMAP:
+                    return new JavaHashMap(n == 0 ? new HashMap<>() : new HashMap<>((int)Math.min(n / 0.75 + 1, 1 << 30)));
+                default:
+                    throw new IllegalArgumentException(name());
+            }
+        }
+
+        public static Kind parse(final String name)
+        {
+            for (final Kind kind : values())
+            {
+                if (kind.name().equalsIgnoreCase(name))
+                {
+                    return kind;
+                }
+            }
+            throw new IllegalArgumentException("unknown map '" + name + "'; choose from presized, fastutil, agrona, " +
+                "hppc, eclipse, hashmap");
+        }
+    }
+
+    final class Presized implements LongMap
+    {
+        final PresizedDocRefMap map;
+
+        Presized(final PresizedDocRefMap map)
+        {
+            this.map = map;
+        }
+
+        public void set(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        public long get(final long key)
+        {
+            return map.get(key);
+        }
+
+        public long remove(final long key)
+        {
+            return map.remove(key);
+        }
+
+        public long size()
+        {
+            return map.size();
+        }
+
+        public long offHeapBytes()
+        {
+            return map.offHeapBytes();
+        }
+
+        public long largestNativeAllocationBytes()
+        {
+            return map.largestAllocationBytes();
+        }
+
+        public void close()
+        {
+            map.close();
+        }
+    }
+
+    final class Fastutil implements LongMap
+    {
+        final Long2LongOpenHashMap map;
+
+        Fastutil(final Long2LongOpenHashMap map)
+        {
+            this.map = map;
+            map.defaultReturnValue(MISSING);
+        }
+
+        public void set(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        public long get(final long key)
+        {
+            return map.get(key);
+        }
+
+        public long remove(final long key)
+        {
+            return map.remove(key);
+        }
+
+        public long size()
+        {
+            return map.size();
+        }
+    }
+
+    final class Agrona implements LongMap
+    {
+        final Long2LongHashMap map;
+
+        Agrona(final Long2LongHashMap map)
+        {
+            this.map = map;
+        }
+
+        public void set(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        public long get(final long key)
+        {
+            return map.get(key);
+        }
+
+        public long remove(final long key)
+        {
+            return map.remove(key);
+        }
+
+        public long size()
+        {
+            return map.size();
+        }
+    }
+
+    final class Hppc implements LongMap
+    {
+        final com.carrotsearch.hppc.LongLongHashMap map;
+
+        Hppc(final com.carrotsearch.hppc.LongLongHashMap map)
+        {
+            this.map = map;
+        }
+
+        public void set(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        public long get(final long key)
+        {
+            return map.getOrDefault(key, MISSING);
+        }
+
+        public long remove(final long key)
+        {
+            final int index = map.indexOf(key);
+            return map.indexExists(index) ? map.indexRemove(index) : MISSING;
+        }
+
+        public long size()
+        {
+            return map.size();
+        }
+    }
+
+    final class Eclipse implements LongMap
+    {
+        final org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap map;
+
+        Eclipse(final org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap map)
+        {
+            this.map = map;
+        }
+
+        public void set(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        public long get(final long key)
+        {
+            return map.getIfAbsent(key, MISSING);
+        }
+
+        public long remove(final long key)
+        {
+            return map.removeKeyIfAbsent(key, MISSING);
+        }
+
+        public long size()
+        {
+            return map.size();
+        }
+    }
+
+    final class JavaHashMap implements LongMap
+    {
+        final HashMap<Long, Long> map;
+
+        JavaHashMap(final HashMap<Long, Long> map)
+        {
+            this.map = map;
+        }
+
+        public void set(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        public long get(final long key)
+        {
+            final Long value = map.get(key);
+            return value == null ? MISSING : value;
+        }
+
+        public long remove(final long key)
+        {
+            final Long value = map.remove(key);
+            return value == null ? MISSING : value;
+        }
+
+        public long size()
+        {
+            return map.size();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.docref.core;
+
+import java.lang.ref.Cleaner;
+import java.util.Locale;
+
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * The allocator seam of one map: every native block the map owns is allocated, accounted and freed here.
+ * <p>
+ * It records each live block and its size, the total ({@link #offHeapBytes()}) and the largest single allocation
+ * ever made ({@link #largestAllocationBytes()}). It is also the state a {@link Cleaner} frees when a map is dropped
+ * without {@code close()}, so it holds no reference back to the map.
+ * <p>
+ * <b>Thread-safety:</b> not thread-safe; the owning map serialises calls. <b>Ownership:</b> owns every block it
+ * returned until {@link #free(long)} or {@link #freeAll()}.
+ */
+final class NativeMemory implements Runnable
+{
+    /** Where raw blocks come from. Production uses {@link OffHeap}; tests inject failures through this seam. */
+    interface RawAllocator
+    {
+        /** @return a block of {@code bytes}, zeroed if {@code zeroed}, else untouched with undefined content. */
+        long allocate(long bytes, boolean zeroed);
+
+        void free(long address);
+    }
+
+    static final RawAllocator OFF_HEAP = new RawAllocator()
+    {
+        public long allocate(final long bytes, final boolean zeroed)
+        {
+            return zeroed ? OffHeap.allocate(bytes) : OffHeap.allocateUntouched(bytes);
+        }
+
+        public void free(final long address)
+        {
+            OffHeap.free(address);
+        }
+    };
+
+    private static final System.Logger LOGGER = System.getLogger("dev.docref.core.PresizedDocRefMap");
+
+    private final RawAllocator rawAllocator;
+    private final Long2LongHashMap bytesByAddress = new Long2LongHashMap(-1L);
+    private final String description;
+    private long offHeapBytes;
+    private long largestAllocationBytes;
+    private boolean closedExplicitly;
+
+    NativeMemory(final RawAllocator rawAllocator, final String description)
+    {
+        this.rawAllocator = rawAllocator;
+        this.description = description;
+    }
+
+    /**
+     * Allocate a block.
+     *
+     * @param bytes   the size.
+     * @param zeroed  zero it (touching every page) now, or leave it untouched with undefined content.
+     * @param purpose what it is for, used in the error message.
+     * @param context describes the map's current state for the error message; its {@code toString()} is called only
+     *                on failure, so callers pass the map itself rather than building a string on every allocation.
+     * @return the address.
+     * @throws OutOfMemoryError naming the size and purpose when the operating system refuses; nothing is changed.
+     */
+    long allocate(final long bytes, final boolean zeroed, final String purpose, final Object context)
+    {
+        final long address;
+        try
+        {
+            address = rawAllocator.allocate(bytes, zeroed);
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            final OutOfMemoryError error = new OutOfMemoryError(
+                "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose + " (" +
+                context + "); the map is unchanged and still usable. Free native memory, or pre-size the map " +
+                "with withCapacity(n) so that growth needs no allocation.");
+            error.initCause(ex);
+            throw error;
+        }
+        bytesByAddress.put(address, bytes);
+        offHeapBytes += bytes;
+        largestAllocationBytes = Math.max(largestAllocationBytes, bytes);
+        return address;
+    }
+
+    void free(final long address)
+    {
+        final long bytes = bytesByAddress.remove(address);
+        if (bytes == -1L)
+        {
+            throw new IllegalStateException("docref internal error: block " + address + " is not owned by " +
+                description);
+        }
+        offHeapBytes -= bytes;
+        rawAllocator.free(address);
+    }
+
+    long offHeapBytes()
+    {
+        return offHeapBytes;
+    }
+
+    long largestAllocationBytes()
+    {
+        return largestAllocationBytes;
+    }
+
+    /** Free every block: called through the {@link Cleaner} by {@code close()} or when the map is unreachable. */
+    public void run()
+    {
+        if (!closedExplicitly && !bytesByAddress.isEmpty())
+        {
+            LOGGER.log(System.Logger.Level.WARNING,
+                "docref: a " + description + " holding " + formatBytes(offHeapBytes) + " of native memory in " +
+                bytesByAddress.size() + " blocks became unreachable without close(); freed it now. Close every " +
+                "map (try-with-resources) so its memory is returned when you choose, not when the GC runs.");
+        }
+        freeAll();
+    }
+
+    void markClosedExplicitly()
+    {
+        closedExplicitly = true;
+    }
+
+    private void freeAll()
+    {
+        final Long2LongHashMap.KeyIterator it = bytesByAddress.keySet().iterator();
+        while (it.hasNext())
+        {
+            rawAllocator.free(it.nextValue());
+        }
+        bytesByAddress.clear();
+        offHeapBytes = 0;
+    }
+
+    static String formatBytes(final long bytes)
+    {
+        if (bytes < 1024)
+        {
+            return bytes + " B";
+        }
+        final String[] units = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.2f %s", value, units[unit]);
+    }
+}

@@ -1,0 +1,522 @@
+package dev.docref.core;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.ConcurrentModificationException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PresizedDocRefMapTest
+{
+    @ParameterizedTest
+    @ValueSource(longs = { 0, 1, 14, 15, 1000, 16_385, 100_000, 1_000_000, 3_000_000 })
+    void withCapacityHoldsExpectedEntriesWithoutAllocating(final long n)
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(n))
+        {
+            assertTrue(map.capacity() >= n, () -> "capacity " + map.capacity() + " < " + n);
+            final long bytes = map.offHeapBytes();
+            final long largest = map.largestAllocationBytes();
+            final int segments = map.segmentCount();
+            final SplittableRandom random = new SplittableRandom(n);
+            for (long i = 0; i < n; i++)
+            {
+                map.put(random.nextLong(), i);
+            }
+            assertEquals(n, map.size(), "random keys could collide, but not at this seed");
+            assertEquals(bytes, map.offHeapBytes(), "no allocation while filling to expectedEntries");
+            assertEquals(largest, map.largestAllocationBytes());
+            assertEquals(segments, map.segmentCount(), "no split while filling to expectedEntries");
+            assertTrue(largest <= PresizedDocRefMap.DEFAULT_SEGMENT_BYTES, "up-front memory is in bounded segments");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "sequential", "stride2^20", "stride2^32", "lowBitsZero", "negativeSequential" })
+    void regularKeyPatternsSpreadEvenlyAcrossSegments(final String pattern)
+    {
+        final int n = 1_000_000;
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(n))
+        {
+            final int segments = map.segmentCount();
+            for (long i = 0; i < n; i++)
+            {
+                final long key;
+                switch (pattern)
+                {
+                    case "sequential": key = i; break;
+                    case "stride2^20": key = i << 20; break;
+                    case "stride2^32": key = i << 32; break;
+                    case "lowBitsZero": key = (i * 0x9E3779B97F4A7C15L) & 0xFFFF_FFFF_0000_0000L; break;
+                    default: key = -i; break;
+                }
+                map.put(key, i);
+            }
+            assertEquals(segments, map.segmentCount(), "a key pattern that clusters would overflow a segment");
+        }
+    }
+
+    @Test
+    void growingFromOneToTenMillionNeverAllocatesMoreThanOneSegment()
+    {
+        final int n = 10_000_000;
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(1))
+        {
+            final SplittableRandom random = new SplittableRandom(42);
+            for (int i = 0; i < n; i++)
+            {
+                map.put(random.nextLong(), i);
+            }
+            assertEquals(n, map.size());
+            assertTrue(map.largestAllocationBytes() <= PresizedDocRefMap.DEFAULT_SEGMENT_BYTES,
+                () -> "largest allocation " + map.largestAllocationBytes());
+            assertTrue(map.segmentCount() > 500, "grew by splitting");
+
+            final SplittableRandom replay = new SplittableRandom(42);
+            for (int i = 0; i < n; i++)
+            {
+                assertEquals(i, map.get(replay.nextLong()));
+            }
+        }
+    }
+
+    @Test
+    void largestAllocationIsOneSegmentForEverySegmentSize()
+    {
+        for (final int segmentBytes : new int[] { 512, 4096, 65536, 1 << 20 })
+        {
+            try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(segmentBytes).build())
+            {
+                for (int i = 0; i < 200_000; i++)
+                {
+                    map.put(i * 31L, i);
+                }
+                assertTrue(map.largestAllocationBytes() <= segmentBytes, "segmentBytes " + segmentBytes);
+                assertTrue(map.offHeapBytes() >= (long)map.segmentCount() * 16);
+            }
+        }
+    }
+
+    @Test
+    void everyMethodThrowsAfterCloseAndCloseTwiceIsFine()
+    {
+        final PresizedDocRefMap map = PresizedDocRefMap.withCapacity(10);
+        map.put(1, 2);
+        final PresizedDocRefMap.Cursor cursor = map.cursor();
+        map.close();
+        assertDoesNotThrow(map::close);
+
+        final List<Consumer<PresizedDocRefMap>> calls = List.of(
+            m -> m.get(1), m -> m.containsKey(1), m -> m.put(1, 3), m -> m.putIfAbsent(5, 3), m -> m.remove(1),
+            PresizedDocRefMap::size, PresizedDocRefMap::isEmpty, PresizedDocRefMap::clear,
+            m -> m.forEach((k, v) -> { }), PresizedDocRefMap::cursor, PresizedDocRefMap::capacity,
+            PresizedDocRefMap::offHeapBytes, PresizedDocRefMap::segmentCount,
+            PresizedDocRefMap::largestAllocationBytes);
+        for (final Consumer<PresizedDocRefMap> call : calls)
+        {
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> call.accept(map));
+            assertTrue(ex.getMessage().contains("closed"), ex.getMessage());
+        }
+        assertThrows(IllegalStateException.class, cursor::next);
+        assertThrows(IllegalStateException.class, cursor::reset);
+        assertEquals(-1L, map.missingValue(), "missingValue is a setting, readable after close");
+        assertEquals("PresizedDocRefMap{closed}", map.toString());
+    }
+
+    @Test
+    void rejectsBadArgumentsNamingTheValueAndTheRange()
+    {
+        assertMessage(() -> PresizedDocRefMap.withCapacity(-5), "-5", ">= 0");
+        assertMessage(() -> PresizedDocRefMap.withCapacity(Long.MAX_VALUE), "9,223,372,036,854,775,807",
+            "segmentBytes");
+        assertMessage(() -> PresizedDocRefMap.builder().expectedEntries(Long.MAX_VALUE / 2).build(),
+            "4,611,686,018,427,387,903", "larger segmentBytes");
+        assertMessage(() -> PresizedDocRefMap.builder().segmentBytes(3000), "3000", "power of two");
+        assertMessage(() -> PresizedDocRefMap.builder().segmentBytes(128 * 1024 * 1024), "134217728", "67108864");
+        assertMessage(() -> PresizedDocRefMap.builder().segmentBytes(256), "256", "from 512");
+        assertMessage(() -> PresizedDocRefMap.builder().segmentBytes(0), "but was 0", "power of two");
+        assertMessage(() -> PresizedDocRefMap.builder().loadFactor(0.0), "0.0", "between 0 and 1");
+        assertMessage(() -> PresizedDocRefMap.builder().loadFactor(1.0), "1.0", "between 0 and 1");
+        assertMessage(() -> PresizedDocRefMap.builder().loadFactor(-0.5), "-0.5", "between 0 and 1");
+        assertMessage(() -> PresizedDocRefMap.builder().loadFactor(Double.NaN), "NaN", "between 0 and 1");
+        assertDoesNotThrow(() -> PresizedDocRefMap.builder().segmentBytes(64 * 1024 * 1024));
+    }
+
+    @Test
+    void putOfMissingValueIsRejectedAndTheMapIsUnchanged()
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().missingValue(7).build())
+        {
+            map.put(1, 100);
+            final IllegalArgumentException put = assertThrows(IllegalArgumentException.class, () -> map.put(1, 7));
+            assertTrue(put.getMessage().contains("docRef 7") && put.getMessage().contains("missingValue"),
+                put.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> map.putIfAbsent(2, 7));
+            assertEquals(100, map.get(1));
+            assertEquals(7, map.get(2));
+            assertEquals(1, map.size());
+            assertEquals(7, map.put(3, -1), "absent before: the previous docRef is missingValue, 7");
+            assertEquals(-1, map.get(3), "-1 is an ordinary docRef when missingValue is 7");
+        }
+    }
+
+    @Test
+    void edgeKeysAreOrdinaryKeys()
+    {
+        final long[] keys = { 0, -1, 1, Long.MIN_VALUE, Long.MAX_VALUE };
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(0))
+        {
+            for (int i = 0; i < keys.length; i++)
+            {
+                assertEquals(-1, map.put(keys[i], i));
+            }
+            for (int i = 0; i < keys.length; i++)
+            {
+                assertEquals(i, map.get(keys[i]));
+                assertTrue(map.containsKey(keys[i]));
+            }
+            assertEquals(keys.length, map.size());
+            assertEquals(3, map.remove(Long.MIN_VALUE));
+            assertFalse(map.containsKey(Long.MIN_VALUE));
+            assertEquals(4, map.putIfAbsent(Long.MAX_VALUE, 99), "present: unchanged");
+            assertEquals(4, map.get(Long.MAX_VALUE));
+        }
+    }
+
+    @Test
+    void failedSplitAllocationLeavesTheMapUnchangedAndUsable()
+    {
+        final FaultyAllocator allocator = new FaultyAllocator();
+        final Map<Long, Long> model = new HashMap<>();
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(1024).hashSeed(3)
+            .rawAllocator(allocator).build())
+        {
+            final SplittableRandom random = new SplittableRandom(9);
+            int failures = 0;
+            for (int i = 0; i < 20_000; i++)
+            {
+                final long key = random.nextLong();
+                allocator.failEvery = random.nextInt(3) + 1;
+                final int segments = map.segmentCount();
+                final long bytes = map.offHeapBytes();
+                try
+                {
+                    map.put(key, i);
+                    model.put(key, (long)i);
+                }
+                catch (final OutOfMemoryError ex)
+                {
+                    failures++;
+                    assertTrue(ex.getMessage().contains("the map is unchanged"), ex.getMessage());
+                    assertEquals(segments, map.segmentCount());
+                    assertTrue(map.offHeapBytes() <= bytes + 1024, "at most a spare block kept");
+                    assertEquals(model.size(), map.size());
+                    assertEquals(-1, map.get(key));
+                }
+            }
+            assertTrue(failures > 10, "the injected failures happened: " + failures);
+            allocator.failEvery = 0;
+            PresizedDocRefMapModelTest.assertSameContents(map, model);
+            for (int i = 0; i < 20_000; i++)
+            {
+                map.put(-i - 1, i);
+            }
+            assertEquals(model.size() + 20_000, map.size());
+        }
+        assertEquals(0, allocator.liveBlocks(), "close freed every block");
+    }
+
+    @Test
+    void failedUpFrontAllocationFreesWhatItHadAllocated()
+    {
+        final FaultyAllocator allocator = new FaultyAllocator();
+        allocator.failAfter = 10;
+        final OutOfMemoryError ex = assertThrows(OutOfMemoryError.class,
+            () -> PresizedDocRefMap.builder().expectedEntries(1_000_000).rawAllocator(allocator).build());
+        assertTrue(ex.getMessage().contains("withCapacity(1000000)"), ex.getMessage());
+        assertEquals(0, allocator.liveBlocks());
+    }
+
+    @Test
+    void unreachableMapIsFreedByTheCleanerWithOneWarning() throws InterruptedException
+    {
+        final FaultyAllocator allocator = new FaultyAllocator();
+        final List<LogRecord> records = new ArrayList<>();
+        final Logger logger = Logger.getLogger("dev.docref.core.PresizedDocRefMap");
+        final Handler handler = new Handler()
+        {
+            public void publish(final LogRecord record)
+            {
+                synchronized (records)
+                {
+                    records.add(record);
+                }
+            }
+
+            public void flush()
+            {
+            }
+
+            public void close()
+            {
+            }
+        };
+        logger.addHandler(handler);
+        try
+        {
+            createAndDrop(allocator);
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (allocator.liveBlocks() != 0 && System.nanoTime() < deadline)
+            {
+                System.gc();
+                Thread.sleep(20);
+            }
+            assertEquals(0, allocator.liveBlocks(), "the Cleaner freed the dropped map's memory");
+            synchronized (records)
+            {
+                assertEquals(1, records.size());
+                assertTrue(records.get(0).getMessage().contains("without close()"), records.get(0).getMessage());
+            }
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
+    }
+
+    private static void createAndDrop(final FaultyAllocator allocator)
+    {
+        final PresizedDocRefMap map =
+            PresizedDocRefMap.builder().expectedEntries(100_000).rawAllocator(allocator).build();
+        map.put(1, 1);
+        assertTrue(allocator.liveBlocks() > 0);
+    }
+
+    @Test
+    void closingExplicitlyLogsNothingAndFreesEverything()
+    {
+        final FaultyAllocator allocator = new FaultyAllocator();
+        final PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(4096).rawAllocator(allocator).build();
+        for (int i = 0; i < 100_000; i++)
+        {
+            map.put(i, i);
+        }
+        assertTrue(allocator.liveBlocks() > 10);
+        map.close();
+        assertEquals(0, allocator.liveBlocks());
+    }
+
+    @Test
+    void getPutRemoveContainsAndCursorAllocateNothing()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().getId();
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(100_000))
+        {
+            final PresizedDocRefMap.Cursor cursor = map.cursor();
+            long sink = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = threads.getThreadAllocatedBytes(thread);
+                for (long i = 0; i < 100_000; i++)
+                {
+                    map.put(i, i);
+                    map.putIfAbsent(i + 1, i);
+                    sink += map.get(i) + map.get(-i - 5);
+                    sink += map.containsKey(i) ? 1 : 0;
+                }
+                cursor.reset();
+                while (cursor.next())
+                {
+                    sink += cursor.key() ^ cursor.value();
+                }
+                for (long i = 0; i < 100_000; i += 2)
+                {
+                    sink += map.remove(i);
+                }
+                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                if (round > 0)
+                {
+                    assertEquals(0, allocated, "bytes allocated on the heap by hot paths");
+                }
+            }
+            assertNotEquals(0, sink);
+        }
+    }
+
+    @Test
+    void clearKeepsTheMemoryAndTheMapIsReusable()
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(4096).build())
+        {
+            for (int i = 0; i < 50_000; i++)
+            {
+                map.put(i, i);
+            }
+            final long bytes = map.offHeapBytes();
+            final int segments = map.segmentCount();
+            map.clear();
+            assertEquals(0, map.size());
+            assertTrue(map.isEmpty());
+            assertEquals(bytes, map.offHeapBytes());
+            assertEquals(segments, map.segmentCount());
+            assertEquals(-1, map.get(5));
+            assertFalse(map.cursor().next());
+            for (int i = 0; i < 50_000; i++)
+            {
+                assertEquals(-1, map.put(i, i + 1));
+            }
+            assertEquals(segments, map.segmentCount(), "refilling after clear needs no new segment");
+        }
+    }
+
+    @Test
+    void cursorResetIteratesAgainAndModificationIsDetected()
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(100))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                map.put(i, i * 10);
+            }
+            final PresizedDocRefMap.Cursor cursor = map.cursor();
+            for (int pass = 0; pass < 2; pass++)
+            {
+                long count = 0;
+                long sum = 0;
+                cursor.reset();
+                while (cursor.next())
+                {
+                    count++;
+                    sum += cursor.value();
+                    assertEquals(cursor.key() * 10, cursor.value());
+                }
+                assertEquals(50, count);
+                assertEquals(12250, sum);
+                assertFalse(cursor.next(), "stays exhausted");
+            }
+
+            cursor.reset();
+            assertTrue(cursor.next());
+            map.put(1000, 1);
+            assertThrows(ConcurrentModificationException.class, cursor::next);
+            cursor.reset();
+            assertTrue(cursor.next());
+            map.put(1000, 2);
+            assertTrue(cursor.next(), "updating an existing key is not a structural change");
+
+            assertThrows(ConcurrentModificationException.class, () -> map.forEach((k, v) -> map.remove(k)));
+        }
+    }
+
+    @Test
+    void keysPilingUpAtTheEndOfASegmentSpillIntoTheTailThenSplit()
+    {
+        final long seed = 77;
+        // 16 home slots, a tail of 8, fill limit 15: keys all homed at the last home slot fill it and the tail
+        // (9 entries), and the 10th would spill past the tail, so the segment splits although it is below its limit.
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(512).loadFactor(0.95)
+            .hashSeed(seed).build())
+        {
+            assertEquals(16, PresizedDocRefMap.maxCapacityFor(512));
+            final long[] keys = new long[12];
+            for (int i = 0; i < keys.length; i++)
+            {
+                // Low 32 bits 0xFFFF_FFF0 + i: home 15 of 16. Top bit alternates so a split separates them.
+                final long mixed = ((long)(i & 1) << 63) | ((long)i << 40) | (0xFFFF_FFF0L + i);
+                keys[i] = Hashing.unmix(mixed, seed);
+                assertEquals(15, Segment.home(Hashing.mix(keys[i], seed), 16));
+            }
+            for (int i = 0; i < 9; i++)
+            {
+                map.put(keys[i], i);
+            }
+            assertEquals(1, map.segmentCount(), "9 entries fit: the last home slot and the 8-slot tail");
+            map.put(keys[9], 9);
+            assertEquals(2, map.segmentCount(), "the 10th would spill past the tail: split");
+            map.put(keys[10], 10);
+            map.put(keys[11], 11);
+            for (int i = 0; i < keys.length; i++)
+            {
+                assertEquals(i, map.get(keys[i]));
+            }
+            for (int i = 0; i < keys.length; i += 2)
+            {
+                assertEquals(i, map.remove(keys[i]));
+            }
+            for (int i = 0; i < keys.length; i++)
+            {
+                assertEquals(i % 2 == 0 ? -1 : i, map.get(keys[i]));
+            }
+        }
+    }
+
+    @Test
+    void toStringDescribesTheShape()
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(10))
+        {
+            map.put(1, 1);
+            assertTrue(map.toString().startsWith("PresizedDocRefMap{size=1, segments=1"), map.toString());
+        }
+    }
+
+    /** A raw allocator that counts live blocks and fails on request. */
+    static final class FaultyAllocator implements NativeMemory.RawAllocator
+    {
+        int failEvery;
+        int failAfter = Integer.MAX_VALUE;
+        private int calls;
+        private final Map<Long, Long> live = new HashMap<>();
+
+        public synchronized long allocate(final long bytes, final boolean zeroed)
+        {
+            calls++;
+            if (calls > failAfter || (failEvery > 0 && calls % failEvery == 0))
+            {
+                throw new OutOfMemoryError("injected failure");
+            }
+            final long address = NativeMemory.OFF_HEAP.allocate(bytes, zeroed);
+            live.put(address, bytes);
+            return address;
+        }
+
+        public synchronized void free(final long address)
+        {
+            assertTrue(live.remove(address) != null, "double free or foreign block");
+            NativeMemory.OFF_HEAP.free(address);
+        }
+
+        synchronized int liveBlocks()
+        {
+            return live.size();
+        }
+    }
+
+    static void assertMessage(final org.junit.jupiter.api.function.Executable call, final String... fragments)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, call);
+        for (final String fragment : fragments)
+        {
+            assertTrue(ex.getMessage().contains(fragment), () -> "'" + fragment + "' not in: " + ex.getMessage());
+        }
+    }
+}
