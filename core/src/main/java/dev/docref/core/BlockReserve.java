@@ -17,8 +17,15 @@ package dev.docref.core;
  * Blocks in the reserve have undefined content: a split writes every slot of its children, and the depth-0 grow asks
  * for a zeroed block. All reserve blocks are counted in the map's {@code offHeapBytes()}.
  * <p>
- * <b>Thread-safety:</b> not thread-safe; the owning map serialises calls. <b>Ownership:</b> every block is owned by
- * the map's {@link NativeMemory}, which frees whatever the reserve still holds when the map closes.
+ * <b>Memory safety under concurrency.</b> In a thread-safe map a reader may still be reading a segment that a split
+ * has just replaced, so a retired block is never freed while the map is open: it stays in the reserve (beyond
+ * {@link #READY_BLOCKS} if need be) until a later split reuses it, and a reader that then reads the new contents
+ * fails its seqlock validation. Only the single-threaded map frees blocks the reserve has no room for.
+ * <p>
+ * <b>Thread-safety:</b> thread-safe: every method but {@link #pendingWork()} locks the reserve; splits and
+ * preparation steps are rare enough (one step per inserting put only while work is pending) that the lock is not
+ * contended in practice. <b>Ownership:</b> every block is owned by the map's {@link NativeMemory}, which frees
+ * whatever the reserve still holds when the map closes.
  */
 final class BlockReserve
 {
@@ -30,8 +37,11 @@ final class BlockReserve
     private static final long ALLOCATE_NEXT = Long.MAX_VALUE;
 
     private final NativeMemory memory;
-    private final long[] ready = new long[READY_BLOCKS];
+    /** Thread-safe map: never free a retired block while the map is open. */
+    private final boolean keepRetired;
+    private long[] ready = new long[READY_BLOCKS];
     private int readyCount;
+    private int retiredElsewhere;
     /** Capacity, in home slots, of every block in the reserve; 0 before the map first splits. */
     private int capacity;
     private long bytes;
@@ -39,13 +49,20 @@ final class BlockReserve
     private long preparing;
     /**
      * Work left for {@link #step()}: bytes of {@link #preparing} still to touch, {@link #ALLOCATE_NEXT}, or 0 for
-     * none. The put path tests only this field.
+     * none. The put path reads only this field, without the lock.
      */
-    long pendingWork;
+    private volatile long pendingWork;
 
-    BlockReserve(final NativeMemory memory)
+    BlockReserve(final NativeMemory memory, final boolean keepRetired)
     {
         this.memory = memory;
+        this.keepRetired = keepRetired;
+    }
+
+    /** Whether {@link #step()} has work: a racy read, which at worst delays or repeats a harmless check. */
+    long pendingWork()
+    {
+        return pendingWork;
     }
 
     /**
@@ -54,7 +71,7 @@ final class BlockReserve
      *
      * @param zeroed whether the caller needs it zeroed (a split does not: it writes every slot).
      */
-    long take(final int capacity, final boolean zeroed, final String purpose, final Object context)
+    synchronized long take(final int capacity, final boolean zeroed, final String purpose, final Object context)
     {
         final long blockBytes = Segment.bytesFor(capacity);
         long address = 0;
@@ -90,11 +107,16 @@ final class BlockReserve
     }
 
     /** Take back a block no segment uses any more: keep it if the reserve has room, else free it. */
-    void retire(final long address, final int capacity)
+    synchronized void retire(final long address, final int capacity)
     {
-        if (capacity == this.capacity && readyCount < READY_BLOCKS)
+        if (capacity == this.capacity && (readyCount < READY_BLOCKS || keepRetired))
         {
-            ready[readyCount++] = address;
+            push(address);
+        }
+        else if (keepRetired)
+        {
+            // A block of another size (a small map's grow): never reused, freed when the map closes.
+            retiredElsewhere++;
         }
         else
         {
@@ -103,21 +125,39 @@ final class BlockReserve
         want();
     }
 
+    private void push(final long address)
+    {
+        if (readyCount == ready.length)
+        {
+            ready = java.util.Arrays.copyOf(ready, ready.length * 2);
+        }
+        ready[readyCount++] = address;
+    }
+
     /**
      * Start (or keep) preparing blocks of {@code capacity} home slots; the map calls this once it grows by
      * splitting. Blocks of another size are freed.
      */
-    void prepareFor(final int capacity)
+    synchronized void prepareFor(final int capacity)
     {
         if (capacity != this.capacity)
         {
             while (readyCount > 0)
             {
-                memory.free(ready[--readyCount]);
+                final long address = ready[--readyCount];
                 ready[readyCount] = 0;
+                if (keepRetired)
+                {
+                    retiredElsewhere++;
+                }
+                else
+                {
+                    memory.free(address);
+                }
             }
             if (preparing != 0)
             {
+                // Never published to readers, so safe to free in either mode.
                 memory.free(preparing);
                 preparing = 0;
             }
@@ -129,7 +169,7 @@ final class BlockReserve
     }
 
     /** One step of preparation: allocate the next block, or touch one page of it. Never throws. */
-    void step()
+    synchronized void step()
     {
         if (pendingWork == ALLOCATE_NEXT)
         {
@@ -147,19 +187,29 @@ final class BlockReserve
             return;
         }
         final long step = Math.min(STEP_BYTES, pendingWork);
+        if (preparing == 0 || step <= 0)
+        {
+            return;
+        }
         touch(preparing + bytes - pendingWork, step);
         pendingWork -= step;
         if (pendingWork == 0)
         {
-            ready[readyCount++] = preparing;
+            push(preparing);
             preparing = 0;
             want();
         }
     }
 
-    int readyCount()
+    synchronized int readyCount()
     {
         return readyCount;
+    }
+
+    /** Thread-safe map: blocks of another size kept, unused, until close (bounded by one small map's grows). */
+    synchronized int retiredElsewhere()
+    {
+        return retiredElsewhere;
     }
 
     private void want()

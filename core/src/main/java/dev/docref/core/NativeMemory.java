@@ -12,8 +12,8 @@ import org.agrona.collections.Long2LongHashMap;
  * ever made ({@link #largestAllocationBytes()}). It is also the state a {@link Cleaner} frees when a map is dropped
  * without {@code close()}, so it holds no reference back to the map.
  * <p>
- * <b>Thread-safety:</b> not thread-safe; the owning map serialises calls. <b>Ownership:</b> owns every block it
- * returned until {@link #free(long)} or {@link #freeAll()}.
+ * <b>Thread-safety:</b> thread-safe (every method locks this object; allocation is rare: up front, and once per
+ * split). <b>Ownership:</b> owns every block it returned until {@link #free(long)} or {@link #freeAll()}.
  */
 final class NativeMemory implements Runnable
 {
@@ -65,7 +65,7 @@ final class NativeMemory implements Runnable
      * @return the address.
      * @throws OutOfMemoryError naming the size and purpose when the operating system refuses; nothing is changed.
      */
-    long allocate(final long bytes, final boolean zeroed, final String purpose, final Object context)
+    synchronized long allocate(final long bytes, final boolean zeroed, final String purpose, final Object context)
     {
         final long address;
         try
@@ -87,7 +87,7 @@ final class NativeMemory implements Runnable
         return address;
     }
 
-    void free(final long address)
+    synchronized void free(final long address)
     {
         final long bytes = bytesByAddress.remove(address);
         if (bytes == -1L)
@@ -99,18 +99,18 @@ final class NativeMemory implements Runnable
         rawAllocator.free(address);
     }
 
-    long offHeapBytes()
+    synchronized long offHeapBytes()
     {
         return offHeapBytes;
     }
 
-    long largestAllocationBytes()
+    synchronized long largestAllocationBytes()
     {
         return largestAllocationBytes;
     }
 
     /** Free every block: called through the {@link Cleaner} by {@code close()} or when the map is unreachable. */
-    public void run()
+    public synchronized void run()
     {
         if (!closedExplicitly && !bytesByAddress.isEmpty())
         {
@@ -122,7 +122,7 @@ final class NativeMemory implements Runnable
         freeAll();
     }
 
-    void markClosedExplicitly()
+    synchronized void markClosedExplicitly()
     {
         closedExplicitly = true;
     }

@@ -1,5 +1,8 @@
 package dev.docref.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * One bounded open-addressing table of the map: a native block of 16-byte slots, probed with Robin Hood linear
  * probing in windows of 8 slots, and deleted from by backward shift, so there are no tombstones.
@@ -32,11 +35,37 @@ package dev.docref.core;
  * waiting on memory are predicted right lets the CPU overlap many lookups' cache misses; a slot-at-a-time loop at
  * high fill mispredicts and serialises them.
  * <p>
- * <b>Thread-safety:</b> not thread-safe; the map serialises access. <b>Ownership:</b> the block belongs to the map's
+ * <b>Thread-safety:</b> slot reads are safe alongside writers when bracketed by {@link #versionAcquire()} and
+ * {@link #validate(long)}; slot writes need {@link #lock()} and {@link #beginWrite()}/{@link #endWrite()} (the
+ * single-threaded map skips both). A reader that reads a retired segment whose block is being reused reads garbage,
+ * always inside the block (every probe stops at the always-empty guard slots at the latest), and discards it when
+ * validation fails. <b>Ownership:</b> the block belongs to the map's
  * {@link NativeMemory}; a segment never frees it.
  */
 final class Segment
 {
+    /** {@link #version} of a segment that a split or grow replaced: odd, so no reader validates against it. */
+    static final long RETIRED = -1L;
+
+    private static final VarHandle VERSION;
+    private static final VarHandle LOCK;
+    private static final VarHandle COUNT;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            VERSION = lookup.findVarHandle(Segment.class, "version", long.class);
+            LOCK = lookup.findVarHandle(Segment.class, "lock", int.class);
+            COUNT = lookup.findVarHandle(Segment.class, "count", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     static final int SLOT_BYTES = 16;
     static final int SLOT_SHIFT = 4;
     /** Always-empty guard slots at the end of the block: a probe window never reads past them. */
@@ -57,7 +86,15 @@ final class Segment
     final int maxEntries;
     /** How many leading bits of the mixed key every entry of this segment shares (extendible hashing). */
     final int localDepth;
+    /** Entries in this segment. Written only under the segment's lock; read racily by {@code size()}. */
     int count;
+    /**
+     * Seqlock stamp: even while the slots are stable, odd while a writer changes them, {@link #RETIRED} once the
+     * segment is replaced. Readers read it with acquire before reading slots and again after an acquire fence.
+     */
+    private volatile long version;
+    /** Writer lock: 0 free, 1 held. Only the thread-safe map uses it. */
+    private volatile int lock;
 
     Segment(final long address, final int capacity, final int maxEntries, final int localDepth)
     {
@@ -78,6 +115,87 @@ final class Segment
     static int slotsFor(final int capacity)
     {
         return capacity + tailFor(capacity) + GUARD;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Concurrency: the seqlock and the writer lock. The scheme is described in package-info.java and concurrency.md.
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** The stamp to validate a read against: even and not {@link #RETIRED} means the slots may be read. */
+    long versionAcquire()
+    {
+        return (long)VERSION.getAcquire(this);
+    }
+
+    /** Whether the slots read since {@code stamp} was taken were stable: call after the reads. */
+    boolean validate(final long stamp)
+    {
+        VarHandle.acquireFence();
+        return (long)VERSION.getOpaque(this) == stamp;
+    }
+
+    /** Mark the slots as changing: makes the stamp odd before any slot is written. Holder of the lock only. */
+    void beginWrite()
+    {
+        VERSION.setOpaque(this, (long)VERSION.getOpaque(this) + 1);
+        VarHandle.storeStoreFence();
+    }
+
+    /** Publish the changed slots: makes the stamp even again, releasing every slot write before it. */
+    void endWrite()
+    {
+        VERSION.setRelease(this, (long)VERSION.getOpaque(this) + 1);
+    }
+
+    /**
+     * Mark this segment replaced. After this no reader validates a read of it, so its block may be reused: every
+     * write to the block by its next owner comes after this store.
+     */
+    void retire()
+    {
+        VERSION.setVolatile(this, RETIRED);
+    }
+
+    boolean isRetired()
+    {
+        return (long)VERSION.getAcquire(this) == RETIRED;
+    }
+
+    /** Take the writer lock, spinning briefly and then yielding: it is held for one put, or one split (~0.3 ms). */
+    void lock()
+    {
+        int spins = 0;
+        while (!LOCK.compareAndSet(this, 0, 1))
+        {
+            if (++spins < 1000)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield();
+            }
+        }
+    }
+
+    boolean tryLock()
+    {
+        return LOCK.compareAndSet(this, 0, 1);
+    }
+
+    void unlock()
+    {
+        LOCK.setRelease(this, 0);
+    }
+
+    boolean isLocked()
+    {
+        return (int)LOCK.getOpaque(this) != 0;
+    }
+
+    int countOpaque()
+    {
+        return (int)COUNT.getOpaque(this);
     }
 
     static long bytesFor(final int capacity)

@@ -18,8 +18,22 @@
  *     <li><b>fill limit</b>: the entry count at which a segment grows ({@code maxEntries}).</li>
  * </ul>
  *
- * <h2>Thread-safety</h2>
- * Not thread-safe: one thread at a time may use a map. Memory is owned by the map and freed by {@code close()}.
- * Raw memory is touched only through {@code OffHeap}.
+ * <h2>Thread-safety and memory ordering</h2>
+ * The map is thread-safe by default ({@link dev.docref.core.Concurrency#THREAD_SAFE}); the scheme, written once here:
+ * <ul>
+ *     <li><b>Readers</b> take no locks. Per segment a seqlock: read {@code Segment.version} with acquire; if even,
+ *     probe the slots with plain loads, then {@code acquireFence} and re-read it; equal means the read was of a
+ *     stable table. Odd: a write is in progress, spin. {@code RETIRED}: the segment was replaced by a split; reload
+ *     the directory ({@code volatile}) and retry.</li>
+ *     <li><b>Writers</b> lock the key's segment (CAS on {@code Segment.lock}), check it is not retired, then bracket
+ *     slot writes with {@code beginWrite} (version odd, {@code storeStoreFence}) and {@code endWrite} (version even,
+ *     release).</li>
+ *     <li><b>Splits</b> copy the locked segment into two fresh blocks, publish them in the directory with release
+ *     stores (a doubled directory is published whole) under the map's directory lock, then retire the parent, and
+ *     only then hand its block back for reuse. Retired blocks are never freed while the map is open.</li>
+ * </ul>
+ * The full argument, variable by variable, is in {@code src/site/markdown/concurrency.md}.
+ * {@link dev.docref.core.Concurrency#SINGLE_THREADED} maps skip the locks and stamps: one thread at a time.
+ * Memory is owned by the map and freed by {@code close()}. Raw memory is touched only through {@code OffHeap}.
  */
 package dev.docref.core;

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Model-based properties: random operation sequences run against {@link PresizedDocRefMap} and
  * {@link java.util.HashMap} side by side, and every result must agree.
  * <p>
- * Maps start tiny with small segments so that sequences pass through many grows, splits and directory doublings.
+ * Both {@link Concurrency} variants run the same properties. Maps start tiny with small segments so that sequences pass through many grows, splits and directory doublings.
  * Keys mix the edge values, small sequential ids (so keys repeat and updates and removes hit), strides of 2^40,
  * keys sharing their low 32 bits, keys sharing their high 32 bits, and random keys.
  */
@@ -34,11 +34,13 @@ class PresizedDocRefMapModelTest
     {
     }
 
-    record Config(long expectedEntries, int segmentBytes, double loadFactor, long missingValue, long seed)
+    record Config(long expectedEntries, int segmentBytes, double loadFactor, long missingValue, long seed,
+        Concurrency concurrency)
     {
         PresizedDocRefMap build()
         {
             return PresizedDocRefMap.builder()
+                .concurrency(concurrency)
                 .expectedEntries(expectedEntries)
                 .segmentBytes(segmentBytes)
                 .loadFactor(loadFactor)
@@ -154,7 +156,8 @@ class PresizedDocRefMapModelTest
             Arbitraries.of(512, 1024, 2048, 4096, 65536),
             Arbitraries.of(0.5, 0.75, 0.875, 0.95),
             Arbitraries.oneOf(Arbitraries.of(-1L, 0L, Long.MIN_VALUE, Long.MAX_VALUE), Arbitraries.longs()),
-            Arbitraries.longs()).as(Config::new);
+            Arbitraries.longs(),
+            Arbitraries.of(Concurrency.values())).as(Config::new);
     }
 
     @Provide

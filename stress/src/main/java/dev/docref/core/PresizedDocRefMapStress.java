@@ -1,0 +1,348 @@
+package dev.docref.core;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.JJJ_Result;
+import org.openjdk.jcstress.infra.results.JJ_Result;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+/**
+ * jcstress properties of the thread-safe {@link PresizedDocRefMap}: what a reader may see while a writer inserts,
+ * updates, removes, splits its segment or doubles the directory, and what two racing writers leave.
+ * <p>
+ * These tests live in package {@code dev.docref.core} (in the stress jar only) so that they can pick keys by their
+ * mixed hash: that is how a state arranges for a put to split a given segment, with or without a directory doubling.
+ * Every map has 512-byte segments: 16 home slots, a fill limit of 14 entries. Each state closes its map in the
+ * arbiter. Why each property holds is argued in {@code src/site/markdown/concurrency.md}.
+ */
+public final class PresizedDocRefMapStress
+{
+    static final long SEED = 0x5EEDL;
+    static final int SEGMENT_BYTES = 512;
+    static final int FILL_LIMIT = 14;
+    static final long MISSING = -1L;
+
+    private PresizedDocRefMapStress()
+    {
+    }
+
+    static PresizedDocRefMap newMap()
+    {
+        return PresizedDocRefMap.builder().segmentBytes(SEGMENT_BYTES).hashSeed(SEED).build();
+    }
+
+    /** The first key at or after {@code from} whose mixed hash starts with {@code prefix} in its top {@code bits}. */
+    static long keyWithPrefix(final int bits, final long prefix, final long from)
+    {
+        for (long key = from; ; key++)
+        {
+            if (Hashing.mix(key, SEED) >>> (64 - bits) == prefix)
+            {
+                return key;
+            }
+        }
+    }
+
+    static int directoryDepth(final PresizedDocRefMap map)
+    {
+        final String description = map.toString();
+        final int at = description.indexOf("directoryDepth=") + "directoryDepth=".length();
+        return Integer.parseInt(description.substring(at, description.indexOf(',', at)));
+    }
+
+    /**
+     * Fill with {@code count} keys whose top bit is {@code topBit}, starting the key search at {@code from}.
+     *
+     * @return the next key to search from.
+     */
+    static long fill(final PresizedDocRefMap map, final long topBit, final int count, final long from)
+    {
+        long key = from;
+        for (int i = 0; i < count; i++)
+        {
+            key = keyWithPrefix(1, topBit, key);
+            map.put(key, key * 10);
+            key++;
+        }
+        return key;
+    }
+
+    static void require(final boolean condition, final String what)
+    {
+        if (!condition)
+        {
+            throw new IllegalStateException("jcstress state setup went wrong: " + what);
+        }
+    }
+
+    /** (a) A reader racing the insert of a new key sees the key missing or mapped to the inserted value. */
+    @JCStressTest
+    @Description("A reader racing a put of a new key sees either missing or the value.")
+    @Outcome(id = "-1, -1", expect = ACCEPTABLE, desc = "Read before the insert: missing.")
+    @Outcome(id = "42, -1", expect = ACCEPTABLE, desc = "Read after the insert: the value.")
+    @Outcome(expect = FORBIDDEN, desc = "Any other value, or put not reporting the key as absent.")
+    @State
+    public static class ReaderRacingInsert
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key = 7;
+
+        public ReaderRacingInsert()
+        {
+            fill(map, 0, 5, 100);
+        }
+
+        @Actor
+        public void writer(final JJ_Result r)
+        {
+            r.r2 = map.put(key, 42);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            r.r1 = map.get(key);
+        }
+
+        @Arbiter
+        public void close(final JJ_Result r)
+        {
+            map.close();
+        }
+    }
+
+    /** (b) A reader racing an update sees the old value or the new one. */
+    @JCStressTest
+    @Description("A reader racing an update sees the old value or the new one.")
+    @Outcome(id = "1", expect = ACCEPTABLE, desc = "Read before the update: the old value.")
+    @Outcome(id = "2", expect = ACCEPTABLE, desc = "Read after the update: the new value.")
+    @Outcome(expect = FORBIDDEN, desc = "Missing or any other value: a torn or lost read.")
+    @State
+    public static class ReaderRacingUpdate
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key = 7;
+
+        public ReaderRacingUpdate()
+        {
+            fill(map, 0, 5, 100);
+            map.put(key, 1);
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.put(key, 2);
+        }
+
+        @Actor
+        public void reader(final org.openjdk.jcstress.infra.results.J_Result r)
+        {
+            r.r1 = map.get(key);
+        }
+
+        @Arbiter
+        public void close(final org.openjdk.jcstress.infra.results.J_Result r)
+        {
+            map.close();
+        }
+    }
+
+    /**
+     * (c) A reader racing the split of its key's segment finds the key, with its value. The state makes the split
+     * one that does not double the directory: the key's segment has local depth 1 while the directory has depth 2 or
+     * more.
+     */
+    @JCStressTest
+    @Description("A reader racing the split of its key's segment finds the key with its value.")
+    @Outcome(id = "1000, 2", expect = ACCEPTABLE, desc = "The key's value, read before or after the split.")
+    @Outcome(expect = FORBIDDEN, desc = "Missing or wrong value: the reader lost the key during the split.")
+    @State
+    public static class ReaderRacingSplit
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key;
+        final long newKey;
+        final int segmentsBefore;
+
+        public ReaderRacingSplit()
+        {
+            // Top bit 0 keys: fill the root and push on, so it splits and the top-bit-0 half splits again.
+            fill(map, 0, FILL_LIMIT + 1, 1_000_000);
+            require(directoryDepth(map) >= 2, "directory depth >= 2 after the top-bit-0 half split");
+            // Top bit 1: fill its segment (local depth 1) to the limit; the reader's key is among them.
+            key = keyWithPrefix(1, 1, 2_000_000);
+            map.put(key, 1000);
+            final long next = fill(map, 1, FILL_LIMIT - 1, key + 1);
+            newKey = keyWithPrefix(1, 1, next);
+            segmentsBefore = map.segmentCount();
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.put(newKey, 5);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            r.r1 = map.get(key);
+        }
+
+        @Arbiter
+        public void arbiter(final JJ_Result r)
+        {
+            // 2: the put split the key's segment (one more segment), so the race was with a split.
+            r.r2 = map.segmentCount() - segmentsBefore + 1;
+            map.close();
+        }
+    }
+
+    /**
+     * (d) A reader racing a remove sees the value or missing; and it always finds the key displaced right after the
+     * removed one (same home slot), which the remove shifts back one slot.
+     */
+    @JCStressTest
+    @Description("A reader racing a remove sees the value or missing; a key the remove shifts is always found.")
+    @Outcome(id = "10, 20", expect = ACCEPTABLE, desc = "Removed key read before the remove; neighbour found.")
+    @Outcome(id = "-1, 20", expect = ACCEPTABLE, desc = "Removed key read after the remove; neighbour found.")
+    @Outcome(expect = FORBIDDEN, desc = "Wrong value, or the shifted neighbour missing.")
+    @State
+    public static class ReaderRacingRemove
+    {
+        final PresizedDocRefMap map = newMap();
+        final long removed;
+        final long shifted;
+
+        public ReaderRacingRemove()
+        {
+            // Two keys with the same home slot among 16: the second sits right after the first.
+            removed = 3;
+            final int home = Segment.home(Hashing.mix(removed, SEED), 16);
+            long candidate = removed + 1;
+            while (Segment.home(Hashing.mix(candidate, SEED), 16) != home)
+            {
+                candidate++;
+            }
+            shifted = candidate;
+            map.put(removed, 10);
+            map.put(shifted, 20);
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.remove(removed);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            // Two actors only: jcstress skips tests with more actors than CPUs, and CI has 2.
+            r.r1 = map.get(removed);
+            r.r2 = map.get(shifted);
+        }
+
+        @Arbiter
+        public void close(final JJ_Result r)
+        {
+            map.close();
+        }
+    }
+
+    /** (e) Two writers putting the same new key leave one of the two values, and exactly one saw it absent. */
+    @JCStressTest
+    @Description("Two writers putting the same key leave one of the two values.")
+    @Outcome(id = "-1, 1, 2", expect = ACCEPTABLE, desc = "Writer 1 first, writer 2 replaced its value.")
+    @Outcome(id = "2, -1, 1", expect = ACCEPTABLE, desc = "Writer 2 first, writer 1 replaced its value.")
+    @Outcome(expect = FORBIDDEN, desc = "Both saw the key absent, a lost update, or a value never put.")
+    @State
+    public static class TwoWritersSameKey
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key = 7;
+
+        public TwoWritersSameKey()
+        {
+            fill(map, 0, 5, 100);
+        }
+
+        @Actor
+        public void writer1(final JJJ_Result r)
+        {
+            r.r1 = map.put(key, 1);
+        }
+
+        @Actor
+        public void writer2(final JJJ_Result r)
+        {
+            r.r2 = map.put(key, 2);
+        }
+
+        @Arbiter
+        public void arbiter(final JJJ_Result r)
+        {
+            r.r3 = map.get(key);
+            map.close();
+        }
+    }
+
+    /**
+     * (f) A reader racing a directory doubling finds a key that is present. The writer's put splits a segment at the
+     * directory's full depth (so the directory doubles); the reader's key is in the other segment.
+     */
+    @JCStressTest
+    @Description("A reader racing a directory doubling always finds a key that is present.")
+    @Outcome(id = "500, 2", expect = ACCEPTABLE, desc = "The key's value, read before or after the doubling.")
+    @Outcome(expect = FORBIDDEN, desc = "Missing or wrong value: the reader lost the key during the doubling.")
+    @State
+    public static class ReaderRacingDoubling
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key;
+        final long newKey;
+        final int depthBefore;
+
+        public ReaderRacingDoubling()
+        {
+            key = keyWithPrefix(1, 1, 3_000_000);
+            map.put(key, 500);
+            long next = fill(map, 1, 6, key + 1);
+            next = fill(map, 0, 8, next);
+            require(directoryDepth(map) == 1, "one split so far, directory depth 1");
+            // Fill the top-bit-0 segment (local depth 1 = directory depth) to its limit.
+            final long lowCount = 8;
+            next = fill(map, 0, (int)(FILL_LIMIT - lowCount), next);
+            require(directoryDepth(map) == 1, "still depth 1 with the low segment full");
+            newKey = keyWithPrefix(1, 0, next);
+            depthBefore = directoryDepth(map);
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.put(newKey, 7);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            r.r1 = map.get(key);
+        }
+
+        @Arbiter
+        public void arbiter(final JJ_Result r)
+        {
+            // 2: the directory doubled, so the race was with a doubling.
+            r.r2 = directoryDepth(map) - depthBefore + 1;
+            map.close();
+        }
+    }
+}
