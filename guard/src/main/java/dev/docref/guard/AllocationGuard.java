@@ -683,7 +683,8 @@ public final class AllocationGuard implements AutoCloseable
     {
         final String guardClass = AllocationGuard.class.getName();
         return StackWalker.getInstance().walk(frames -> frames
-            .dropWhile(frame -> frame.getClassName().startsWith(guardClass))
+            .dropWhile(frame -> frame.getClassName().equals(guardClass) ||
+                frame.getClassName().startsWith(guardClass + "$"))
             .limit(LOGGED_STACK_FRAMES)
             .map(frame -> "\n\tat " + frame)
             .collect(Collectors.joining("", "\nCaller stack:", "")));
