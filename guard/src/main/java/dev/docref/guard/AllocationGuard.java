@@ -33,12 +33,15 @@ import javax.management.ObjectName;
  * Structures that hold memory for a while also {@link #reserve} it, and {@link #release} it when they free it: the
  * reservations are checked against the total limit (default unlimited), and the accounting stays exact when a
  * reservation is refused. For a table whose growth you do not control, {@link #checkResize} checks the allocation a
- * {@link ResizeForecast} predicts. Example: the 3.36 GB doubling of a hashbrown table of 58,720,256 entries is over
- * the default 1 GiB limit, so in {@code block} mode the insert that would make it is refused with
+ * {@link ResizeForecast} predicts. Example: the 3.36 GB doubling of a hashbrown table of 58,720,256 entries of 24
+ * bytes is over the default 1 GiB limit, so in {@code block} mode
+ * {@code guard.checkResize(ResizeForecast.hashbrown(58_720_256, 24), "pkey index resize")} throws
  * <pre>
  * docref guard blocked a single allocation of 3.13 GiB for [pkey index resize]: limit
  * docref.guard.single.allocation.limit = 1.00 GiB (mode block). Pre-size the structure, raise the limit, or set
- * docref.guard.mode=warn.
+ * docref.guard.mode=warn. Forecast: hashbrown-style 7/8 table (24-byte entries) with 58,720,256 entries in 2^26
+ * slots (capacity 58,720,256): the next insert (entry 58,720,257) allocates 2^27 × 25 bytes ≈ 3.36 GB
+ * (3,355,443,216 bytes = 3.13 GiB) while the current 1.68 GB are still live.
  * </pre>
  * <b>Reporting.</b> Every decision other than {@link AllocationDecision#ALLOWED} notifies the
  * {@link AllocationListener}s (see there for the contract), emits the JFR event {@code dev.docref.AllocationGuard},

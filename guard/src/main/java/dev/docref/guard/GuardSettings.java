@@ -103,17 +103,6 @@ final class GuardSettings
         }
     }
 
-    /** @return the properties that reproduce this configuration (without the config file). */
-    Properties toProperties()
-    {
-        final Properties properties = new Properties();
-        properties.setProperty(MODE_PROP_NAME, mode.name().toLowerCase(java.util.Locale.ROOT));
-        properties.setProperty(SINGLE_ALLOCATION_LIMIT_PROP_NAME, limitText(singleAllocationLimit));
-        properties.setProperty(TOTAL_LIMIT_PROP_NAME, limitText(totalLimit));
-        properties.setProperty(WARN_INTERVAL_PROP_NAME, warnInterval.toMillis() + "ms");
-        return properties;
-    }
-
     public String toString()
     {
         return MODE_PROP_NAME + "=" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", " +
@@ -121,11 +110,6 @@ final class GuardSettings
             TOTAL_LIMIT_PROP_NAME + "=" + PropertyValues.formatLimit(totalLimit) + ", " +
             WARN_INTERVAL_PROP_NAME + "=" + warnInterval.toMillis() + "ms" +
             (configFile == null ? "" : ", " + CONFIG_PROP_NAME + "=" + configFile);
-    }
-
-    private static String limitText(final long bytes)
-    {
-        return bytes == Long.MAX_VALUE ? PropertyValues.UNLIMITED : Long.toString(bytes);
     }
 
     private static long saturatedNanos(final Duration duration)

@@ -411,7 +411,11 @@ public final class ResizeForecast
         return nextSlots;
     }
 
-    /** @return bytes the next resize allocates in one piece (per array), or 0 if it never resizes again. */
+    /**
+     * @return bytes the next resize allocates, all inside the one insert that triggers it (for maps with separate key
+     * and value arrays, both arrays), or 0 if it never resizes again. This is what
+     * {@link AllocationGuard#checkResize} checks against the single-allocation limit.
+     */
     public long nextResizeBytes()
     {
         return nextResizeBytes;
