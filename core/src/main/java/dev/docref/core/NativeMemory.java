@@ -3,6 +3,8 @@ package dev.docref.core;
 import java.lang.ref.Cleaner;
 import java.util.Locale;
 
+import dev.docref.guard.AllocationBlockedException;
+import dev.docref.guard.AllocationGuard;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -12,8 +14,15 @@ import org.agrona.collections.Long2LongHashMap;
  * ever made ({@link #largestAllocationBytes()}). It is also the state a {@link Cleaner} frees when a map is dropped
  * without {@code close()}, so it holds no reference back to the map.
  * <p>
+ * Every allocation is first shown to the map's {@link AllocationGuard}: {@code check} against the single-allocation
+ * limit, then {@code reserve} against the total limit; a failed raw allocation releases the reservation again, and
+ * every free (including {@link #freeAll()}, on close or from the {@link Cleaner} thread) releases what it frees, so
+ * the guard's accounting returns to where it was once the map is closed. A blocked allocation throws
+ * {@link AllocationBlockedException} before anything is allocated.
+ * <p>
  * <b>Thread-safety:</b> thread-safe (every method locks this object; allocation is rare: up front, and once per
- * split). <b>Ownership:</b> owns every block it returned until {@link #free(long)} or {@link #freeAll()}.
+ * split; the guard is thread-safe too). <b>Ownership:</b> owns every block it returned until {@link #free(long)} or
+ * {@link #freeAll()}.
  */
 final class NativeMemory implements Runnable
 {
@@ -42,16 +51,24 @@ final class NativeMemory implements Runnable
     private static final System.Logger LOGGER = System.getLogger("dev.docref.core.PresizedDocRefMap");
 
     private final RawAllocator rawAllocator;
+    private final AllocationGuard guard;
     private final Long2LongHashMap bytesByAddress = new Long2LongHashMap(-1L);
     private final String description;
     private long offHeapBytes;
     private long largestAllocationBytes;
     private boolean closedExplicitly;
 
-    NativeMemory(final RawAllocator rawAllocator, final String description)
+    NativeMemory(final RawAllocator rawAllocator, final AllocationGuard guard, final String description)
     {
         this.rawAllocator = rawAllocator;
+        this.guard = guard;
         this.description = description;
+    }
+
+    /** @return the guard every allocation of this map is shown to. */
+    AllocationGuard guard()
+    {
+        return guard;
     }
 
     /**
@@ -63,17 +80,28 @@ final class NativeMemory implements Runnable
      * @param context describes the map's current state for the error message; its {@code toString()} is called only
      *                on failure, so callers pass the map itself rather than building a string on every allocation.
      * @return the address.
-     * @throws OutOfMemoryError naming the size and purpose when the operating system refuses; nothing is changed.
+     * @throws AllocationBlockedException when the guard blocks it; nothing is changed.
+     * @throws OutOfMemoryError           naming the size and purpose when the operating system refuses; nothing is
+     *                                    changed.
      */
     synchronized long allocate(final long bytes, final boolean zeroed, final String purpose, final Object context)
     {
+        final String what = guardWhat(purpose);
+        guard.check(bytes, what);
+        guard.reserve(bytes, what);
         final long address;
         try
         {
             address = rawAllocator.allocate(bytes, zeroed);
         }
+        catch (final RuntimeException ex)
+        {
+            guard.release(bytes);
+            throw ex;
+        }
         catch (final OutOfMemoryError ex)
         {
+            guard.release(bytes);
             final OutOfMemoryError error = new OutOfMemoryError(
                 "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose + " (" +
                 context + "); the map is unchanged and still usable. Free native memory, or pre-size the map " +
@@ -97,6 +125,7 @@ final class NativeMemory implements Runnable
         }
         offHeapBytes -= bytes;
         rawAllocator.free(address);
+        guard.release(bytes);
     }
 
     synchronized long offHeapBytes()
@@ -135,7 +164,34 @@ final class NativeMemory implements Runnable
             rawAllocator.free(it.nextValue());
         }
         bytesByAddress.clear();
+        final long freed = offHeapBytes;
         offHeapBytes = 0;
+        guard.release(freed);
+    }
+
+    /**
+     * The guard's {@code what} for an allocation's purpose: fixed text without the purpose's numbers, because the
+     * guard rate-limits its warnings per {@code what}.
+     */
+    static String guardWhat(final String purpose)
+    {
+        if (purpose.startsWith("the up-front allocation of withCapacity"))
+        {
+            return "PresizedDocRefMap withCapacity";
+        }
+        if (purpose.equals("a segment split"))
+        {
+            return "PresizedDocRefMap segment split";
+        }
+        if (purpose.startsWith("growing a small map's only segment"))
+        {
+            return "PresizedDocRefMap segment growth";
+        }
+        if (purpose.startsWith("a block prepared for a later split"))
+        {
+            return "PresizedDocRefMap block reserve";
+        }
+        return "PresizedDocRefMap allocation";
     }
 
     static String formatBytes(final long bytes)

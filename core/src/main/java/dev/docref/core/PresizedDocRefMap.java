@@ -5,7 +5,11 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.ConcurrentModificationException;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+
+import dev.docref.guard.AllocationBlockedException;
+import dev.docref.guard.AllocationGuard;
 
 import org.agrona.collections.LongLongConsumer;
 import org.jetbrains.annotations.Contract;
@@ -133,7 +137,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         this.loadFactor = builder.loadFactor;
         this.maxSegmentSlots = maxCapacityFor(builder.segmentBytes);
         this.threadSafe = builder.concurrency == Concurrency.THREAD_SAFE;
-        this.memory = new NativeMemory(builder.rawAllocator, "PresizedDocRefMap");
+        this.memory = new NativeMemory(builder.rawAllocator, builder.guard, "PresizedDocRefMap");
         this.reserve = new BlockReserve(memory, threadSafe);
 
         final long expectedEntries = builder.expectedEntries;
@@ -682,6 +686,12 @@ public final class PresizedDocRefMap implements AutoCloseable
                 "hashSeed, or larger segmentBytes.");
         }
 
+        final Directory before = directory();
+        if (full.localDepth == before.depth)
+        {
+            // The directory doubles below, on the heap: an array of twice as many references (4 bytes each).
+            memory.guard().check(16 + 4L * 2 * before.segments.length, "PresizedDocRefMap directory doubling");
+        }
         final int childDepth = full.localDepth + 1;
         final Segment low = newSegment(full.capacity, childDepth, false, "a segment split");
         final Segment high;
@@ -890,6 +900,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         private boolean hashSeedSet;
         private NativeMemory.RawAllocator rawAllocator = NativeMemory.OFF_HEAP;
         private Concurrency concurrency = Concurrency.THREAD_SAFE;
+        private AllocationGuard guard;
 
         private Builder()
         {
@@ -993,6 +1004,24 @@ public final class PresizedDocRefMap implements AutoCloseable
             return this;
         }
 
+        /**
+         * The guard every native allocation of the map is shown to before it is made (segments, the up-front
+         * allocation of {@code expectedEntries}, blocks kept ready for splits) and the directory's doubling. Each
+         * allocation reserves its bytes against the guard's total limit, and each free, and {@code close()},
+         * releases them. When the guard blocks a split, the put throws {@link AllocationBlockedException} and the
+         * map keeps every entry and stays usable. Default: {@link AllocationGuard#global()}, taken at
+         * {@link #build()}.
+         *
+         * @param guard the guard; shared guards are fine, it is thread-safe.
+         * @return this builder.
+         */
+        @Contract("_ -> this")
+        public @NotNull Builder guard(final @NotNull AllocationGuard guard)
+        {
+            this.guard = Objects.requireNonNull(guard, "guard");
+            return this;
+        }
+
         /** Test seam: where raw blocks come from. */
         @Contract("_ -> this")
         @NotNull Builder rawAllocator(final NativeMemory.RawAllocator rawAllocator)
@@ -1019,6 +1048,10 @@ public final class PresizedDocRefMap implements AutoCloseable
                     "expectedEntries %,d is more than the %,d a map can address with segmentBytes=%d and " +
                     "loadFactor=%s (2^%d segments); use larger segmentBytes (up to %d) or a smaller expectedEntries.",
                     expectedEntries, max, segmentBytes, loadFactor, Directory.MAX_DEPTH, MAX_SEGMENT_BYTES));
+            }
+            if (guard == null)
+            {
+                guard = AllocationGuard.global();
             }
             return new PresizedDocRefMap(this);
         }

@@ -1,0 +1,502 @@
+package dev.docref.guard;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * How many bytes the next resize of a hash table will allocate, and at which size that happens: for structures
+ * users already have, whose growth docref does not control.
+ * <p>
+ * A table that doubles allocates its whole new array inside one insert, while the old one is still live. For the
+ * incident that started docref: a hashbrown-style table of 24-byte entries holding 58,720,256 entries (7/8 of 2^26
+ * buckets) is full, and the next insert allocates 2^27 &times; 25 bytes &asymp; 3.36 GB
+ * ({@code ResizeForecast.hashbrown(58_720_256, 24)}). Pass a forecast to
+ * {@link AllocationGuard#checkResize(ResizeForecast, String)} to warn about, or refuse, that allocation before it
+ * is made, for example before inserting into a map whose {@link #insertsUntilResize()} is 1.
+ * <p>
+ * Covered:
+ * <ul>
+ *     <li>{@code java.util.HashMap} and {@code HashSet} ({@link #hashMap}, {@link #hashSet}): a power-of-two
+ *     {@code Node[]} table, load factor 0.75, resized on the insert that takes the size past {@code 3/4} of the
+ *     table length; the new table is {@code 16 + 4 × length} bytes with compressed oops, {@code 16 + 8 × length}
+ *     without (array header with compressed class pointers, the default). Not modelled: the early resize HashMap
+ *     makes instead of treeifying a bin of 8 colliding keys while the table is shorter than 64, and other load
+ *     factors.</li>
+ *     <li>open-addressing primitive maps and sets with power-of-two arrays ({@link #openAddressing}): fastutil's
+ *     {@code *OpenHashMap}, HPPC's {@code *HashMap}, Agrona's {@code *HashMap}. A table of {@code n} slots holds
+ *     {@code min(ceil(n × loadFactor), n - 1)} entries and the next insert allocates a key array and a value array
+ *     of {@code 2n + 1} elements each (exact for fastutil and HPPC, which keep one extra slot; Agrona keeps keys
+ *     and values in one array of {@code 4n} longs, 32 bytes less, and resizes at {@code floor} rather than
+ *     {@code ceil}, one insert earlier when {@code n × loadFactor} is not whole).</li>
+ *     <li>a hashbrown-style (Rust {@code HashMap}, Abseil {@code flat_hash_map}) table ({@link #hashbrown}): a
+ *     power-of-two number of buckets, of which 7/8 may be used (all but one below 8 buckets), each with a one-byte
+ *     control word; the allocation is {@code buckets × entryBytes} rounded up to 16, plus {@code buckets + 16}
+ *     control bytes. Resizes on the insert after the table is full; with deletes a table can instead rehash in
+ *     place, which this does not model.</li>
+ * </ul>
+ * The {@code size}-only factories assume a table grown by inserts: the smallest table that holds {@code size}.
+ * A table built with a larger expected size, or that grew and then lost entries, is bigger; pass its slot count.
+ * <p>
+ * <b>Thread-safety:</b> immutable.
+ */
+public final class ResizeForecast
+{
+    /** {@code java.util.HashMap.MAXIMUM_CAPACITY}: the table never grows past it. */
+    static final long HASH_MAP_MAX_TABLE = 1L << 30;
+    /** {@code java.util.HashMap.DEFAULT_INITIAL_CAPACITY}: the first table. */
+    static final long HASH_MAP_FIRST_TABLE = 16;
+    /** Array header with compressed class pointers: 8-byte mark word, 4-byte class, 4-byte length. */
+    static final long ARRAY_HEADER_BYTES = 16;
+    /** hashbrown's SSE2 group width: control bytes repeated past the end, and the alignment of the control bytes. */
+    static final long HASHBROWN_GROUP_WIDTH = 16;
+
+    private final String structure;
+    private final long size;
+    private final long slots;
+    private final long currentBytes;
+    private final long capacity;
+    private final long nextSlots;
+    private final long nextResizeBytes;
+    private final long bytesPerSlot;
+
+    private ResizeForecast(
+        final String structure,
+        final long size,
+        final long slots,
+        final long currentBytes,
+        final long capacity,
+        final long nextSlots,
+        final long nextResizeBytes,
+        final long bytesPerSlot)
+    {
+        this.structure = structure;
+        this.size = size;
+        this.slots = slots;
+        this.currentBytes = currentBytes;
+        this.capacity = capacity;
+        this.nextSlots = nextSlots;
+        this.nextResizeBytes = nextResizeBytes;
+        this.bytesPerSlot = bytesPerSlot;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // java.util.HashMap and HashSet.
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * A {@code java.util.HashMap} (default load factor) grown by inserts to {@code size} entries.
+     *
+     * @param size           entries now, 0 to {@link Integer#MAX_VALUE}.
+     * @param compressedOops whether the JVM uses 4-byte references; {@link #compressedOops()} says for this one.
+     */
+    public static ResizeForecast hashMap(final long size, final boolean compressedOops)
+    {
+        return hashMap(size, grownHashMapTable(size), compressedOops);
+    }
+
+    /**
+     * A {@code java.util.HashMap} (default load factor) with a known table length.
+     *
+     * @param size           entries now.
+     * @param tableLength    the table's length: a power of two up to 2^30, or 0 while no table is allocated (a new
+     *                       map, whose first insert allocates 16).
+     * @param compressedOops whether the JVM uses 4-byte references.
+     * @throws IllegalArgumentException if the table length is not one HashMap uses or cannot hold {@code size}.
+     */
+    public static ResizeForecast hashMap(final long size, final long tableLength, final boolean compressedOops)
+    {
+        return javaUtil("java.util.HashMap", size, tableLength, compressedOops);
+    }
+
+    /** A {@code java.util.HashSet} grown by inserts: the same table as {@link #hashMap(long, boolean)}. */
+    public static ResizeForecast hashSet(final long size, final boolean compressedOops)
+    {
+        return hashSet(size, grownHashMapTable(size), compressedOops);
+    }
+
+    /** A {@code java.util.HashSet} with a known table length: see {@link #hashMap(long, long, boolean)}. */
+    public static ResizeForecast hashSet(final long size, final long tableLength, final boolean compressedOops)
+    {
+        return javaUtil("java.util.HashSet", size, tableLength, compressedOops);
+    }
+
+    /**
+     * Whether this JVM uses compressed (4-byte) object references, from the {@code UseCompressedOops} VM option, or,
+     * where that cannot be read, from the heap being under 32 GiB.
+     */
+    public static boolean compressedOops()
+    {
+        try
+        {
+            final com.sun.management.HotSpotDiagnosticMXBean hotSpot =
+                ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return Boolean.parseBoolean(hotSpot.getVMOption("UseCompressedOops").getValue());
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            return Runtime.getRuntime().maxMemory() < (32L << 30);
+        }
+    }
+
+    private static ResizeForecast javaUtil(
+        final String structure, final long size, final long tableLength, final boolean compressedOops)
+    {
+        requireSize(size, Integer.MAX_VALUE);
+        if (tableLength != 0 && (Long.bitCount(tableLength) != 1 || tableLength > HASH_MAP_MAX_TABLE))
+        {
+            throw new IllegalArgumentException(structure + " tableLength " + tableLength + " is not one it uses: " +
+                "pass a power of two up to 2^30, or 0 before its first insert.");
+        }
+        final long referenceBytes = compressedOops ? 4 : 8;
+        final String name = structure + (compressedOops ? " (compressed oops)" : " (uncompressed oops)");
+        if (tableLength == 0)
+        {
+            requireFits(structure, size, 0, tableLength);
+            return new ResizeForecast(name, size, 0, 0, 0, HASH_MAP_FIRST_TABLE,
+                arrayBytes(referenceBytes, HASH_MAP_FIRST_TABLE), referenceBytes);
+        }
+        final long capacity = hashMapThreshold(tableLength);
+        requireFits(structure, size, capacity, tableLength);
+        final long current = arrayBytes(referenceBytes, tableLength);
+        if (tableLength == HASH_MAP_MAX_TABLE)
+        {
+            return new ResizeForecast(name, size, tableLength, current, capacity, 0, 0, referenceBytes);
+        }
+        return new ResizeForecast(name, size, tableLength, current, capacity, tableLength * 2,
+            arrayBytes(referenceBytes, tableLength * 2), referenceBytes);
+    }
+
+    /** HashMap's {@code threshold} for a table: 3/4 of its length, and no limit at the maximum table. */
+    private static long hashMapThreshold(final long tableLength)
+    {
+        return tableLength == HASH_MAP_MAX_TABLE ? Integer.MAX_VALUE : (tableLength * 3) >> 2;
+    }
+
+    private static long grownHashMapTable(final long size)
+    {
+        requireSize(size, Integer.MAX_VALUE);
+        if (size == 0)
+        {
+            return 0;
+        }
+        long table = HASH_MAP_FIRST_TABLE;
+        while (hashMapThreshold(table) < size)
+        {
+            table <<= 1;
+        }
+        return table;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Open addressing with power-of-two arrays (fastutil, HPPC, Agrona).
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * An open-addressing primitive map or set with power-of-two key and value arrays, grown by inserts to
+     * {@code size} entries.
+     *
+     * @param size       entries now.
+     * @param keyBytes   bytes per key: 1, 2, 4 or 8 (4 for object keys with compressed oops).
+     * @param valueBytes bytes per value: 0 for a set (no value array), 1, 2, 4 or 8.
+     * @param loadFactor the map's load factor, strictly between 0 and 1.
+     */
+    public static ResizeForecast openAddressing(
+        final long size, final int keyBytes, final int valueBytes, final double loadFactor)
+    {
+        requireOpenAddressing(keyBytes, valueBytes, loadFactor);
+        requireSize(size, Long.MAX_VALUE);
+        long slots = 2;
+        while (openAddressingCapacity(slots, loadFactor) < size)
+        {
+            if (slots > (1L << 61))
+            {
+                throw new IllegalArgumentException("size " + size + " is more than a power-of-two table holds");
+            }
+            slots <<= 1;
+        }
+        return openAddressing(size, slots, keyBytes, valueBytes, loadFactor);
+    }
+
+    /**
+     * An open-addressing primitive map or set with a known number of slots.
+     *
+     * @param size       entries now.
+     * @param slots      slots in its table (fastutil's {@code n}, HPPC's {@code mask + 1}): a power of two, 2 or
+     *                   more.
+     * @param keyBytes   bytes per key: 1, 2, 4 or 8.
+     * @param valueBytes bytes per value: 0 for a set, 1, 2, 4 or 8.
+     * @param loadFactor the map's load factor, strictly between 0 and 1.
+     * @throws IllegalArgumentException if an argument is out of range or the table cannot hold {@code size}.
+     */
+    public static ResizeForecast openAddressing(
+        final long size, final long slots, final int keyBytes, final int valueBytes, final double loadFactor)
+    {
+        requireOpenAddressing(keyBytes, valueBytes, loadFactor);
+        requireSize(size, Long.MAX_VALUE);
+        if (slots < 2 || Long.bitCount(slots) != 1 || slots > (1L << 61))
+        {
+            throw new IllegalArgumentException("slots " + slots + " is not a power-of-two table length: pass a " +
+                "power of two from 2 to 2^61 (fastutil's n, HPPC's mask + 1).");
+        }
+        final long capacity = openAddressingCapacity(slots, loadFactor);
+        final String structure = String.format(Locale.ROOT, "open-addressing table (%d-byte keys, %d-byte values, " +
+            "load factor %s)", keyBytes, valueBytes, loadFactor);
+        requireFits(structure, size, capacity, slots);
+        return new ResizeForecast(structure, size, slots, openAddressingBytes(slots, keyBytes, valueBytes), capacity,
+            slots * 2, openAddressingBytes(slots * 2, keyBytes, valueBytes), keyBytes + valueBytes);
+    }
+
+    private static long openAddressingCapacity(final long slots, final double loadFactor)
+    {
+        return Math.min((long)Math.ceil(slots * loadFactor), slots - 1);
+    }
+
+    private static long openAddressingBytes(final long slots, final int keyBytes, final int valueBytes)
+    {
+        final long keys = arrayBytes(keyBytes, slots + 1);
+        return valueBytes == 0 ? keys : keys + arrayBytes(valueBytes, slots + 1);
+    }
+
+    private static void requireOpenAddressing(final int keyBytes, final int valueBytes, final double loadFactor)
+    {
+        if (!isWidth(keyBytes) || !(valueBytes == 0 || isWidth(valueBytes)))
+        {
+            throw new IllegalArgumentException("keyBytes " + keyBytes + " and valueBytes " + valueBytes + " must " +
+                "be Java array element widths: keyBytes 1, 2, 4 or 8; valueBytes 0 (a set), 1, 2, 4 or 8.");
+        }
+        if (!(loadFactor > 0.0 && loadFactor < 1.0))
+        {
+            throw new IllegalArgumentException("loadFactor must be strictly between 0 and 1 but was " + loadFactor +
+                "; fastutil's and HPPC's default is 0.75, Agrona's 0.65.");
+        }
+    }
+
+    private static boolean isWidth(final int bytes)
+    {
+        return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // hashbrown-style 7/8 tables.
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * A hashbrown-style table grown by inserts to {@code size} entries.
+     *
+     * @param size       entries now.
+     * @param entryBytes bytes per entry, the size of the stored (key, value) pair, 1 or more.
+     */
+    public static ResizeForecast hashbrown(final long size, final int entryBytes)
+    {
+        requireSize(size, Long.MAX_VALUE);
+        if (size == 0)
+        {
+            return hashbrown(size, 0, entryBytes);
+        }
+        long buckets = 4;
+        while (hashbrownCapacity(buckets) < size)
+        {
+            if (buckets > (1L << 56))
+            {
+                throw new IllegalArgumentException("size " + size + " is more than a hashbrown table holds");
+            }
+            buckets <<= 1;
+        }
+        return hashbrown(size, buckets, entryBytes);
+    }
+
+    /**
+     * A hashbrown-style table with a known number of buckets.
+     *
+     * @param size       entries now.
+     * @param buckets    a power of two, 4 or more, or 0 for an empty table with no allocation yet (its first insert
+     *                   allocates 4 buckets).
+     * @param entryBytes bytes per entry, 1 or more.
+     * @throws IllegalArgumentException if an argument is out of range or the table cannot hold {@code size}.
+     */
+    public static ResizeForecast hashbrown(final long size, final long buckets, final int entryBytes)
+    {
+        requireSize(size, Long.MAX_VALUE);
+        if (entryBytes < 1)
+        {
+            throw new IllegalArgumentException("entryBytes must be 1 or more but was " + entryBytes +
+                "; pass the size of the stored (key, value) pair, e.g. 24 for (u64, u64, u64).");
+        }
+        if (buckets != 0 && (buckets < 4 || Long.bitCount(buckets) != 1 || buckets > (1L << 56)))
+        {
+            throw new IllegalArgumentException("buckets " + buckets + " is not a hashbrown table size: pass a " +
+                "power of two from 4 to 2^56, or 0 for a table with no allocation yet.");
+        }
+        final String structure = "hashbrown-style 7/8 table (" + entryBytes + "-byte entries)";
+        final long capacity = buckets == 0 ? 0 : hashbrownCapacity(buckets);
+        requireFits(structure, size, capacity, buckets);
+        final long next = buckets == 0 ? 4 : buckets * 2;
+        return new ResizeForecast(structure, size, buckets, buckets == 0 ? 0 : hashbrownBytes(buckets, entryBytes),
+            capacity, next, hashbrownBytes(next, entryBytes), entryBytes + 1L);
+    }
+
+    /** hashbrown's {@code bucket_mask_to_capacity}: all but one bucket below 8, else 7/8 of them. */
+    private static long hashbrownCapacity(final long buckets)
+    {
+        return buckets < 8 ? buckets - 1 : (buckets / 8) * 7;
+    }
+
+    /** hashbrown's {@code TableLayout::calculate_layout_for}: entries, aligned to the group width, then control. */
+    private static long hashbrownBytes(final long buckets, final int entryBytes)
+    {
+        final long data = Math.multiplyExact(buckets, (long)entryBytes);
+        final long controlOffset = (data + HASHBROWN_GROUP_WIDTH - 1) & -HASHBROWN_GROUP_WIDTH;
+        return controlOffset + buckets + HASHBROWN_GROUP_WIDTH;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // The forecast.
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** @return what was forecast, e.g. {@code "hashbrown-style 7/8 table (24-byte entries)"}. */
+    public String structure()
+    {
+        return structure;
+    }
+
+    /** @return entries now. */
+    public long size()
+    {
+        return size;
+    }
+
+    /** @return slots (table length, buckets) now; 0 if no table is allocated yet. */
+    public long slots()
+    {
+        return slots;
+    }
+
+    /** @return bytes of the table now; the resize allocates the next one while this one is still live. */
+    public long currentBytes()
+    {
+        return currentBytes;
+    }
+
+    /** @return the most entries the table holds before it resizes. */
+    public long capacity()
+    {
+        return capacity;
+    }
+
+    /** @return whether another resize can come; false only for a {@code java.util.HashMap} at its 2^30 maximum. */
+    public boolean resizes()
+    {
+        return nextSlots != 0;
+    }
+
+    /**
+     * @return the size the insert that resizes brings the table to: {@code capacity() + 1}, or
+     * {@link Long#MAX_VALUE} if it never resizes again.
+     */
+    public long resizeAtSize()
+    {
+        return resizes() ? capacity + 1 : Long.MAX_VALUE;
+    }
+
+    /** @return inserts of new keys until, and including, the one that resizes; 1 means the next insert does. */
+    public long insertsUntilResize()
+    {
+        return resizes() ? capacity + 1 - size : Long.MAX_VALUE;
+    }
+
+    /** @return slots after the next resize, or 0 if it never resizes again. */
+    public long nextSlots()
+    {
+        return nextSlots;
+    }
+
+    /**
+     * @return bytes the next resize allocates, all inside the one insert that triggers it (for maps with separate key
+     * and value arrays, both arrays), or 0 if it never resizes again. This is what
+     * {@link AllocationGuard#checkResize} checks against the single-allocation limit.
+     */
+    public long nextResizeBytes()
+    {
+        return nextResizeBytes;
+    }
+
+    /** @return bytes the table holds during the next resize: the old table and the new one. */
+    public long peakBytes()
+    {
+        return currentBytes + nextResizeBytes;
+    }
+
+    /**
+     * A sentence with the numbers, e.g. for the seed case: {@code hashbrown-style 7/8 table (24-byte entries) with
+     * 58,720,256 entries in 2^26 slots (capacity 58,720,256): the next insert (entry 58,720,257) allocates
+     * 2^27 × 25 bytes ≈ 3.36 GB (3,355,443,216 bytes = 3.13 GiB) while the current 1.68 GB are still live}.
+     */
+    public String toString()
+    {
+        final StringBuilder text = new StringBuilder(256);
+        text.append(structure).append(" with ").append(String.format(Locale.ROOT, "%,d", size))
+            .append(" entries in ").append(slots == 0 ? "no table yet" : powerOfTwo(slots) + " slots")
+            .append(String.format(Locale.ROOT, " (capacity %,d)", capacity)).append(": ");
+        if (!resizes())
+        {
+            return text.append("it never resizes again").toString();
+        }
+        final long inserts = insertsUntilResize();
+        text.append(inserts == 1 ? "the next insert" : String.format(Locale.ROOT, "insert %,d from now", inserts))
+            .append(String.format(Locale.ROOT, " (entry %,d) allocates ", resizeAtSize()))
+            .append(powerOfTwo(nextSlots)).append(" × ").append(bytesPerSlot).append(" bytes ≈ ")
+            .append(decimalBytes(nextResizeBytes))
+            .append(String.format(Locale.ROOT, " (%,d bytes = %s)", nextResizeBytes,
+                PropertyValues.formatBytes(nextResizeBytes)));
+        if (currentBytes > 0)
+        {
+            text.append(" while the current ").append(decimalBytes(currentBytes)).append(" are still live");
+        }
+        return text.toString();
+    }
+
+    private static String powerOfTwo(final long n)
+    {
+        return "2^" + Long.numberOfTrailingZeros(n);
+    }
+
+    /** Bytes in decimal units, as the incident report gave them: {@code 3.36 GB}. */
+    static String decimalBytes(final long bytes)
+    {
+        final String[] units = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1000 && unit < units.length - 1)
+        {
+            value /= 1000;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.2f %s", value, units[unit]);
+    }
+
+    /** Bytes of a Java array: header, elements, rounded up to the 8-byte object alignment. */
+    private static long arrayBytes(final long elementBytes, final long length)
+    {
+        return (ARRAY_HEADER_BYTES + Math.multiplyExact(elementBytes, length) + 7) & -8L;
+    }
+
+    private static void requireSize(final long size, final long max)
+    {
+        if (size < 0 || size > max)
+        {
+            throw new IllegalArgumentException("size must be from 0 to " + max + " but was " + size);
+        }
+    }
+
+    private static void requireFits(final String structure, final long size, final long capacity, final long slots)
+    {
+        Objects.requireNonNull(structure);
+        if (size > capacity)
+        {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "a %s with %,d slots holds at most %,d " +
+                "entries before it resizes, not %,d: pass the table's real slot count, or use the factory that " +
+                "takes only the size.", structure, slots, capacity, size));
+        }
+    }
+}

@@ -1,0 +1,341 @@
+package dev.docref.guard;
+
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.Field;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.function.Supplier;
+
+import com.carrotsearch.hppc.LongLongHashMap;
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static dev.docref.guard.AllocationGuard.MODE_PROP_NAME;
+import static dev.docref.guard.GuardTesting.guard;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Forecasts against the real structures wherever they can be observed: table lengths through reflection (the
+ * surefire argLine opens {@code java.util} for {@code HashMap.table}), and the bytes a resize allocates through the
+ * thread's allocation counter.
+ */
+class ResizeForecastTest
+{
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+
+    @Test
+    void theSeedHashbrownTableDoublesToThreePointThreeSixGigabytesOnTheNextInsert()
+    {
+        final ResizeForecast forecast = ResizeForecast.hashbrown(58_720_256, 24);
+        assertEquals(1L << 26, forecast.slots());
+        assertEquals(58_720_256, forecast.capacity(), "7/8 of 2^26");
+        assertEquals(1, forecast.insertsUntilResize());
+        assertEquals(58_720_257, forecast.resizeAtSize());
+        assertEquals(1L << 27, forecast.nextSlots());
+        assertEquals((1L << 27) * 25 + 16, forecast.nextResizeBytes(), "2^27 x (24 + 1 control byte) + 16");
+        assertEquals(3_355_443_216L, forecast.nextResizeBytes());
+        assertEquals((1L << 26) * 25 + 16, forecast.currentBytes());
+        assertEquals("hashbrown-style 7/8 table (24-byte entries) with 58,720,256 entries in 2^26 slots (capacity " +
+            "58,720,256): the next insert (entry 58,720,257) allocates 2^27 × 25 bytes ≈ 3.36 GB " +
+            "(3,355,443,216 bytes = 3.13 GiB) while the current 1.68 GB are still live", forecast.toString());
+    }
+
+    @ParameterizedTest(name = "{0} entries: {1} buckets, capacity {2}")
+    @CsvSource({
+        "0, 0, 0",
+        "1, 4, 3",
+        "3, 4, 3",
+        "4, 8, 7",
+        "7, 8, 7",
+        "8, 16, 14",
+        "14, 16, 14",
+        "15, 32, 28",
+        "58720257, 134217728, 117440512",
+    })
+    void hashbrownBucketsFollowItsCapacityRule(final long size, final long buckets, final long capacity)
+    {
+        final ResizeForecast forecast = ResizeForecast.hashbrown(size, 24);
+        assertEquals(buckets, forecast.slots());
+        assertEquals(capacity, forecast.capacity());
+        assertEquals(buckets == 0 ? 4 : buckets * 2, forecast.nextSlots());
+    }
+
+    @ParameterizedTest(name = "threshold {0}")
+    @ValueSource(ints = { 12, 24, 96, 768, 12_288, 786_432 })
+    void hashMapForecastMatchesTheRealTableOnEachSideOfItsThreshold(final int threshold) throws Exception
+    {
+        assertHashMapForecast(new HashMap<>(), threshold, false);
+    }
+
+    @ParameterizedTest(name = "threshold {0}")
+    @ValueSource(ints = { 12, 768, 98_304 })
+    void hashSetForecastMatchesTheRealTableOnEachSideOfItsThreshold(final int threshold) throws Exception
+    {
+        assertHashMapForecast(new HashSet<>(), threshold, true);
+    }
+
+    /**
+     * Fill a real HashMap (or HashSet) to its threshold, check the forecast's table length, then insert once more
+     * and check that the table became the forecast's next table and that the insert allocated its bytes.
+     */
+    private static void assertHashMapForecast(final Object collection, final int threshold, final boolean set)
+        throws Exception
+    {
+        final Integer[] keys = keys(threshold + 1);
+        for (int i = 0; i < threshold; i++)
+        {
+            add(collection, keys[i], set);
+        }
+        final boolean compressed = ResizeForecast.compressedOops();
+        final ResizeForecast forecast = set ? ResizeForecast.hashSet(threshold, compressed) :
+            ResizeForecast.hashMap(threshold, compressed);
+        assertEquals(tableLength(collection, set), forecast.slots(), "table length below the threshold");
+        assertEquals(threshold, forecast.capacity());
+        assertEquals(1, forecast.insertsUntilResize());
+
+        add(collection, keys[threshold], set);
+        assertEquals(forecast.nextSlots(), tableLength(collection, set), "table length past the threshold");
+        final ResizeForecast after = set ? ResizeForecast.hashSet(threshold + 1, compressed) :
+            ResizeForecast.hashMap(threshold + 1, compressed);
+        assertEquals(forecast.nextSlots(), after.slots());
+
+        final long allocated = fewestBytesAllocated(() ->
+        {
+            final Object fresh = set ? new HashSet<Integer>() : new HashMap<Integer, Integer>();
+            for (int i = 0; i < threshold; i++)
+            {
+                add(fresh, keys[i], set);
+            }
+            return () -> add(fresh, keys[threshold], set);
+        });
+        // The insert also allocates its Node: 32 bytes with compressed oops, 40 without.
+        final long node = compressed ? 32 : 40;
+        assertEquals(forecast.nextResizeBytes() + node, allocated, "the new table and one Node");
+    }
+
+    /** Keys boxed up front, so a measured insert allocates only the map's memory. */
+    private static Integer[] keys(final int count)
+    {
+        final Integer[] keys = new Integer[count];
+        for (int i = 0; i < count; i++)
+        {
+            keys[i] = i + 1_000_000;
+        }
+        return keys;
+    }
+
+    /**
+     * The fewest bytes the insert {@code prepare} sets up allocates, over a few fresh trials: anything else the thread
+     * allocates meanwhile (class loading, the JIT's bookkeeping) only adds, so the fewest is the insert's own.
+     */
+    private static long fewestBytesAllocated(final Supplier<Runnable> prepare)
+    {
+        long fewest = Long.MAX_VALUE;
+        for (int trial = 0; trial < 3; trial++)
+        {
+            final Runnable insert = prepare.get();
+            final long before = THREADS.getCurrentThreadAllocatedBytes();
+            insert.run();
+            fewest = Math.min(fewest, THREADS.getCurrentThreadAllocatedBytes() - before);
+        }
+        return fewest;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void add(final Object collection, final Integer key, final boolean set)
+    {
+        if (set)
+        {
+            ((HashSet<Integer>)collection).add(key);
+        }
+        else
+        {
+            ((HashMap<Integer, Integer>)collection).put(key, key);
+        }
+    }
+
+    private static int tableLength(final Object collection, final boolean set) throws Exception
+    {
+        Object map = collection;
+        if (set)
+        {
+            final Field inner = HashSet.class.getDeclaredField("map");
+            inner.setAccessible(true);
+            map = inner.get(collection);
+        }
+        final Field table = HashMap.class.getDeclaredField("table");
+        table.setAccessible(true);
+        final Object[] array = (Object[])table.get(map);
+        return array == null ? 0 : array.length;
+    }
+
+    @ParameterizedTest(name = "fastutil threshold at {0} slots, load factor {1}")
+    @CsvSource({ "16, 0.75", "1024, 0.75", "65536, 0.75", "1024, 0.5", "4096, 0.875", "4096, 0.65" })
+    void openAddressingForecastMatchesFastutilExactly(final int slots, final float loadFactor) throws Exception
+    {
+        final Long2LongOpenHashMap map = new Long2LongOpenHashMap(2, loadFactor);
+        final ResizeForecast empty = ResizeForecast.openAddressing(0, fastutilSlots(map), 8, 8, loadFactor);
+        long key = 1;
+        while (fastutilSlots(map) < slots)
+        {
+            map.put(key, key);
+            key++;
+        }
+        final ResizeForecast start = ResizeForecast.openAddressing(map.size(), slots, 8, 8, loadFactor);
+        assertTrue(empty.capacity() > 0);
+        while (map.size() < start.capacity())
+        {
+            map.put(key, key);
+            key++;
+        }
+        assertEquals(slots, fastutilSlots(map), "full to capacity, not resized yet");
+        final ResizeForecast forecast = ResizeForecast.openAddressing(map.size(), 8, 8, loadFactor);
+        assertEquals(slots, forecast.slots(), "the size-only factory finds the grown table");
+        assertEquals(1, forecast.insertsUntilResize());
+
+        map.put(key, key);
+        assertEquals(forecast.nextSlots(), fastutilSlots(map));
+
+        final long size = map.size() - 1;
+        final long allocated = fewestBytesAllocated(() ->
+        {
+            final Long2LongOpenHashMap fresh = new Long2LongOpenHashMap(2, loadFactor);
+            for (long k = 1; k <= size; k++)
+            {
+                fresh.put(k, k);
+            }
+            return () -> fresh.put(size + 1, 0);
+        });
+        assertEquals(forecast.nextResizeBytes(), allocated, "fastutil allocates exactly key[2n+1] and value[2n+1]");
+    }
+
+    @ParameterizedTest(name = "HPPC threshold at {0} slots")
+    @ValueSource(ints = { 16, 1024, 65536 })
+    void openAddressingForecastMatchesHppcExactly(final int slots)
+    {
+        final LongLongHashMap map = new LongLongHashMap(4, 0.75);
+        long key = 1;
+        while (map.keys.length - 1 < slots)
+        {
+            map.put(key, key);
+            key++;
+        }
+        final ResizeForecast start = ResizeForecast.openAddressing(map.size(), slots, 8, 8, 0.75);
+        while (map.size() < start.capacity())
+        {
+            map.put(key, key);
+            key++;
+        }
+        assertEquals(slots, map.keys.length - 1, "full to capacity, not resized yet");
+        final ResizeForecast forecast = ResizeForecast.openAddressing(map.size(), slots, 8, 8, 0.75);
+        assertEquals(1, forecast.insertsUntilResize());
+
+        map.put(key, key);
+        assertEquals(forecast.nextSlots(), map.keys.length - 1);
+
+        final long size = map.size() - 1;
+        final long allocated = fewestBytesAllocated(() ->
+        {
+            final LongLongHashMap fresh = new LongLongHashMap(4, 0.75);
+            for (long k = 1; k <= size; k++)
+            {
+                fresh.put(k, k);
+            }
+            return () -> fresh.put(size + 1, 0);
+        });
+        assertEquals(forecast.nextResizeBytes(), allocated, "HPPC allocates exactly keys[2n+1] and values[2n+1]");
+    }
+
+    private static int fastutilSlots(final Long2LongOpenHashMap map) throws Exception
+    {
+        final Field n = Long2LongOpenHashMap.class.getDeclaredField("n");
+        n.setAccessible(true);
+        return n.getInt(map);
+    }
+
+    @Test
+    void uncompressedOopsDoubleTheReferenceBytes()
+    {
+        final ResizeForecast compressed = ResizeForecast.hashMap(786_432, 1 << 20, true);
+        final ResizeForecast uncompressed = ResizeForecast.hashMap(786_432, 1 << 20, false);
+        assertEquals(16 + 4L * (2 << 20), compressed.nextResizeBytes());
+        assertEquals(16 + 8L * (2 << 20), uncompressed.nextResizeBytes());
+        assertEquals(16 + 8L * (1 << 20), uncompressed.currentBytes());
+        assertTrue(uncompressed.toString().contains("2^21 × 8 bytes"), uncompressed::toString);
+    }
+
+    @Test
+    void aNewHashMapAllocatesItsFirstTableOnTheFirstInsert()
+    {
+        final ResizeForecast forecast = ResizeForecast.hashMap(0, true);
+        assertEquals(0, forecast.slots());
+        assertEquals(1, forecast.resizeAtSize());
+        assertEquals(16, forecast.nextSlots());
+        assertEquals(16 + 4 * 16, forecast.nextResizeBytes());
+    }
+
+    @Test
+    void aHashMapAtItsMaximumTableNeverResizesAgain()
+    {
+        final ResizeForecast forecast = ResizeForecast.hashMap(Integer.MAX_VALUE, 1 << 30, true);
+        assertFalse(forecast.resizes());
+        assertEquals(0, forecast.nextResizeBytes());
+        assertEquals(Long.MAX_VALUE, forecast.insertsUntilResize());
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block"))
+        {
+            guard.checkResize(forecast, "maximal map");
+            assertEquals(0, guard.checks());
+        }
+    }
+
+    @Test
+    void checkResizeBlocksTheSeedDoublingAndShowsTheForecast()
+    {
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block"))
+        {
+            final ResizeForecast forecast = ResizeForecast.hashbrown(58_720_256, 24);
+            final AllocationBlockedException ex = assertThrows(AllocationBlockedException.class,
+                () -> guard.checkResize(forecast, "pkey index resize"));
+            assertEquals(3_355_443_216L, ex.event().bytes());
+            assertTrue(ex.getMessage().startsWith("docref guard blocked a single allocation of 3.13 GiB for " +
+                "[pkey index resize]: limit docref.guard.single.allocation.limit = 1.00 GiB (mode block)."),
+                ex::getMessage);
+            assertTrue(ex.getMessage().contains("Forecast: hashbrown-style 7/8 table (24-byte entries) with " +
+                "58,720,256 entries"), ex::getMessage);
+            guard.checkResize(ResizeForecast.hashbrown(1000, 24), "small table");
+            assertEquals(2, guard.checks());
+        }
+    }
+
+    @Test
+    void inconsistentArgumentsAreRejectedWithTheNumbers()
+    {
+        final IllegalArgumentException tooFull =
+            assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashMap(13, 16, true));
+        assertTrue(tooFull.getMessage().contains("holds at most 12 entries before it resizes, not 13"),
+            tooFull::getMessage);
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashMap(1, 24, true));
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashMap(-1, true));
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.openAddressing(10, 16, 3, 8, 0.75));
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.openAddressing(10, 16, 8, 8, 1.0));
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.openAddressing(10, 12, 8, 8, 0.75));
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(10, 0));
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(10, 8, 24));
+    }
+
+    @Test
+    void aSetHasNoValueArray()
+    {
+        final ResizeForecast set = ResizeForecast.openAddressing(12, 16, 8, 0, 0.75);
+        assertEquals(16 + 8 * 33, set.nextResizeBytes());
+        final ResizeForecast map = ResizeForecast.openAddressing(12, 16, 8, 8, 0.75);
+        assertEquals(2 * (16 + 8 * 33), map.nextResizeBytes());
+    }
+}
