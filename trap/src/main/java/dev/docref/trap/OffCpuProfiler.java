@@ -239,7 +239,7 @@ final class OffCpuProfiler
                     continue;
                 }
             }
-            problems.add(tool.describe() + " failed (" + run.outcome() + firstLine(run.stderrTail()) + ")" +
+            problems.add(tool.describe() + " failed (" + run.outcome() + lastLine(run.stderrTail()) + ")" +
                 advice(tool));
             if (System.nanoTime() < deadline)
             {
@@ -312,13 +312,15 @@ final class OffCpuProfiler
         return "";
     }
 
-    private static String firstLine(final String text)
+    /** The last line of a tool's stderr is its verdict: a Python traceback ends with the exception. */
+    private static String lastLine(final String text)
     {
-        for (final String line : text.split("\n"))
+        final String[] lines = text.split("\n");
+        for (int i = lines.length - 1; i >= 0; i--)
         {
-            if (!line.isBlank())
+            if (!lines[i].isBlank())
             {
-                final String trimmed = line.strip();
+                final String trimmed = lines[i].strip();
                 return ": " + (trimmed.length() <= 200 ? trimmed : trimmed.substring(0, 197) + "...");
             }
         }

@@ -50,6 +50,7 @@ class OffCpuProfilerTest
         assertTrue(failed.stderrTail().contains("Failed to compile BPF module"), "stderr is kept");
         assertTrue(Files.readString(failed.stderr()).contains("kheaders"), "in its file too");
         assertTrue(result.problems().get(0).contains("exit 1"), result.problems().toString());
+        assertTrue(result.problems().get(0).contains("Failed to compile BPF module"), "stderr's last line, the verdict");
         assertTrue(result.problems().get(0).contains("apt-get install libbpf-tools"), result.problems().toString());
         final String libbpfArgs = result.runs().get(1).stderrTail().strip();
         assertTrue(libbpfArgs.equals("args: -p 4242 3") || libbpfArgs.equals("args: -p 4242 2"),

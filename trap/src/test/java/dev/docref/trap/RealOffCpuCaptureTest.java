@@ -82,9 +82,18 @@ class RealOffCpuCaptureTest
             assertTrue(latency.compareTo(PROBE_DEADLINE.minusMillis(100)) >= 0 &&
                 latency.compareTo(PROBE_INTERVAL.plus(PROBE_DEADLINE).plusMillis(1000)) <= 0,
                 "fired " + latency.toMillis() + " ms after the freeze began");
-            final JsonNode run = summary.get("toolRuns").get(0);
-            assertEquals(0, run.get("exitCode").asInt(), summary.toString());
-            assertTrue(summary.get("tool").asText().contains("offcputime"), summary.toString());
+            // Where BCC's Python tool is installed but cannot compile (no kernel headers), it fails first and
+            // libbpf-tools runs for the rest of the window: the run that produced the stacks is the last one.
+            final JsonNode runs = summary.get("toolRuns");
+            final JsonNode used = runs.get(runs.size() - 1);
+            System.out.println("[real-bpf] tool runs: " + runs.size() + ", stacks from " + summary.get("tool"));
+            assertEquals(0, used.get("exitCode").asInt(), summary.toString());
+            assertEquals(summary.get("tool").asText(), used.get("name").asText());
+            for (int i = 0; i < runs.size() - 1; i++)
+            {
+                assertTrue(runs.get(i).get("exitCode").asInt() != 0 && runs.get(i).get("elapsedMillis").asLong() < 5000,
+                    "only a tool that failed quickly is followed by another: " + runs.get(i));
+            }
             assertTrue(summary.get("stall").get("probeHangMillis").asLong() >= FREEZE_MILLIS / 2,
                 summary.get("stall").toString());
 
