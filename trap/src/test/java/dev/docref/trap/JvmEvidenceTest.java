@@ -1,12 +1,17 @@
 package dev.docref.trap;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jdk.jfr.consumer.RecordingFile;
 
 class JvmEvidenceTest
 {
@@ -27,6 +32,28 @@ class JvmEvidenceTest
             assertTrue(dump.contains("\"blocked-0\""), dump);
             assertTrue(dump.contains("java.lang.Thread.State: BLOCKED (on object monitor)"), dump);
             assertTrue(dump.contains("- waiting to lock <"), dump);
+        }
+        finally
+        {
+            TrapTesting.stop(child);
+        }
+    }
+
+    @Test
+    void aContinuousRecordingOfAnotherJvmIsStartedAndDumpedThroughJcmd(@TempDir final Path dir) throws Exception
+    {
+        final Process child = TrapTesting.childJvm(FreezingService.class, "60000", "1", "1000");
+        try
+        {
+            TrapTesting.awaitLine(TrapTesting.stdout(child), "PORT", Duration.ofSeconds(20));
+            final Path file = dir.resolve(Capture.JFR);
+
+            try (ContinuousRecording recording = ContinuousRecording.start(child.pid()))
+            {
+                assertNull(recording.dump(file));
+            }
+
+            assertFalse(RecordingFile.readAllEvents(file).isEmpty(), "the child JVM wrote a real recording");
         }
         finally
         {
