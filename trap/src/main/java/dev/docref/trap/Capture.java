@@ -1,0 +1,280 @@
+package dev.docref.trap;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * One capture: the files of one {@code capture-<UTC timestamp>-<trigger>/} directory.
+ * <p>
+ * The off-CPU profiler starts first, on its own thread, so that the profile covers as much of the freeze as
+ * possible; while it records, the capture thread writes {@code memory.txt} and the first thread dump. After the
+ * window: the second thread dump, {@code recording.jfr}, {@code offcpu.folded}, {@code offcpu.svg}, the disk
+ * budget, and last {@code summary.json} and {@code summary.txt}, so a directory with a summary is complete.
+ * <b>Thread-safety:</b> runs on the trap's capture thread, one capture at a time.
+ */
+final class Capture
+{
+    static final String FOLDED = "offcpu.folded";
+    static final String SVG = "offcpu.svg";
+    static final String THREADS = "threads.txt";
+    static final String MEMORY = "memory.txt";
+    static final String JFR = "recording.jfr";
+    static final String SUMMARY_JSON = "summary.json";
+    static final String SUMMARY_TXT = "summary.txt";
+    static final int TOP_STACKS = 10;
+
+    private static final Duration MEMORY_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration MAX_THREAD_DUMP_TIMEOUT = Duration.ofSeconds(10);
+
+    private Capture()
+    {
+    }
+
+    /**
+     * Runs a capture and writes its directory.
+     *
+     * @return the capture directory.
+     * @throws UncheckedIOException if the directory or its files cannot be written.
+     */
+    static Path run(
+        final FreezeTrap trap, final Trigger trigger, final String detail, final Instant firedAt,
+        final long firedNanos)
+    {
+        final TrapSettings settings = trap.settings();
+        final long pid = trap.pid();
+        final Path directory = trap.store().create(firedAt, trigger);
+        final Instant startedAt = Instant.now();
+
+        final CompletableFuture<OffCpuProfiler.Result> profile = new CompletableFuture<>();
+        final Thread profiler = new Thread(() ->
+        {
+            try
+            {
+                profile.complete(trap.profiler().profile(pid, settings.captureDuration(), directory));
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                profile.completeExceptionally(ex);
+            }
+        }, "docref-trap-profiler");
+        profiler.setDaemon(true);
+        profiler.start();
+
+        final boolean jvm = JvmEvidence.isJvm(pid);
+        final Duration dumpTimeout = min(settings.captureDuration(), MAX_THREAD_DUMP_TIMEOUT);
+        write(directory.resolve(MEMORY), header("memory of pid " + pid, Instant.now()) +
+            JvmEvidence.memory(pid, MEMORY_TIMEOUT));
+        final StringBuilder threads = new StringBuilder();
+        if (jvm)
+        {
+            threads.append(header("thread dump at trigger", Instant.now()))
+                .append(JvmEvidence.threadDump(pid, dumpTimeout));
+        }
+
+        OffCpuProfiler.Result result;
+        try
+        {
+            result = profile.get();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            profiler.interrupt();
+            result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
+                List.of("the capture was interrupted: the trap is closing"));
+        }
+        catch (final ExecutionException ex)
+        {
+            result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
+                List.of("the profiler failed: " + ex.getCause()));
+        }
+        final Instant profileEndedAt = Instant.now();
+
+        final List<String> files = new ArrayList<>();
+        if (jvm)
+        {
+            threads.append('\n').append(header("thread dump at end", Instant.now()))
+                .append(JvmEvidence.threadDump(pid, dumpTimeout));
+            write(directory.resolve(THREADS), threads.toString());
+            files.add(THREADS);
+        }
+        files.add(MEMORY);
+
+        String jfr = null;
+        if (trap.recording() != null)
+        {
+            final String problem = trap.recording().dump(directory.resolve(JFR));
+            jfr = problem == null ? JFR : problem;
+            if (problem == null)
+            {
+                files.add(JFR);
+            }
+        }
+        else if (settings.jfr())
+        {
+            jfr = trap.recordingProblem();
+        }
+
+        write(directory.resolve(FOLDED), result.stacks().toFoldedText());
+        files.add(FOLDED);
+        write(directory.resolve(SVG), FlameGraph.render(result.stacks(), String.format(Locale.ROOT,
+            "Off-CPU time of pid %d, %d s after %s fired at %s", pid, settings.captureDuration().toSeconds(),
+            trigger.slug(), firedAt)));
+        files.add(SVG);
+        for (final ToolRun run : result.runs())
+        {
+            files.add(run.stdout().getFileName().toString());
+            files.add(run.stderr().getFileName().toString());
+        }
+
+        final List<String> budget = trap.store().enforceBudget(directory);
+        final Instant endedAt = Instant.now();
+        final Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("trigger", trigger.slug());
+        summary.put("detail", detail);
+        summary.put("pid", pid);
+        summary.put("jvm", jvm);
+        summary.put("firedAt", firedAt);
+        summary.put("captureStartedAt", startedAt);
+        summary.put("profileEndedAt", profileEndedAt);
+        summary.put("captureEndedAt", endedAt);
+        summary.put("captureWindowMillis", settings.captureDuration());
+        summary.put("stall", trap.stallReport(trigger, firedNanos));
+        summary.put("tool", result.used() == null ? null : result.used().describe());
+        summary.put("toolRuns", toolRuns(result.runs()));
+        summary.put("offCpu", offCpu(result.stacks()));
+        summary.put("problems", result.problems());
+        summary.put("missing", trap.profiler().missing());
+        summary.put("jfr", jfr);
+        summary.put("diskBudget", budget);
+        files.add(SUMMARY_JSON);
+        files.add(SUMMARY_TXT);
+        summary.put("files", files);
+        write(directory.resolve(SUMMARY_TXT), text(summary, result));
+        write(directory.resolve(SUMMARY_JSON), Json.write(summary));
+        trap.afterCapture(directory, result, budget);
+        return directory;
+    }
+
+    private static List<Object> toolRuns(final List<ToolRun> runs)
+    {
+        final List<Object> json = new ArrayList<>();
+        for (final ToolRun run : runs)
+        {
+            json.add(run.toJson());
+        }
+        return json;
+    }
+
+    private static Map<String, Object> offCpu(final FoldedStacks stacks)
+    {
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("totalMicros", stacks.totalMicros());
+        json.put("stacks", stacks.size());
+        final List<Object> top = new ArrayList<>();
+        for (final Map.Entry<String, Long> entry : stacks.top(TOP_STACKS))
+        {
+            final Map<String, Object> stack = new LinkedHashMap<>();
+            stack.put("micros", entry.getValue());
+            stack.put("percent", percent(entry.getValue(), stacks.totalMicros()));
+            stack.put("stack", entry.getKey());
+            top.add(stack);
+        }
+        json.put("top", top);
+        return json;
+    }
+
+    private static double percent(final long part, final long total)
+    {
+        return total == 0 ? 0.0 : Math.round(10_000.0 * part / total) / 100.0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String text(final Map<String, Object> summary, final OffCpuProfiler.Result result)
+    {
+        final StringBuilder text = new StringBuilder();
+        text.append("docref freeze trap capture\n\n");
+        text.append("trigger:        ").append(summary.get("trigger")).append(": ").append(summary.get("detail"))
+            .append('\n');
+        text.append("pid:            ").append(summary.get("pid")).append(Boolean.TRUE.equals(summary.get("jvm"))
+            ? " (a JVM)" : "").append('\n');
+        text.append("fired at:       ").append(summary.get("firedAt")).append('\n');
+        text.append("profile ended:  ").append(summary.get("profileEndedAt")).append('\n');
+        text.append("capture ended:  ").append(summary.get("captureEndedAt")).append('\n');
+        final Map<String, Object> stall = (Map<String, Object>)summary.get("stall");
+        text.append("stall:          ").append(stall.get("text")).append('\n');
+        text.append("tool:           ").append(summary.get("tool") == null ? "none produced stacks" : summary.get("tool"))
+            .append('\n');
+        for (final ToolRun run : result.runs())
+        {
+            text.append("  ran:          ").append(run.commandLine()).append("\n                ")
+                .append(run.outcome()).append(", stderr in ").append(run.stderr().getFileName()).append('\n');
+        }
+        for (final String problem : result.problems())
+        {
+            text.append("problem:        ").append(problem).append('\n');
+        }
+        for (final Object missing : (List<Object>)summary.get("missing"))
+        {
+            text.append("missing:        ").append(missing).append('\n');
+        }
+        if (summary.get("jfr") != null)
+        {
+            text.append("jfr:            ").append(summary.get("jfr")).append('\n');
+        }
+        for (final Object line : (List<Object>)summary.get("diskBudget"))
+        {
+            text.append("disk budget:    ").append(line).append('\n');
+        }
+        final FoldedStacks stacks = result.stacks();
+        text.append(String.format(Locale.ROOT, "%noff-CPU:        %,d us in %,d stacks%n", stacks.totalMicros(),
+            stacks.size()));
+        int rank = 1;
+        for (final Map.Entry<String, Long> entry : stacks.top(TOP_STACKS))
+        {
+            text.append(String.format(Locale.ROOT, "%n#%d  %,d us (%.2f%%)%n", rank++, entry.getValue(),
+                percent(entry.getValue(), stacks.totalMicros())));
+            final String[] frames = entry.getKey().split(";");
+            for (int i = frames.length - 1; i >= 0; i--)
+            {
+                text.append("    ").append(frames[i]).append('\n');
+            }
+        }
+        text.append("\nfiles:          ").append(String.join(", ", (List<String>)summary.get("files"))).append('\n');
+        return text.toString();
+    }
+
+    private static String header(final String what, final Instant time)
+    {
+        return "=== " + what + ", " + time + " ===\n";
+    }
+
+    private static Duration min(final Duration a, final Duration b)
+    {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void write(final Path file, final String text)
+    {
+        try
+        {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot write " + file + ": " + ex, ex);
+        }
+    }
+}

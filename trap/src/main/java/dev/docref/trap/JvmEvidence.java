@@ -1,0 +1,267 @@
+package dev.docref.trap;
+
+import java.io.IOException;
+import java.lang.management.LockInfo;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MonitorInfo;
+import java.lang.management.ThreadInfo;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * The JVM and process evidence a capture writes besides the off-CPU profile: thread dumps ({@code threads.txt}) and
+ * the process's memory ({@code memory.txt}).
+ * <p>
+ * Thread dumps of this JVM come from {@link java.lang.management.ThreadMXBean} with full stacks, monitors and
+ * ownable synchronizers; of another JVM from {@code jcmd PID Thread.print -l}. Both need a safepoint in the
+ * dumped JVM, so a freeze inside a safepoint makes them wait: every read here has a timeout and a timeout is
+ * written down as evidence. {@code smaps_rollup} takes the process's {@code mmap_lock}, so it cannot be read while
+ * something holds that lock for writing, the very freeze of the incident; it too is read with a timeout, on a
+ * daemon thread that is left to finish on its own.
+ * <b>Thread-safety:</b> stateless; safe from any thread.
+ */
+final class JvmEvidence
+{
+    private JvmEvidence()
+    {
+    }
+
+    /** @return whether {@code pid} is this process. */
+    static boolean isThisProcess(final long pid)
+    {
+        return pid == ProcessHandle.current().pid();
+    }
+
+    /** @return whether {@code pid} is this JVM or another process that has {@code libjvm.so} mapped. */
+    static boolean isJvm(final long pid)
+    {
+        if (isThisProcess(pid))
+        {
+            return true;
+        }
+        try (Stream<String> maps = Files.lines(Path.of("/proc/" + pid + "/maps"), StandardCharsets.ISO_8859_1))
+        {
+            return maps.anyMatch(line -> line.endsWith("/libjvm.so"));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
+        }
+    }
+
+    /** @return {@code jcmd} next to this JVM's {@code java}, else {@code jcmd} from PATH. */
+    static String jcmd()
+    {
+        final Path beside = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        return Files.isExecutable(beside) ? beside.toString() : "jcmd";
+    }
+
+    /**
+     * Runs {@code jcmd PID ARGS...} with a timeout.
+     *
+     * @return the run; its stdout and stderr files are temporary and the caller deletes them.
+     */
+    static ToolRun runJcmd(final long pid, final Duration timeout, final String... arguments) throws IOException
+    {
+        final Path stdout = Files.createTempFile("docref-trap-jcmd-", ".stdout");
+        final Path stderr = Files.createTempFile("docref-trap-jcmd-", ".stderr");
+        final List<String> command = new java.util.ArrayList<>(List.of(jcmd(), Long.toString(pid)));
+        command.addAll(List.of(arguments));
+        return ToolRun.execute("jcmd", command, timeout, stdout, stderr);
+    }
+
+    /**
+     * A thread dump: states, locks and full stacks.
+     *
+     * @return the dump, or a line saying why there is none.
+     */
+    static String threadDump(final long pid, final Duration timeout)
+    {
+        if (isThisProcess(pid))
+        {
+            return withTimeout(JvmEvidence::dumpThisJvm, timeout, "ThreadMXBean.dumpAllThreads");
+        }
+        if (!isJvm(pid))
+        {
+            return "(no thread dump: process " + pid + " is not a JVM)\n";
+        }
+        ToolRun run = null;
+        try
+        {
+            run = runJcmd(pid, timeout, "Thread.print", "-l");
+            if (run.succeeded())
+            {
+                return run.readStdout();
+            }
+            return "(no thread dump: " + run.commandLine() + ": " + run.outcome() + "; " +
+                run.stderrTail().strip() + run.readStdout().strip() + ")\n";
+        }
+        catch (final IOException ex)
+        {
+            return "(no thread dump: " + ex + ")\n";
+        }
+        finally
+        {
+            deleteOutputs(run);
+        }
+    }
+
+    /** Deletes a {@link #runJcmd} run's temporary files. */
+    static void deleteOutputs(final ToolRun run)
+    {
+        if (run != null)
+        {
+            try
+            {
+                Files.deleteIfExists(run.stdout());
+                Files.deleteIfExists(run.stderr());
+            }
+            catch (final IOException ex)
+            {
+                // Temporary files only; the OS cleans the temp directory.
+            }
+        }
+    }
+
+    /**
+     * {@code /proc/PID/status} and {@code /proc/PID/smaps_rollup}, each read with a timeout.
+     *
+     * @return both files with headers, or for each a line saying why it could not be read.
+     */
+    static String memory(final long pid, final Duration timeout)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final String file : new String[] { "status", "smaps_rollup" })
+        {
+            final Path path = Path.of("/proc/" + pid + "/" + file);
+            text.append("==> ").append(path).append(" <==\n");
+            text.append(withTimeout(() ->
+            {
+                try
+                {
+                    return new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+                }
+                catch (final IOException ex)
+                {
+                    return "(cannot read: " + ex + ")\n";
+                }
+            }, timeout, "reading " + path + " (it takes the process's mmap_lock: a writer holding that lock, such " +
+                "as a huge mmap or munmap, blocks it)"));
+            text.append('\n');
+        }
+        return text.toString();
+    }
+
+    private static String withTimeout(
+        final java.util.function.Supplier<String> reader, final Duration timeout, final String what)
+    {
+        final CompletableFuture<String> result = new CompletableFuture<>();
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                result.complete(reader.get());
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        }, "docref-trap-evidence");
+        thread.setDaemon(true);
+        thread.start();
+        try
+        {
+            return result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            return "(timed out after " + timeout.toMillis() + " ms: " + what + ")\n";
+        }
+        catch (final ExecutionException ex)
+        {
+            return "(failed: " + what + ": " + ex.getCause() + ")\n";
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return "(interrupted: " + what + ")\n";
+        }
+    }
+
+    /** This JVM's threads in the layout of {@code jstack}, with every frame (ThreadInfo.toString stops at 8). */
+    static String dumpThisJvm()
+    {
+        final ThreadInfo[] threads = ManagementFactory.getThreadMXBean().dumpAllThreads(true, true);
+        final StringBuilder dump = new StringBuilder(threads.length * 1024);
+        dump.append("Thread dump of pid ").append(ProcessHandle.current().pid()).append(" (ThreadMXBean), ")
+            .append(threads.length).append(" threads\n\n");
+        for (final ThreadInfo thread : threads)
+        {
+            dump.append('"').append(thread.getThreadName()).append("\" #").append(thread.getThreadId())
+                .append(thread.isDaemon() ? " daemon" : "").append(" prio=").append(thread.getPriority())
+                .append(thread.isInNative() ? " in native" : "").append(thread.isSuspended() ? " suspended" : "")
+                .append('\n');
+            dump.append("   java.lang.Thread.State: ").append(thread.getThreadState());
+            if (thread.getLockInfo() != null)
+            {
+                dump.append(" on ").append(thread.getLockInfo());
+            }
+            if (thread.getLockOwnerName() != null)
+            {
+                dump.append(" owned by \"").append(thread.getLockOwnerName()).append("\" #")
+                    .append(thread.getLockOwnerId());
+            }
+            dump.append('\n');
+            final StackTraceElement[] stack = thread.getStackTrace();
+            for (int depth = 0; depth < stack.length; depth++)
+            {
+                dump.append("\tat ").append(stack[depth]).append('\n');
+                if (depth == 0 && thread.getLockInfo() != null)
+                {
+                    dump.append("\t- ").append(waitVerb(thread)).append(' ').append(thread.getLockInfo())
+                        .append('\n');
+                }
+                for (final MonitorInfo monitor : thread.getLockedMonitors())
+                {
+                    if (monitor.getLockedStackDepth() == depth)
+                    {
+                        dump.append("\t- locked ").append(monitor).append('\n');
+                    }
+                }
+            }
+            final LockInfo[] synchronizers = thread.getLockedSynchronizers();
+            if (synchronizers.length > 0)
+            {
+                dump.append("\n   Locked ownable synchronizers:\n");
+                for (final LockInfo synchronizer : synchronizers)
+                {
+                    dump.append("\t- ").append(synchronizer).append('\n');
+                }
+            }
+            dump.append('\n');
+        }
+        return dump.toString();
+    }
+
+    private static String waitVerb(final ThreadInfo thread)
+    {
+        switch (thread.getThreadState())
+        {
+            case BLOCKED:
+                return "waiting to lock";
+            case WAITING:
+            case TIMED_WAITING:
+                return "parking to wait for / waiting on";
+            default:
+                return "waiting on";
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package dev.docref.trap;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Measures how long the whole process stalled, the way jHiccup does: a thread sleeps a short interval over and
+ * over and measures how much longer each sleep took than asked. A thread that asked for 20 ms and woke 3,020 ms
+ * later was held up for 3 s by something that stopped the process: a safepoint, a GC pause, the kernel
+ * (page-fault storms, {@code mmap_lock}), or a stopped or starved VM.
+ * <p>
+ * An over-sleep past the threshold is a <i>stall</i>: it is recorded ({@link #longestStall()},
+ * {@link #stallCount()}, {@link #stallSince(long)}) and reported to the listener on the detector's thread when the
+ * thread wakes, that is after the stall. {@link #overdue()} sees a stall while it lasts, from another thread that
+ * is still running: {@link FreezeTrap}'s watchdog uses it to fire during the stall. A stall that stops every thread
+ * of the process, the watchdog's included, can only be measured afterwards.
+ * <p>
+ * Cost: one wake-up per interval (50 per second at the default 20 ms) and no allocation per wake-up.
+ * <b>Thread-safety:</b> all accessors are safe from any thread; {@link #start()} and {@link #close()} once each.
+ */
+public final class StallDetector implements AutoCloseable
+{
+    /** Default sleep interval: 20 ms, fine enough for stalls of 100 ms and more. */
+    public static final Duration DEFAULT_RESOLUTION = Duration.ofMillis(20);
+
+    /** Told about each stall after it ends, on the detector's thread. */
+    @FunctionalInterface
+    public interface Listener
+    {
+        /**
+         * @param stall how much longer than asked the detector's sleep took.
+         * @param start when the stall began (wall clock, estimated from its end and length).
+         */
+        void onStall(Duration stall, Instant start);
+    }
+
+    /** Sleeps; tests replace it to stall on demand. */
+    @FunctionalInterface
+    interface Sleeper
+    {
+        void sleepNanos(long nanos) throws InterruptedException;
+    }
+
+    private static final int RECENT = 16;
+
+    private final long resolutionNanos;
+    private final long thresholdNanos;
+    private final Listener listener;
+    private final LongSupplier nanoClock;
+    private final Sleeper sleeper;
+    private final Thread thread;
+
+    /** When the current sleep should end (nanoTime); read by other threads to see a stall while it lasts. */
+    private volatile long expectedWakeNanos;
+    private volatile boolean closed;
+
+    // Written by the detector's thread only, under this lock; read under it.
+    private final long[] recentEnds = new long[RECENT];
+    private final long[] recentLengths = new long[RECENT];
+    private int recentNext;
+    private long stallCount;
+    private long longestNanos;
+
+    /**
+     * @param resolution how long each sleep asks for, 1 ms or more; also the smallest useful threshold's scale.
+     * @param threshold  over-sleep that counts as a stall, more than {@code resolution}.
+     * @param listener   told about each stall after it ends; must return quickly.
+     */
+    public StallDetector(final Duration resolution, final Duration threshold, final Listener listener)
+    {
+        this(resolution, threshold, listener, System::nanoTime, StallDetector::sleep);
+    }
+
+    StallDetector(
+        final Duration resolution, final Duration threshold, final Listener listener, final LongSupplier nanoClock,
+        final Sleeper sleeper)
+    {
+        if (resolution.toMillis() < 1)
+        {
+            throw new IllegalArgumentException("resolution = " + resolution + ": must be 1 ms or more");
+        }
+        if (threshold.compareTo(resolution) <= 0)
+        {
+            throw new IllegalArgumentException("threshold = " + threshold + " must be more than the resolution " +
+                resolution + ", or scheduling noise would count as stalls");
+        }
+        this.resolutionNanos = resolution.toNanos();
+        this.thresholdNanos = threshold.toNanos();
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.nanoClock = nanoClock;
+        this.sleeper = sleeper;
+        this.thread = new Thread(this::run, "docref-stall-detector");
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the detector's daemon thread. */
+    public void start()
+    {
+        expectedWakeNanos = nanoClock.getAsLong() + resolutionNanos;
+        thread.start();
+    }
+
+    /** Stops the detector's thread and waits up to 1 s for it. */
+    @Override
+    public void close()
+    {
+        closed = true;
+        thread.interrupt();
+        try
+        {
+            thread.join(1000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @return how far past its wake-up time the detector is right now: the length so far of a stall in progress,
+     * or zero.
+     */
+    public Duration overdue()
+    {
+        if (closed || !thread.isAlive())
+        {
+            return Duration.ZERO;
+        }
+        return Duration.ofNanos(Math.max(0, nanoClock.getAsLong() - expectedWakeNanos));
+    }
+
+    /** @return the threshold past which an over-sleep is a stall. */
+    public Duration threshold()
+    {
+        return Duration.ofNanos(thresholdNanos);
+    }
+
+    /** @return the longest stall seen, or zero. */
+    public synchronized Duration longestStall()
+    {
+        return Duration.ofNanos(longestNanos);
+    }
+
+    /** @return how many stalls were seen. */
+    public synchronized long stallCount()
+    {
+        return stallCount;
+    }
+
+    /**
+     * @param sinceNanos a {@link System#nanoTime()} value.
+     * @return the longest of the last 16 stalls that ended at or after {@code sinceNanos}, or zero.
+     */
+    public synchronized Duration stallSince(final long sinceNanos)
+    {
+        long longest = 0;
+        for (int i = 0; i < RECENT; i++)
+        {
+            if (recentLengths[i] > 0 && recentEnds[i] - sinceNanos >= 0)
+            {
+                longest = Math.max(longest, recentLengths[i]);
+            }
+        }
+        return Duration.ofNanos(longest);
+    }
+
+    private void run()
+    {
+        while (!closed)
+        {
+            final long before = nanoClock.getAsLong();
+            expectedWakeNanos = before + resolutionNanos;
+            try
+            {
+                sleeper.sleepNanos(resolutionNanos);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            final long after = nanoClock.getAsLong();
+            final long over = after - before - resolutionNanos;
+            if (over > thresholdNanos)
+            {
+                record(after, over);
+                try
+                {
+                    listener.onStall(Duration.ofNanos(over), Instant.now().minusNanos(over));
+                }
+                catch (final RuntimeException ex)
+                {
+                    // A faulty listener must not stop stall detection.
+                    System.getLogger(StallDetector.class.getName()).log(System.Logger.Level.WARNING,
+                        "stall listener failed", ex);
+                }
+            }
+        }
+    }
+
+    private synchronized void record(final long endNanos, final long lengthNanos)
+    {
+        recentEnds[recentNext] = endNanos;
+        recentLengths[recentNext] = lengthNanos;
+        recentNext = (recentNext + 1) % RECENT;
+        stallCount++;
+        longestNanos = Math.max(longestNanos, lengthNanos);
+    }
+
+    private static void sleep(final long nanos) throws InterruptedException
+    {
+        Thread.sleep(nanos / 1_000_000, (int)(nanos % 1_000_000));
+    }
+
+    @Override
+    public String toString()
+    {
+        return "StallDetector{threshold=" + threshold() + ", stalls=" + stallCount() + ", longest=" +
+            longestStall() + "}";
+    }
+}

@@ -1,0 +1,318 @@
+package dev.docref.trap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.docref.guard.AllocationGuard;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * The trap in this JVM with its real threads and triggers; the off-CPU tool is a command that prints canned stacks
+ * (the real tools run in {@link RealOffCpuCaptureTest}).
+ */
+class FreezeTrapTest
+{
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private final LinkedBlockingQueue<Path> captures = new LinkedBlockingQueue<>();
+
+    private FreezeTrap.Builder builder()
+    {
+        return FreezeTrap.builder(new Properties())
+            .dir(dir)
+            .probeInterval(Duration.ofMillis(50))
+            .probeDeadline(Duration.ofMillis(300))
+            .captureDuration(Duration.ofSeconds(1))
+            .cooldown(Duration.ZERO)
+            .stallDetection(false)
+            .guardArming(false)
+            .onCapture(captures::add)
+            .profiler(TrapTesting.printing("java;probe;futex_wait_[k] 1234\n"));
+    }
+
+    private Path nextCapture() throws InterruptedException
+    {
+        final Path capture = captures.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertNotNull(capture, "no capture within " + WAIT);
+        return capture;
+    }
+
+    @Test
+    void aProbeThatHangsPastItsDeadlineFiresWhileItStillHangsAndTheCaptureHasEveryFile() throws Exception
+    {
+        final CountDownLatch hang = new CountDownLatch(1);
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicReference<Instant> hangStart = new AtomicReference<>();
+        try (FreezeTrap trap = builder().probe(() ->
+        {
+            if (calls.incrementAndGet() == 3)
+            {
+                hangStart.set(Instant.now());
+                hang.await();
+            }
+        }).build().start())
+        {
+            assertTrue(trap.isRunning());
+            final Path capture = nextCapture();
+            assertTrue(hang.getCount() == 1, "the probe still hangs: the watchdog fired, not the probe's return");
+            hang.countDown();
+
+            assertTrue(capture.getFileName().toString().matches("capture-\\d{8}T\\d{6}\\.\\d{3}Z-probe-deadline"),
+                capture.toString());
+            final JsonNode summary = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON));
+            assertEquals("probe-deadline", summary.get("trigger").asText());
+            assertTrue(summary.get("detail").asText().contains("had not returned"), summary.toString());
+            final Instant fired = Instant.parse(summary.get("firedAt").asText());
+            assertFalse(fired.isBefore(hangStart.get().plusMillis(290)), "not before the deadline: " + fired);
+            assertEquals(ProcessHandle.current().pid(), summary.get("pid").asLong());
+            assertTrue(summary.get("stall").get("probeHangMillis").asLong() >= 300, summary.get("stall").toString());
+            assertTrue(summary.get("stall").get("ongoingAtEnd").asBoolean());
+            assertEquals(1234, summary.get("offCpu").get("totalMicros").asLong());
+            assertEquals("java;probe;futex_wait_[k]", summary.get("offCpu").get("top").get(0).get("stack").asText());
+            assertEquals(0, summary.get("toolRuns").get(0).get("exitCode").asInt());
+            assertTrue(summary.get("toolRuns").get(0).get("commandLine").asText().startsWith("/bin/sh -c 'printf"));
+            for (final JsonNode file : summary.get("files"))
+            {
+                assertTrue(Files.exists(capture.resolve(file.asText())), "listed file exists: " + file);
+            }
+
+            final String threads = Files.readString(capture.resolve(Capture.THREADS));
+            assertTrue(threads.contains("=== thread dump at trigger"), "two dumps");
+            assertTrue(threads.contains("=== thread dump at end"), "two dumps");
+            assertTrue(threads.contains("\"docref-trap-probe\""), "the hanging probe's thread is in the dump");
+            assertTrue(threads.contains("java.util.concurrent.CountDownLatch.await"), "with its full stack");
+            final String memory = Files.readString(capture.resolve(Capture.MEMORY));
+            assertTrue(memory.contains("VmRSS:") && memory.contains("/smaps_rollup <=="), memory);
+            assertEquals("java;probe;futex_wait_[k] 1234\n", Files.readString(capture.resolve(Capture.FOLDED)));
+            TrapTesting.xml(Files.readString(capture.resolve(Capture.SVG)));
+            final String text = Files.readString(capture.resolve(Capture.SUMMARY_TXT));
+            assertTrue(text.contains("trigger:        probe-deadline"), text);
+            assertTrue(text.contains("#1  1,234 us (100.00%)"), text);
+        }
+    }
+
+    @Test
+    void aProbeThatFailsNTimesInARowFiresButIntermittentFailuresDoNot() throws Exception
+    {
+        final AtomicInteger calls = new AtomicInteger();
+        try (FreezeTrap trap = builder().probeFailures(3).probe(() ->
+        {
+            final int n = calls.incrementAndGet();
+            // Fails on odd calls for the first 10 (never twice in a row), then always.
+            if (n % 2 == 1 || n > 10)
+            {
+                throw new IllegalStateException("connection refused (call " + n + ")");
+            }
+        }).build().start())
+        {
+            assertTrue(trap.isRunning());
+            final Path capture = nextCapture();
+
+            assertTrue(calls.get() >= 13, "fired only after 3 failures in a row, at call " + calls.get());
+            final JsonNode summary = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON));
+            assertEquals("probe-failures", summary.get("trigger").asText());
+            assertTrue(summary.get("detail").asText().startsWith("the health probe failed 3 times in a row; last: " +
+                "java.lang.IllegalStateException: connection refused (call 13)"), summary.get("detail").asText());
+        }
+    }
+
+    @Test
+    void aGuardWarningHandsTheCaptureToTheCaptureThreadAndReturnsAtOnce() throws Exception
+    {
+        final LinkedBlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        try (FreezeTrap trap = builder()
+            .guardArming(true)
+            .onCapture(capture ->
+            {
+                threads.add(Thread.currentThread().getName());
+                captures.add(capture);
+            })
+            .profiler(TrapTesting.profiler(Duration.ofSeconds(5), new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND,
+                "sleep 1; printf 'java;allocate 9\\n'")))
+            .build().start())
+        {
+            assertEquals(dev.docref.guard.GuardMode.WARN, AllocationGuard.global().mode(), "the default mode");
+
+            AllocationGuard.global().check(AllocationGuard.global().singleAllocationLimit() + 1, "trap test resize");
+
+            assertTrue(trap.captureRunning(), "check() returned while the capture (a 1 s tool) still runs");
+            final Path capture = nextCapture();
+            assertEquals("docref-trap-capture", threads.poll());
+            assertTrue(capture.getFileName().toString().endsWith("-guard"), capture.toString());
+            final JsonNode summary = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON));
+            assertEquals("guard", summary.get("trigger").asText());
+            assertTrue(summary.get("detail").asText().startsWith("trap test resize allocates 1.00 GiB, over " +
+                AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME), summary.get("detail").asText());
+        }
+        assertTrue(captures.isEmpty());
+        AllocationGuard.global().check(AllocationGuard.global().singleAllocationLimit() + 1, "trap test resize");
+        assertNull(captures.poll(300, TimeUnit.MILLISECONDS), "close() removed the listener");
+    }
+
+    @Test
+    void captureNowRespectsTheCooldownAndDumpsTheJfrRecording() throws Exception
+    {
+        try (FreezeTrap trap = builder().cooldown(Duration.ofHours(1)).jfr(true).build().start())
+        {
+            assertTrue(trap.captureNow("operator asked"));
+            assertFalse(trap.captureNow("again"), "one capture at a time");
+            final Path capture = nextCapture();
+            while (trap.captureRunning())
+            {
+                Thread.sleep(10);
+            }
+            assertFalse(trap.captureNow("after"), "cooling down for an hour");
+
+            final JsonNode summary = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON));
+            assertEquals("manual", summary.get("trigger").asText());
+            assertEquals("operator asked", summary.get("detail").asText());
+            assertEquals(Capture.JFR, summary.get("jfr").asText());
+            assertFalse(RecordingFile.readAllEvents(capture.resolve(Capture.JFR)).isEmpty(), "a real recording");
+        }
+    }
+
+    @Test
+    void aDisabledTrapStartsNothing() throws Exception
+    {
+        final Properties properties = new Properties();
+        properties.setProperty(FreezeTrap.ENABLED_PROP_NAME, "false");
+        try (FreezeTrap trap = FreezeTrap.builder(properties).dir(dir).probe(() -> Thread.sleep(60_000)).build()
+            .start())
+        {
+            assertFalse(trap.isRunning());
+            assertFalse(trap.captureNow("no"));
+            assertNull(trap.stallDetector());
+            assertFalse(Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().startsWith("docref-trap-probe")));
+        }
+    }
+
+    @Test
+    void everyPropertyIsReadIntoTheSettings()
+    {
+        final Properties properties = new Properties();
+        properties.setProperty("docref.trap.enabled", "FALSE");
+        properties.setProperty("docref.trap.dir", " /var/tmp/traps ");
+        properties.setProperty("docref.trap.stall.threshold", "750ms");
+        properties.setProperty("docref.trap.probe.interval", "5s");
+        properties.setProperty("docref.trap.probe.deadline", "3s");
+        properties.setProperty("docref.trap.capture.duration", "1m");
+        properties.setProperty("docref.trap.cooldown", "0s");
+        properties.setProperty("docref.trap.max.captures.per.hour", "12");
+        properties.setProperty("docref.trap.max.disk", "2GiB");
+        properties.setProperty("docref.trap.command", "sudo -n offcputime -p {pid} {seconds}");
+        properties.setProperty("docref.trap.jfr", "true");
+
+        final TrapSettings settings = FreezeTrap.builder(properties).settings();
+
+        assertEquals(new TrapSettings(false, Path.of("/var/tmp/traps"), Duration.ofMillis(750), Duration.ofSeconds(5),
+            Duration.ofSeconds(3), Duration.ofMinutes(1), Duration.ZERO, 12, 2L << 30,
+            "sudo -n offcputime -p {pid} {seconds}", true), settings);
+    }
+
+    @Test
+    void withoutPropertiesTheDefaultsApply()
+    {
+        assertEquals(new TrapSettings(true, Path.of(FreezeTrap.DEFAULT_DIR), Duration.ofSeconds(1),
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofMinutes(5), 6, 512L << 20,
+            null, false), FreezeTrap.builder(new Properties()).settings());
+    }
+
+    static Stream<Arguments> badProperties()
+    {
+        return Stream.of(
+            Arguments.of("docref.trap.enabled", "yes", "true or false"),
+            Arguments.of("docref.trap.dir", " ", "a directory path"),
+            Arguments.of("docref.trap.stall.threshold", "10ms", "50ms to 1h"),
+            Arguments.of("docref.trap.stall.threshold", "1 second", "a whole number with a unit"),
+            Arguments.of("docref.trap.probe.interval", "0s", "10ms to 1h"),
+            Arguments.of("docref.trap.probe.deadline", "2h", "10ms to 1h"),
+            Arguments.of("docref.trap.capture.duration", "1500ms", "whole seconds"),
+            Arguments.of("docref.trap.capture.duration", "500ms", "1s to 1h"),
+            Arguments.of("docref.trap.cooldown", "25h", "0s to 24h"),
+            Arguments.of("docref.trap.max.captures.per.hour", "0", "a whole number from 1 to 3600"),
+            Arguments.of("docref.trap.max.captures.per.hour", "six", "a whole number from 1 to 3600"),
+            Arguments.of("docref.trap.max.disk", "512KiB", "1MiB or more"),
+            Arguments.of("docref.trap.max.disk", "1GB", "binary unit"),
+            Arguments.of("docref.trap.command", "offcputime -p {PID}", "{pid} and {seconds}"),
+            Arguments.of("docref.trap.jfr", "on", "true or false"));
+    }
+
+    @ParameterizedTest(name = "{0} = \"{1}\"")
+    @MethodSource("badProperties")
+    void aBadPropertyFailsNamingThePropertyTheValueAndWhatIsAccepted(
+        final String property, final String value, final String accepted)
+    {
+        final Properties properties = new Properties();
+        properties.setProperty(property, value);
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> FreezeTrap.builder(properties));
+
+        assertTrue(ex.getMessage().startsWith(property + " = \"" + value + "\""), ex.getMessage());
+        assertTrue(ex.getMessage().contains("accepted: "), ex.getMessage());
+        assertTrue(ex.getMessage().contains(accepted), ex.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "2s, 2s", "3s, 2s" })
+    void aProbeDeadlineNotShorterThanTheCaptureIsRejected(final String deadline, final String capture)
+    {
+        final Properties properties = new Properties();
+        properties.setProperty(FreezeTrap.PROBE_DEADLINE_PROP_NAME, deadline);
+        properties.setProperty(FreezeTrap.CAPTURE_DURATION_PROP_NAME, capture);
+        final FreezeTrap.Builder builder = FreezeTrap.builder(properties).probe(() -> { });
+
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, builder::build);
+
+        assertTrue(ex.getMessage().contains("must be shorter than docref.trap.capture.duration"), ex.getMessage());
+    }
+
+    @Test
+    void theSummaryNamesWhatIsMissingWhenNoToolCanRun() throws Exception
+    {
+        final List<String> missing = List.of("no BCC offcputime found: install it with apt-get install libbpf-tools");
+        try (FreezeTrap trap = builder().profiler(new OffCpuProfiler(List.of(), missing, Duration.ofSeconds(1),
+            KernelSymbols::load)).build().start())
+        {
+            trap.captureNow("test");
+            final Path capture = nextCapture();
+
+            final JsonNode summary = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON));
+            assertEquals(missing.get(0), summary.get("missing").get(0).asText());
+            assertTrue(summary.get("tool").isNull());
+            assertEquals(0, summary.get("offCpu").get("stacks").asInt());
+            assertTrue(Files.exists(capture.resolve(Capture.THREADS)), "the JVM evidence is still written");
+            assertTrue(Files.readString(capture.resolve(Capture.SUMMARY_TXT)).contains("missing:        no BCC"));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.docref.trap;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jdk.jfr.consumer.RecordingFile;
+
+class JvmEvidenceTest
+{
+    @Test
+    void aThreadDumpOfAnotherJvmComesFromJcmdWithItsBlockedThreadsAndLocks() throws Exception
+    {
+        final Process child = TrapTesting.childJvm(FreezingService.class, "0", "60000", "100");
+        try
+        {
+            final BufferedReader out = TrapTesting.stdout(child);
+            TrapTesting.awaitLine(out, "FREEZE", Duration.ofSeconds(20));
+            Thread.sleep(300);
+
+            assertTrue(JvmEvidence.isJvm(child.pid()));
+            final String dump = JvmEvidence.threadDump(child.pid(), Duration.ofSeconds(20));
+
+            assertTrue(dump.contains("\"holder\""), dump);
+            assertTrue(dump.contains("\"blocked-0\""), dump);
+            assertTrue(dump.contains("java.lang.Thread.State: BLOCKED (on object monitor)"), dump);
+            assertTrue(dump.contains("- waiting to lock <"), dump);
+        }
+        finally
+        {
+            TrapTesting.stop(child);
+        }
+    }
+
+    @Test
+    void aContinuousRecordingOfAnotherJvmIsStartedAndDumpedThroughJcmd(@TempDir final Path dir) throws Exception
+    {
+        final Process child = TrapTesting.childJvm(FreezingService.class, "60000", "1", "1000");
+        try
+        {
+            TrapTesting.awaitLine(TrapTesting.stdout(child), "PORT", Duration.ofSeconds(20));
+            final Path file = dir.resolve(Capture.JFR);
+
+            try (ContinuousRecording recording = ContinuousRecording.start(child.pid()))
+            {
+                assertNull(recording.dump(file));
+            }
+
+            assertFalse(RecordingFile.readAllEvents(file).isEmpty(), "the child JVM wrote a real recording");
+        }
+        finally
+        {
+            TrapTesting.stop(child);
+        }
+    }
+
+    @Test
+    void aProcessThatIsNotAJvmGetsNoThreadDumpButItsMemory() throws Exception
+    {
+        final Process sleep = new ProcessBuilder("sleep", "30").start();
+        try
+        {
+            assertFalse(JvmEvidence.isJvm(sleep.pid()));
+            assertTrue(JvmEvidence.threadDump(sleep.pid(), Duration.ofSeconds(5)).contains("is not a JVM"));
+            final String memory = JvmEvidence.memory(sleep.pid(), Duration.ofSeconds(5));
+            assertTrue(memory.contains("==> /proc/" + sleep.pid() + "/status <=="), memory);
+            assertTrue(memory.contains("Name:\tsleep"), memory);
+            assertTrue(memory.contains("==> /proc/" + sleep.pid() + "/smaps_rollup <=="), memory);
+            assertTrue(memory.contains("Rss:"), memory);
+        }
+        finally
+        {
+            TrapTesting.stop(sleep);
+        }
+    }
+
+    @Test
+    void thisJvmsDumpHasEveryFrameNotJustTheFirstEight() throws Exception
+    {
+        final String dump = deep(20);
+
+        assertTrue(dump.contains("\"" + Thread.currentThread().getName() + "\""), "this thread is in the dump");
+        assertTrue(dump.contains("java.lang.Thread.State: RUNNABLE"));
+        final long depthFrames = dump.lines().filter(l -> l.contains("JvmEvidenceTest.deep(")).count();
+        assertTrue(depthFrames >= 21, depthFrames + " frames of deep()");
+    }
+
+    private static String deep(final int n)
+    {
+        return n == 0 ? JvmEvidence.dumpThisJvm() : deep(n - 1);
+    }
+}

@@ -1,0 +1,175 @@
+package dev.docref.trap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The profiler's fallback, timeouts and output handling, with shell scripts standing in for the BCC tools (the
+ * real tools run in {@link RealOffCpuCaptureTest}).
+ */
+class OffCpuProfilerTest
+{
+    private static final String LIBBPF_BLOCK = "printf '    schedule\\n    futex_wait\\n    -      java (7)\\n        42\\n\\n'";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aToolThatFailsQuicklyIsFollowedByTheNextForTheRestOfTheWindowAndTriedLastAfterwards() throws Exception
+    {
+        final Path python = TrapTesting.script(dir, "offcputime-bpfcc",
+            "echo 'modprobe: FATAL: Module kheaders not found' >&2\necho 'Failed to compile BPF module' >&2\nexit 1");
+        final Path libbpf = TrapTesting.script(dir, "offcputime", "echo \"args: $*\" >&2\n" + LIBBPF_BLOCK);
+        final OffCpuProfiler.Tool pythonTool = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.BCC_PYTHON, python.toString());
+        final OffCpuProfiler.Tool libbpfTool = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS, libbpf.toString());
+        final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofSeconds(5), pythonTool, libbpfTool);
+
+        final OffCpuProfiler.Result result = profiler.profile(4242, Duration.ofSeconds(3), dir);
+
+        assertSame(libbpfTool, result.used());
+        assertEquals(Map.of("java;futex_wait_[k];schedule_[k]", 42L), result.stacks().stacks());
+        assertEquals(2, result.runs().size());
+        final ToolRun failed = result.runs().get(0);
+        assertEquals(1, failed.exitCode());
+        assertEquals(List.of(python.toString(), "-K", "-f", "-p", "4242", "3"), failed.command());
+        assertTrue(failed.stderrTail().contains("Failed to compile BPF module"), "stderr is kept");
+        assertTrue(Files.readString(failed.stderr()).contains("kheaders"), "in its file too");
+        assertTrue(result.problems().get(0).contains("exit 1"), result.problems().toString());
+        assertTrue(result.problems().get(0).contains("Failed to compile BPF module"), "stderr's last line, the verdict");
+        assertTrue(result.problems().get(0).contains("apt-get install libbpf-tools"), result.problems().toString());
+        final String libbpfArgs = result.runs().get(1).stderrTail().strip();
+        assertTrue(libbpfArgs.equals("args: -p 4242 3") || libbpfArgs.equals("args: -p 4242 2"),
+            "the fallback gets the rest of the window in whole seconds: " + libbpfArgs);
+
+        final OffCpuProfiler.Result next = profiler.profile(4242, Duration.ofSeconds(2), dir);
+
+        assertSame(libbpfTool, next.used());
+        assertEquals(1, next.runs().size(), "the tool that failed is tried last, and not needed");
+    }
+
+    @Test
+    void aToolThatHangsIsKilledWithItsChildrenAtItsTimeout() throws Exception
+    {
+        final Path pidFile = dir.resolve("child.pid");
+        final Path hanging = TrapTesting.script(dir, "hang",
+            "echo 'attaching' >&2\nsleep 60 &\necho $! > " + pidFile + "\nwait");
+        final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofMillis(300),
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS, hanging.toString()));
+
+        final long start = System.nanoTime();
+        final OffCpuProfiler.Result result = profiler.profile(1, Duration.ofSeconds(1), dir);
+        final Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "returned after " + took);
+        final ToolRun run = result.runs().get(0);
+        assertTrue(run.timedOut());
+        assertEquals(-1, run.exitCode());
+        assertTrue(run.stderrTail().contains("attaching"));
+        assertTrue(run.outcome().startsWith("killed after"), run.outcome());
+        assertNull(result.used());
+        assertTrue(result.stacks().isEmpty());
+        final long child = Long.parseLong(Files.readString(pidFile).strip());
+        final long gone = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < gone)
+        {
+            Thread.sleep(10);
+        }
+        assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the tool's child was killed");
+    }
+
+    @Test
+    void commandTemplateGetsThePidAndSecondsThroughTheShell()
+    {
+        final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofSeconds(5), new OffCpuProfiler.Tool(
+            OffCpuProfiler.Kind.COMMAND, "printf 'pid%s;seconds%s 5\\n' {pid} {seconds}"));
+
+        final OffCpuProfiler.Result result = profiler.profile(777, Duration.ofSeconds(4), dir);
+
+        assertEquals(Map.of("pid777;seconds4", 5L), result.stacks().stacks());
+        assertEquals(List.of("/bin/sh", "-c", "printf 'pid%s;seconds%s 5\\n' 777 4"), result.runs().get(0).command());
+    }
+
+    @Test
+    void outputThatIsNotStacksCountsAsAFailureAndFallsBack() throws Exception
+    {
+        final OffCpuProfiler.Tool garbage = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND, "echo 'hello world'");
+        final OffCpuProfiler.Tool good = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS,
+            TrapTesting.script(dir, "good", LIBBPF_BLOCK).toString());
+
+        final OffCpuProfiler.Result result = TrapTesting.profiler(Duration.ofSeconds(5), garbage, good)
+            .profile(1, Duration.ofSeconds(3), dir);
+
+        assertSame(good, result.used());
+        assertTrue(result.problems().get(0).contains("not off-CPU stacks"), result.problems().toString());
+        assertTrue(result.problems().get(0).contains("\"hello world\""), result.problems().toString());
+    }
+
+    @Test
+    void thePythonToolsFoldedOutputIsMarkedAsKernelStacks() throws Exception
+    {
+        final Path python = TrapTesting.script(dir, "py", "printf 'java;entry_SYSCALL_64;futex_wait 10\\n'");
+
+        final OffCpuProfiler.Result result = TrapTesting.profiler(Duration.ofSeconds(5),
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.BCC_PYTHON, python.toString())).profile(1, Duration.ofSeconds(1), dir);
+
+        assertEquals(Map.of("java;entry_SYSCALL_64_[k];futex_wait_[k]", 10L), result.stacks().stacks());
+    }
+
+    @Test
+    void noToolsMeansNoRunsAndTheReasonFromDetection()
+    {
+        final OffCpuProfiler profiler = new OffCpuProfiler(List.of(), List.of("no BCC offcputime found"),
+            Duration.ofSeconds(1), KernelSymbols::load);
+
+        final OffCpuProfiler.Result result = profiler.profile(1, Duration.ofSeconds(1), dir);
+
+        assertTrue(result.runs().isEmpty());
+        assertEquals(List.of("no off-CPU tool was run: no BCC offcputime found"), result.problems());
+        assertFalse(profiler.hasTools());
+    }
+
+    @Test
+    void anElfBinaryIsTheLibbpfBuildAndAScriptIsThePythonTool() throws Exception
+    {
+        assertEquals(OffCpuProfiler.Kind.LIBBPF_TOOLS, OffCpuProfiler.kindOf(Path.of("/bin/true").toRealPath()));
+        assertEquals(OffCpuProfiler.Kind.BCC_PYTHON, OffCpuProfiler.kindOf(TrapTesting.script(dir, "s", "exit 0")));
+        Files.writeString(dir.resolve("data"), "plain");
+        assertNull(OffCpuProfiler.kindOf(dir.resolve("data")));
+    }
+
+    @Test
+    void commandTemplatesWithKnownPlaceholdersAreAccepted()
+    {
+        assertEquals("sudo -n /usr/sbin/offcputime -p {pid} {seconds}",
+            OffCpuProfiler.checkTemplate("docref.trap.command", " sudo -n /usr/sbin/offcputime -p {pid} {seconds} "));
+        assertEquals("awk '{print $1}' /tmp/x", OffCpuProfiler.checkTemplate("p", "awk '{print $1}' /tmp/x"),
+            "braces with spaces inside are shell, not placeholders");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "offcputime -p {PID} {seconds}", "offcputime -p {pid} {secs}", "   " })
+    void badCommandTemplatesAreRejectedNamingPropertyValueAndWhatIsAccepted(final String template)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> OffCpuProfiler.checkTemplate("docref.trap.command", template));
+
+        assertTrue(ex.getMessage().startsWith("docref.trap.command = \"" + template + "\""), ex.getMessage());
+        assertTrue(ex.getMessage().contains("accepted: a shell command"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("{pid} and {seconds}"), ex.getMessage());
+    }
+}
