@@ -71,7 +71,8 @@ final class BlockReserve
      *
      * @param zeroed whether the caller needs it zeroed (a split does not: it writes every slot).
      */
-    synchronized long take(final int capacity, final boolean zeroed, final String purpose, final Object context)
+    synchronized long take(final int capacity, final boolean zeroed, final NativeMemory.Purpose purpose,
+        final Object context)
     {
         final long blockBytes = Segment.bytesFor(capacity);
         long address = 0;
@@ -175,7 +176,7 @@ final class BlockReserve
         {
             try
             {
-                preparing = memory.allocate(bytes, false, "a block prepared for a later split", "reserve");
+                preparing = memory.allocate(bytes, false, NativeMemory.Purpose.RESERVE, "reserve");
                 pendingWork = bytes;
             }
             catch (final RuntimeException | OutOfMemoryError ex)

@@ -26,6 +26,27 @@ import org.agrona.collections.Long2LongHashMap;
  */
 final class NativeMemory implements Runnable
 {
+    /**
+     * What an allocation is for: the phrase used in error messages, and the guard's {@code what}, fixed text without
+     * numbers, because the guard rate-limits its warnings per {@code what}.
+     */
+    enum Purpose
+    {
+        WITH_CAPACITY("the up-front allocation of withCapacity", "PresizedDocRefMap withCapacity"),
+        SPLIT("a segment split", "PresizedDocRefMap segment split"),
+        GROW("growing a small map's only segment", "PresizedDocRefMap segment growth"),
+        RESERVE("a block prepared for a later split", "PresizedDocRefMap block reserve");
+
+        final String description;
+        final String guardWhat;
+
+        Purpose(final String description, final String guardWhat)
+        {
+            this.description = description;
+            this.guardWhat = guardWhat;
+        }
+    }
+
     /** Where raw blocks come from. Production uses {@link OffHeap}; tests inject failures through this seam. */
     interface RawAllocator
     {
@@ -84,9 +105,9 @@ final class NativeMemory implements Runnable
      * @throws OutOfMemoryError           naming the size and purpose when the operating system refuses; nothing is
      *                                    changed.
      */
-    synchronized long allocate(final long bytes, final boolean zeroed, final String purpose, final Object context)
+    synchronized long allocate(final long bytes, final boolean zeroed, final Purpose purpose, final Object context)
     {
-        final String what = guardWhat(purpose);
+        final String what = purpose.guardWhat;
         guard.check(bytes, what);
         guard.reserve(bytes, what);
         final long address;
@@ -103,7 +124,7 @@ final class NativeMemory implements Runnable
         {
             guard.release(bytes);
             final OutOfMemoryError error = new OutOfMemoryError(
-                "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose + " (" +
+                "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose.description + " (" +
                 context + "); the map is unchanged and still usable. Free native memory, or pre-size the map " +
                 "with withCapacity(n) so that growth needs no allocation.");
             error.initCause(ex);
@@ -167,31 +188,6 @@ final class NativeMemory implements Runnable
         final long freed = offHeapBytes;
         offHeapBytes = 0;
         guard.release(freed);
-    }
-
-    /**
-     * The guard's {@code what} for an allocation's purpose: fixed text without the purpose's numbers, because the
-     * guard rate-limits its warnings per {@code what}.
-     */
-    static String guardWhat(final String purpose)
-    {
-        if (purpose.startsWith("the up-front allocation of withCapacity"))
-        {
-            return "PresizedDocRefMap withCapacity";
-        }
-        if (purpose.equals("a segment split"))
-        {
-            return "PresizedDocRefMap segment split";
-        }
-        if (purpose.startsWith("growing a small map's only segment"))
-        {
-            return "PresizedDocRefMap segment growth";
-        }
-        if (purpose.startsWith("a block prepared for a later split"))
-        {
-            return "PresizedDocRefMap block reserve";
-        }
-        return "PresizedDocRefMap allocation";
     }
 
     static String formatBytes(final long bytes)

@@ -147,12 +147,12 @@ public final class PresizedDocRefMap implements AutoCloseable
         final int maxEntries =
             presizedMaxEntries(slots, fullestSegmentEntries(expectedEntries, segments), loadFactor);
         final Segment[] table = new Segment[segments];
-        final String purpose = "the up-front allocation of withCapacity(" + expectedEntries + ")";
+        final String context = "withCapacity(" + expectedEntries + "): " + segments + " segments";
         try
         {
             for (int i = 0; i < segments; i++)
             {
-                final long address = memory.allocate(Segment.bytesFor(slots), true, purpose, segments + " segments");
+                final long address = memory.allocate(Segment.bytesFor(slots), true, NativeMemory.Purpose.WITH_CAPACITY, context);
                 table[i] = new Segment(address, slots, maxEntries, depth);
             }
         }
@@ -665,7 +665,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         if (full.localDepth == 0 && full.capacity < maxSegmentSlots)
         {
             final int capacity = (int)Math.min((long)full.capacity * 2, maxSegmentSlots);
-            final Segment bigger = newSegment(capacity, 0, true, "growing a small map's only segment");
+            final Segment bigger = newSegment(capacity, 0, true, NativeMemory.Purpose.GROW);
             if (full.copyInto(bigger))
             {
                 synchronized (directoryLock)
@@ -693,11 +693,11 @@ public final class PresizedDocRefMap implements AutoCloseable
             memory.guard().check(16 + 4L * 2 * before.segments.length, "PresizedDocRefMap directory doubling");
         }
         final int childDepth = full.localDepth + 1;
-        final Segment low = newSegment(full.capacity, childDepth, false, "a segment split");
+        final Segment low = newSegment(full.capacity, childDepth, false, NativeMemory.Purpose.SPLIT);
         final Segment high;
         try
         {
-            high = newSegment(full.capacity, childDepth, false, "a segment split");
+            high = newSegment(full.capacity, childDepth, false, NativeMemory.Purpose.SPLIT);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -752,7 +752,8 @@ public final class PresizedDocRefMap implements AutoCloseable
         }
     }
 
-    private Segment newSegment(final int capacity, final int localDepth, final boolean zeroed, final String purpose)
+    private Segment newSegment(final int capacity, final int localDepth, final boolean zeroed,
+        final NativeMemory.Purpose purpose)
     {
         final long address = reserve.take(capacity, zeroed, purpose, this);
         return new Segment(address, capacity, maxEntriesFor(capacity, loadFactor), localDepth);
