@@ -66,18 +66,7 @@ public final class QuickComparison
 
     public static void main(final String[] args) throws IOException, RunnerException
     {
-        final Options options;
-        try
-        {
-            options = Options.parse(args);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            System.err.println(ex.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
+        final Options options = CommandLine.parseOrExit(args, Options.USAGE, Options::parse);
         final long start = System.nanoTime();
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
@@ -96,11 +85,7 @@ public final class QuickComparison
         final String results = "# Quick comparison, " + today + "\n\n" + settings + "\n\n" + machine + "\n\n" +
             "## Headline: docref / fastutil\n\n" + headline + "\n" + tables;
         final Path out = options.out != null ? options.out : Path.of("bench", "results", today + ".md");
-        if (out.toAbsolutePath().getParent() != null)
-        {
-            Files.createDirectories(out.toAbsolutePath().getParent());
-        }
-        Files.writeString(out, results, StandardCharsets.UTF_8);
+        CommandLine.write(out, results);
         System.out.println(results);
         System.err.println("[comparison] wrote " + out);
 
@@ -444,13 +429,8 @@ public final class QuickComparison
 
     private static String totalMemory()
     {
-        final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean)
-        {
-            final long bytes = ((com.sun.management.OperatingSystemMXBean)os).getTotalMemorySize();
-            return String.format(Locale.ROOT, "%.1f GiB", bytes / (double)(1L << 30));
-        }
-        return "unknown";
+        final long bytes = CommandLine.physicalMemoryBytes();
+        return bytes < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f GiB", bytes / (double)(1L << 30));
     }
 
     private static String garbageCollector()
