@@ -197,8 +197,8 @@ public final class QuickComparison
                 final String unit = group.get(0).unit;
                 out.append(String.format(Locale.ROOT, "%n## %s, %,d entries (`%s`, %s)%n%n", benchmark.getValue(),
                     size, benchmark.getKey(), unit));
-                out.append("| Map | Median | Mean ± error (99.9%) | Median / fastutil | Allocated B/op |");
-                out.append(group.get(0).isIteration() ? " Median ns/entry |\n" : "\n");
+                out.append("| Map | Median | Mean ± error (99.9%) | Median / fastutil | ");
+                out.append(group.get(0).isIteration() ? "Allocated B/pass | Median ns/entry |\n" : "Allocated B/op |\n");
                 out.append(group.get(0).isIteration() ? "|---|---:|---:|---:|---:|---:|\n" : "|---|---:|---:|---:|---:|\n");
                 for (final Row row : group)
                 {
@@ -221,7 +221,8 @@ public final class QuickComparison
     static String headline(final List<Row> rows)
     {
         final StringBuilder out = new StringBuilder();
-        out.append("| Benchmark | Entries | docref median | fastutil median | docref / fastutil | docref B/op |\n");
+        out.append("| Benchmark | Entries | docref median | fastutil median | docref / fastutil | " +
+            "docref allocated B/op (iteration: per entry) |\n");
         out.append("|---|---:|---:|---:|---:|---:|\n");
         for (final Map.Entry<String, String> benchmark : BENCHMARKS.entrySet())
         {
@@ -240,7 +241,8 @@ public final class QuickComparison
                 out.append(String.format(Locale.ROOT, "| %s | %s | %s %s | %s %s | **%.2fx** | %s |%n",
                     benchmark.getValue(), shortCount(size), number(docrefMedian), unit, number(fastutilMedian), unit,
                     docrefMedian / fastutilMedian, Double.isNaN(docref.allocatedPerOp) ? "-" :
-                        String.format(Locale.ROOT, "%.2f", docref.allocatedPerOp)));
+                        String.format(Locale.ROOT, "%.2f", docref.isIteration() ?
+                            docref.allocatedPerOp / docref.size : docref.allocatedPerOp)));
             }
         }
         return out.toString();
@@ -379,8 +381,8 @@ public final class QuickComparison
     static String machine()
     {
         final Runtime runtime = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "Machine: %s, %d CPUs%s, %s memory, %s %s. JVM: %s %s (%s), GC %s.",
-            cpuModel(), runtime.availableProcessors(), hypervisor() ? " (virtualised)" : "", totalMemory(),
+        return String.format(Locale.ROOT, "Machine: %s, %d CPUs%s, %s, %s memory, %s %s. JVM: %s %s (%s), GC %s.",
+            cpuModel(), runtime.availableProcessors(), hypervisor() ? " (virtualised)" : "", caches(), totalMemory(),
             System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("java.vm.name"),
             System.getProperty("java.runtime.version"), System.getProperty("java.vm.vendor"), garbageCollector());
     }
@@ -401,6 +403,30 @@ public final class QuickComparison
             }
         }
         return System.getProperty("os.arch");
+    }
+
+    /** Data and unified caches of CPU 0 as the (possibly virtual) machine reports them, e.g. "L1d 48K, L2 2048K". */
+    private static String caches()
+    {
+        final List<String> caches = new ArrayList<>();
+        for (int index = 0; index < 8; index++)
+        {
+            final Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
+            try
+            {
+                final String type = Files.readString(dir.resolve("type")).trim();
+                if (!"Instruction".equals(type))
+                {
+                    caches.add("L" + Files.readString(dir.resolve("level")).trim() + ("Data".equals(type) ? "d " : " ") +
+                        Files.readString(dir.resolve("size")).trim());
+                }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                break;
+            }
+        }
+        return caches.isEmpty() ? "caches unknown" : "caches " + String.join(", ", caches) + " (as reported)";
     }
 
     private static boolean hypervisor()
@@ -494,7 +520,7 @@ public final class QuickComparison
         static Options parse(final String[] args)
         {
             final Options options = new Options();
-            options.commandLine = String.join(" ", args);
+            final List<String> shown = new ArrayList<>();
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
@@ -502,6 +528,12 @@ public final class QuickComparison
                 if (value == null)
                 {
                     throw new IllegalArgumentException(arg + " needs a value");
+                }
+                if (!arg.equals("--site") && !arg.equals("--readme"))
+                {
+                    // bench/run-comparison always passes these two; the command line shown is what a user typed.
+                    shown.add(arg);
+                    shown.add(value);
                 }
                 switch (arg)
                 {
@@ -563,6 +595,7 @@ public final class QuickComparison
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
+            options.commandLine = String.join(" ", shown);
             return options;
         }
 

@@ -97,6 +97,13 @@ public final class ScaleHarness
         long entries;
         long worstPutNs;
         long worstPutAtEntry;
+        /**
+         * The slowest get while verifying, timed like the puts: the map neither grows nor allocates then, so this is
+         * the floor of what the machine, the JVM and the timing add on their own.
+         */
+        long worstVerifyGetNs;
+        /** JVM uptime when the worst put ended, to find it in -Xlog:gc,safepoint output. */
+        long worstPutAtUptimeMs;
         String stopReason;
         boolean verified;
         long verifiedKeys;
@@ -116,11 +123,12 @@ public final class ScaleHarness
                     "Pre-sized for %,d entries", options.expected) : "Grown from empty", "at the default settings",
                 entries, stopReason, verifiedKeys, options.seed, verified ? "all correct" : "FAILED"));
             out.append(String.format(Locale.ROOT, "Puts: p50 %s, p99 %s, p99.9 %s, p99.99 %s, worst %s (at entry " +
-                    "%,d), %,d puts over 1 ms. Largest native allocation %s.%n%n",
+                    "%,d, JVM uptime %,d ms), %,d puts over 1 ms. Largest native allocation %s. Slowest get " +
+                    "while verifying (no growth, no allocation: the machine's own jitter floor): %s.%n%n",
                 nanos(puts.getValueAtPercentile(50)), nanos(puts.getValueAtPercentile(99)),
                 nanos(puts.getValueAtPercentile(99.9)), nanos(puts.getValueAtPercentile(99.99)), nanos(worstPutNs),
-                worstPutAtEntry, puts.getCountBetweenValues(1_000_001, Math.max(1_000_001, puts.getMaxValue())),
-                GrowthPauseHarness.bytes(largestNativeAllocation)));
+                worstPutAtEntry, worstPutAtUptimeMs, puts.getCountBetweenValues(1_000_001, Math.max(1_000_001, puts.getMaxValue())),
+                GrowthPauseHarness.bytes(largestNativeAllocation), nanos(worstVerifyGetNs)));
             out.append("| Entries | Bytes/entry (heap + off-heap) | Off-heap | Heap | Process RSS | Segments | " +
                 "Worst put since previous row | Worst put so far | Largest heap allocation so far | Elapsed |\n");
             out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -130,7 +138,7 @@ public final class ScaleHarness
                     c.entries, c.bytesPerEntry(), GrowthPauseHarness.bytes(c.offHeapBytes),
                     GrowthPauseHarness.bytes(c.heapBytes), c.rssBytes < 0 ? "-" : GrowthPauseHarness.bytes(c.rssBytes),
                     c.segments, nanos(c.worstPutSinceLastNs), nanos(c.worstPutNs),
-                    GrowthPauseHarness.bytes(c.largestHeapAllocation), c.seconds));
+                    c.largestHeapAllocation < 0 ? "-" : GrowthPauseHarness.bytes(c.largestHeapAllocation), c.seconds));
             }
             return out.toString();
         }
@@ -142,10 +150,15 @@ public final class ScaleHarness
         final Result result = new Result();
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         final Path jfrFile = Files.createTempFile("docref-scale-", ".jfr");
-        try (Recording recording = new Recording())
+        // Without --jfr off, JFR starts before the baseline; its start-up would otherwise stall an early put.
+        final Recording recording = options.jfr ? new Recording() : null;
+        try
         {
-            recording.enable("jdk.ObjectAllocationOutsideTLAB").withoutStackTrace();
-            recording.start();
+            if (recording != null)
+            {
+                recording.enable("jdk.ObjectAllocationOutsideTLAB").withoutStackTrace();
+                recording.start();
+            }
             final long heapBefore = GrowthPauseHarness.usedHeapAfterGc(memory);
             final long start = System.nanoTime();
             final PresizedDocRefMap map = PresizedDocRefMap.withCapacity(options.expected);
@@ -187,6 +200,7 @@ public final class ScaleHarness
                         {
                             result.worstPutNs = took;
                             result.worstPutAtEntry = i + 1;
+                            result.worstPutAtUptimeMs = ManagementFactory.getRuntimeMXBean().getUptime();
                         }
                     }
                     i++;
@@ -202,8 +216,8 @@ public final class ScaleHarness
                 result.entries = i;
                 if (result.checkpoints.isEmpty() || last(result).entries != i)
                 {
-                    result.checkpoints.add(checkpoint(map, i, heapBefore, memory, worstSinceLast, result, recording,
-                        jfrFile, start));
+                    result.checkpoints.add(checkpoint(map, i, heapBefore, memory, worstSinceLast, result,
+                        recording, jfrFile, start));
                 }
                 result.largestNativeAllocation = map.largestAllocationBytes();
                 verify(map, i, options, result);
@@ -211,11 +225,14 @@ public final class ScaleHarness
             finally
             {
                 map.close();
-                recording.stop();
             }
         }
         finally
         {
+            if (recording != null)
+            {
+                recording.close();
+            }
             Files.deleteIfExists(jfrFile);
         }
         return result;
@@ -234,8 +251,15 @@ public final class ScaleHarness
         c.segments = map.segmentCount();
         c.worstPutSinceLastNs = worstSinceLast;
         c.worstPutNs = result.worstPutNs;
-        recording.dump(jfrFile);
-        c.largestHeapAllocation = GrowthPauseHarness.largestOutsideTlabAllocation(jfrFile, start);
+        if (recording != null)
+        {
+            recording.dump(jfrFile);
+            c.largestHeapAllocation = GrowthPauseHarness.largestOutsideTlabAllocation(jfrFile, start);
+        }
+        else
+        {
+            c.largestHeapAllocation = -1;
+        }
         return c;
     }
 
@@ -252,6 +276,7 @@ public final class ScaleHarness
         }
         final SplittableRandom keys = new SplittableRandom(options.seed);
         long checked = 0;
+        long worstGet = 0;
         for (long i = 0; i < entries; i++)
         {
             final long key = keys.nextLong();
@@ -259,7 +284,10 @@ public final class ScaleHarness
             {
                 continue;
             }
+            final long t0 = System.nanoTime();
             final long value = map.get(key);
+            worstGet = Math.max(worstGet, System.nanoTime() - t0);
+            result.worstVerifyGetNs = worstGet;
             if (value != i)
             {
                 result.verified = false;
@@ -323,6 +351,8 @@ public final class ScaleHarness
             "  --report-every N   entries between checkpoint rows (default 50000000)",
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
             "  --seed S           seed of the key stream (default 20261129)",
+            "  --jfr on|off       record heap allocations outside TLABs with JFR (default on; off drops the",
+            "                     'largest heap allocation' column, to check that JFR does not add pauses)",
             "  --out FILE         also write the report to FILE");
 
         long maxEntries = 1_000_000_000L;
@@ -331,6 +361,7 @@ public final class ScaleHarness
         long reportEvery = 50_000_000L;
         long verifyEvery = 1;
         long seed = Keys.KEY_SEED;
+        boolean jfr = true;
         Path out;
         String commandLine = "";
 
@@ -368,6 +399,13 @@ public final class ScaleHarness
                         break;
                     case "--out":
                         options.out = Path.of(value);
+                        break;
+                    case "--jfr":
+                        if (!value.equals("on") && !value.equals("off"))
+                        {
+                            throw new IllegalArgumentException("--jfr must be on or off but was '" + value + "'");
+                        }
+                        options.jfr = value.equals("on");
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");

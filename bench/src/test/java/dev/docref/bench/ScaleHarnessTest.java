@@ -28,6 +28,7 @@ class ScaleHarnessTest
         assertTrue(last.offHeapBytes >= 16L * 300_000 && last.bytesPerEntry() < 40, "bytes/entry " +
             last.bytesPerEntry());
         assertTrue(result.worstPutNs > 0 && result.worstPutNs == last.worstPutNs);
+        assertTrue(result.worstVerifyGetNs > 0, "verification times its gets");
         assertTrue(result.report(options).contains("| 300,000 |"));
     }
 
