@@ -100,7 +100,7 @@ public final class QuickComparison
         if (options.readme != null)
         {
             final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
-                shortMachine() + "): docref's median time as a multiple of fastutil's; below 1 is faster.\n\n" +
+                shortMachine() + "):\ndocref's median time as a multiple of fastutil's; below 1 is faster.\n\n" +
                 headline;
             rewriteBlock(options.readme, README_START, README_END, block);
             System.err.println("[comparison] updated " + options.readme);

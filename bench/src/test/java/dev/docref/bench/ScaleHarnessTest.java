@@ -49,6 +49,20 @@ class ScaleHarnessTest
         assertEquals(result.entries, result.verifiedKeys);
     }
 
+    @Test
+    void aPreSizedRunAllocatesEverythingUpFrontAndStaysBelowTwentyBytesPerEntry() throws Exception
+    {
+        final ScaleHarness.Result result = ScaleHarness.run(ScaleHarness.Options.parse(new String[] {
+            "--expected", "200000", "--max-entries", "200000", "--report-every", "50000"}));
+
+        assertTrue(result.verified);
+        final ScaleHarness.Checkpoint first = result.checkpoints.get(0);
+        final ScaleHarness.Checkpoint last = result.checkpoints.get(result.checkpoints.size() - 1);
+        assertEquals(first.offHeapBytes, last.offHeapBytes, "no native allocation after withCapacity");
+        assertEquals(first.segments, last.segments);
+        assertTrue(last.offHeapBytes < 20L * 200_000, "off-heap " + last.offHeapBytes);
+    }
+
     @ParameterizedTest
     @CsvSource({"512MiB, 536870912", "2GiB, 2147483648", "1g, 1073741824", "20GiB, 21474836480", "4096, 4096",
         "64k, 65536"})
