@@ -361,7 +361,7 @@ public interface LongMap extends AutoCloseable
 
     final class JavaHashMap implements LongMap
     {
-        private final Checksum checksum = new Checksum();
+        private final BoxedChecksum checksum = new BoxedChecksum();
         final HashMap<Long, Long> map;
 
         JavaHashMap(final HashMap<Long, Long> map)
@@ -398,7 +398,7 @@ public interface LongMap extends AutoCloseable
 
         public long entryChecksum()
         {
-            final Checksum checksum = this.checksum;
+            final BoxedChecksum checksum = this.checksum;
             checksum.sum = 0;
             map.forEach(checksum);
             return checksum.sum;
@@ -406,12 +406,12 @@ public interface LongMap extends AutoCloseable
     }
 
     /**
-     * The accumulator every {@link #entryChecksum()} passes to its map's {@code forEach}: one instance per adapter,
-     * so iterating allocates nothing. It implements each library's consumer interface; in one JVM only one of them
-     * is ever called.
+     * The accumulator every primitive map's {@link #entryChecksum()} passes to its {@code forEach}: one instance per
+     * adapter, so iterating allocates nothing. It implements each library's primitive consumer interface; in one JVM
+     * only one of them is ever called.
      */
     final class Checksum implements LongLongConsumer, LongLongBiConsumer, com.carrotsearch.hppc.procedures.LongLongProcedure,
-        org.eclipse.collections.api.block.procedure.primitive.LongLongProcedure, BiConsumer<Long, Long>
+        org.eclipse.collections.api.block.procedure.primitive.LongLongProcedure
     {
         private static final long serialVersionUID = 1L;
 
@@ -438,9 +438,16 @@ public interface LongMap extends AutoCloseable
             sum += of(key, value);
         }
 
+    }
+
+    /** {@link Checksum} for {@code java.util.HashMap}'s boxed {@code forEach}; unboxing allocates nothing. */
+    final class BoxedChecksum implements BiConsumer<Long, Long>
+    {
+        long sum;
+
         public void accept(final Long key, final Long value)
         {
-            sum += of(key, value);
+            sum += Checksum.of(key, value);
         }
     }
 }
