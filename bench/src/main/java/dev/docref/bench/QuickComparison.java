@@ -368,13 +368,16 @@ public final class QuickComparison
 
     private static String settings(final Options options, final double minutes)
     {
-        return String.format(Locale.ROOT, "Command: `bench/run-comparison%s` (%.1f minutes). JMH %s, %d fork per " +
+        // bench/run-comparison always passes --site and --readme; without them this ran as a plain java command.
+        final String command = options.site != null || options.readme != null ? "bench/run-comparison" :
+            "java -cp bench/target/benchmarks.jar dev.docref.bench.QuickComparison";
+        return String.format(Locale.ROOT, "Command: `%s%s` (%.1f minutes). JMH %s, %d fork per " +
             "map and benchmark, %d warm-up and %d measured iterations of %s, `-prof gc`, fork JVM options " +
             "`-Ddocref.disable.bounds.checks=true -Xms%s -Xmx%s`. Median and mean are over the measured iterations; " +
             "the error is JMH's 99.9%% confidence half-width. Ratios are medians, docref or other map / fastutil: " +
             "below 1 is faster than fastutil. Maps are pre-sized (`withCapacity(n)`, or the map's own expected-size " +
             "constructor) except in \"put while growing\".",
-            options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(), options.forks,
+            command, options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(), options.forks,
             options.warmupIterations, options.iterations, options.time, options.heap, options.heap);
     }
 
