@@ -57,18 +57,7 @@ public final class GrowthPauseHarness
 
     public static void main(final String[] args) throws Exception
     {
-        final Options options;
-        try
-        {
-            options = Options.parse(args);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            System.err.println(ex.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
+        final Options options = CommandLine.parseOrExit(args, Options.USAGE, Options::parse);
         if (options.child != null)
         {
             System.out.println(RESULT_PREFIX + runChild(options.child, options));

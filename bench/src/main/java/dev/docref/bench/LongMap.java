@@ -1,15 +1,21 @@
 package dev.docref.bench;
 
 import java.util.HashMap;
+import java.util.function.BiConsumer;
 
 import dev.docref.core.PresizedDocRefMap;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import it.unimi.dsi.fastutil.longs.LongLongBiConsumer;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongLongConsumer;
 
 /**
  * The one interface the harnesses drive every map through, so each map runs the same loop. Every implementation
  * returns {@link #MISSING} for an absent key. {@code final} classes and a megamorphic-free call site per JVM (each
- * harness child runs exactly one map kind) keep the adapter from costing anything measurable.
+ * harness child and each JMH fork runs exactly one map kind) keep the adapter from costing anything measurable:
+ * the JIT sees one receiver class at every call site and inlines it behind a class check.
+ * <p>
+ * Not thread-safe, like the maps it wraps. {@link #close()} frees native memory where the map has any.
  */
 public interface LongMap extends AutoCloseable
 {
@@ -23,6 +29,16 @@ public interface LongMap extends AutoCloseable
     long remove(long key);
 
     long size();
+
+    /** Remove every entry and keep the capacity, so that the map is pre-sized again for what it held. */
+    void clear();
+
+    /**
+     * Visit every entry through the map's own allocation-free primitive {@code forEach} (for
+     * {@code java.util.HashMap}, its boxed {@code forEach}) and return {@link Checksum#of(long, long)} summed over
+     * the entries, which {@link Keys} computes independently to check the visit.
+     */
+    long entryChecksum();
 
     /** Native memory held, in bytes; 0 for on-heap maps. */
     default long offHeapBytes()
@@ -57,6 +73,12 @@ public interface LongMap extends AutoCloseable
             this.title = title;
         }
 
+        /** The lower-case name used on command lines and as the JMH {@code kind} parameter. */
+        public String id()
+        {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
         /** A map of this kind that starts empty ({@code expected == 0}) or is pre-sized for {@code expected}. */
         public LongMap create(final long expected)
         {
@@ -68,8 +90,11 @@ public interface LongMap extends AutoCloseable
                 case FASTUTIL:
                     return new Fastutil(n == 0 ? new Long2LongOpenHashMap() : new Long2LongOpenHashMap(n));
                 case AGRONA:
-                    return new Agrona(n == 0 ? new Long2LongHashMap(MISSING) :
-                        new Long2LongHashMap(n, org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR, MISSING));
+                    // Agrona's initialCapacity is table slots, not entries: it resizes at capacity * loadFactor, so
+                    // a map pre-sized for n entries needs n / loadFactor slots (rounded up to a power of two).
+                    return new Agrona(n == 0 ? new Long2LongHashMap(MISSING) : new Long2LongHashMap(
+                        (int)Math.min(Math.ceil(n / (double)org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR),
+                            1 << 30), org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR, MISSING));
                 case HPPC:
                     return new Hppc(n == 0 ? new com.carrotsearch.hppc.LongLongHashMap() :
                         new com.carrotsearch.hppc.LongLongHashMap(n));
@@ -99,6 +124,7 @@ public interface LongMap extends AutoCloseable
 
     final class Presized implements LongMap
     {
+        private final Checksum checksum = new Checksum();
         final PresizedDocRefMap map;
 
         Presized(final PresizedDocRefMap map)
@@ -126,6 +152,19 @@ public interface LongMap extends AutoCloseable
             return map.size();
         }
 
+        public void clear()
+        {
+            map.clear();
+        }
+
+        public long entryChecksum()
+        {
+            final Checksum checksum = this.checksum;
+            checksum.sum = 0;
+            map.forEach(checksum);
+            return checksum.sum;
+        }
+
         public long offHeapBytes()
         {
             return map.offHeapBytes();
@@ -144,6 +183,7 @@ public interface LongMap extends AutoCloseable
 
     final class Fastutil implements LongMap
     {
+        private final Checksum checksum = new Checksum();
         final Long2LongOpenHashMap map;
 
         Fastutil(final Long2LongOpenHashMap map)
@@ -171,10 +211,24 @@ public interface LongMap extends AutoCloseable
         {
             return map.size();
         }
+
+        public void clear()
+        {
+            map.clear();
+        }
+
+        public long entryChecksum()
+        {
+            final Checksum checksum = this.checksum;
+            checksum.sum = 0;
+            map.forEach(checksum);
+            return checksum.sum;
+        }
     }
 
     final class Agrona implements LongMap
     {
+        private final Checksum checksum = new Checksum();
         final Long2LongHashMap map;
 
         Agrona(final Long2LongHashMap map)
@@ -201,10 +255,24 @@ public interface LongMap extends AutoCloseable
         {
             return map.size();
         }
+
+        public void clear()
+        {
+            map.clear();
+        }
+
+        public long entryChecksum()
+        {
+            final Checksum checksum = this.checksum;
+            checksum.sum = 0;
+            map.forEachLong(checksum);
+            return checksum.sum;
+        }
     }
 
     final class Hppc implements LongMap
     {
+        private final Checksum checksum = new Checksum();
         final com.carrotsearch.hppc.LongLongHashMap map;
 
         Hppc(final com.carrotsearch.hppc.LongLongHashMap map)
@@ -232,10 +300,24 @@ public interface LongMap extends AutoCloseable
         {
             return map.size();
         }
+
+        public void clear()
+        {
+            map.clear();
+        }
+
+        public long entryChecksum()
+        {
+            final Checksum checksum = this.checksum;
+            checksum.sum = 0;
+            map.forEach(checksum);
+            return checksum.sum;
+        }
     }
 
     final class Eclipse implements LongMap
     {
+        private final Checksum checksum = new Checksum();
         final org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap map;
 
         Eclipse(final org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap map)
@@ -262,10 +344,24 @@ public interface LongMap extends AutoCloseable
         {
             return map.size();
         }
+
+        public void clear()
+        {
+            map.clear();
+        }
+
+        public long entryChecksum()
+        {
+            final Checksum checksum = this.checksum;
+            checksum.sum = 0;
+            map.forEachKeyValue(checksum);
+            return checksum.sum;
+        }
     }
 
     final class JavaHashMap implements LongMap
     {
+        private final BoxedChecksum checksum = new BoxedChecksum();
         final HashMap<Long, Long> map;
 
         JavaHashMap(final HashMap<Long, Long> map)
@@ -293,6 +389,65 @@ public interface LongMap extends AutoCloseable
         public long size()
         {
             return map.size();
+        }
+
+        public void clear()
+        {
+            map.clear();
+        }
+
+        public long entryChecksum()
+        {
+            final BoxedChecksum checksum = this.checksum;
+            checksum.sum = 0;
+            map.forEach(checksum);
+            return checksum.sum;
+        }
+    }
+
+    /**
+     * The accumulator every primitive map's {@link #entryChecksum()} passes to its {@code forEach}: one instance per
+     * adapter, so iterating allocates nothing. It implements each library's primitive consumer interface; in one JVM
+     * only one of them is ever called.
+     */
+    final class Checksum implements LongLongConsumer, LongLongBiConsumer, com.carrotsearch.hppc.procedures.LongLongProcedure,
+        org.eclipse.collections.api.block.procedure.primitive.LongLongProcedure
+    {
+        private static final long serialVersionUID = 1L;
+
+        long sum;
+
+        /** One entry's contribution: order-independent when summed, and sensitive to both key and value. */
+        static long of(final long key, final long value)
+        {
+            return key * 31 + value;
+        }
+
+        public void accept(final long key, final long value)
+        {
+            sum += of(key, value);
+        }
+
+        public void apply(final long key, final long value)
+        {
+            sum += of(key, value);
+        }
+
+        public void value(final long key, final long value)
+        {
+            sum += of(key, value);
+        }
+
+    }
+
+    /** {@link Checksum} for {@code java.util.HashMap}'s boxed {@code forEach}; unboxing allocates nothing. */
+    final class BoxedChecksum implements BiConsumer<Long, Long>
+    {
+        long sum;
+
+        public void accept(final Long key, final Long value)
+        {
+            sum += Checksum.of(key, value);
         }
     }
 }

@@ -1,0 +1,656 @@
+package dev.docref.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The quick comparison: every JMH map benchmark, for every map, at small sizes with short iterations and
+ * {@code -prof gc}, in a few minutes; writes the tables to {@code bench/results/<date>.md} and into the marked
+ * blocks of {@code src/site/markdown/benchmarks.md} and {@code README.md}.
+ * <p>
+ * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit and
+ * get miss also at 10M), forks with {@code -Xms4g -Xmx4g}. A quick comparison shows the shape, not final figures:
+ * quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
+ * <p>
+ * Run through {@code bench/run-comparison}, which builds first. Not thread-safe; one run at a time.
+ */
+public final class QuickComparison
+{
+    /** Marks the block of {@code src/site/markdown/benchmarks.md} this tool rewrites. */
+    static final String SITE_START = "<!-- quick-comparison:start -->";
+    static final String SITE_END = "<!-- quick-comparison:end -->";
+    /** Marks the block of {@code README.md} this tool rewrites. */
+    static final String README_START = "<!-- jmh-headline:start -->";
+    static final String README_END = "<!-- jmh-headline:end -->";
+
+    private static final String GC_ALLOC_NORM = "gc.alloc.rate.norm";
+    private static final String BASELINE = "fastutil";
+    private static final String DOCREF = "presized";
+
+    /** The benchmark classes in table order, with the heading each table gets. */
+    static final Map<String, String> BENCHMARKS = new LinkedHashMap<>();
+
+    static
+    {
+        BENCHMARKS.put(GetHitBenchmark.class.getSimpleName(), "Get hit");
+        BENCHMARKS.put(GetMissBenchmark.class.getSimpleName(), "Get miss");
+        BENCHMARKS.put(PutPresizedBenchmark.class.getSimpleName(), "Put into a pre-sized map");
+        BENCHMARKS.put(PutGrowingBenchmark.class.getSimpleName(), "Put while growing from empty");
+        BENCHMARKS.put(RemoveBenchmark.class.getSimpleName(), "Remove");
+        BENCHMARKS.put(IterateBenchmark.class.getSimpleName(), "Iteration (one full pass)");
+    }
+
+    private QuickComparison()
+    {
+    }
+
+    public static void main(final String[] args) throws IOException, RunnerException
+    {
+        final Options options = CommandLine.parseOrExit(args, Options.USAGE, Options::parse);
+        final long start = System.nanoTime();
+        final List<Row> rows = new ArrayList<>();
+        for (final String benchmark : options.benchmarks)
+        {
+            final boolean gets = benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss");
+            rows.addAll(run(benchmark, gets ? options.getSizes : options.sizes, options));
+        }
+        final double minutes = (System.nanoTime() - start) / 60e9;
+
+        final String tables = tables(rows);
+        final String headline = headline(rows);
+        final String machine = machine();
+        final String settings = settings(options, minutes);
+        final LocalDate today = LocalDate.now(ZoneOffset.UTC);
+
+        final String results = "# Quick comparison, " + today + "\n\n" + settings + "\n\n" + machine + "\n\n" +
+            "## Headline: docref / fastutil\n\n" + headline + "\n" + tables;
+        final Path out = options.out != null ? options.out : Path.of("bench", "results", today + ".md");
+        CommandLine.write(out, results);
+        System.out.println(results);
+        System.err.println("[comparison] wrote " + out);
+
+        if (options.site != null)
+        {
+            final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
+                out.getFileName() + "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
+                "### Headline: docref / fastutil\n\n" + headline + "\n" + tables.replace("\n## ", "\n### ");
+            rewriteBlock(options.site, SITE_START, SITE_END, block);
+            System.err.println("[comparison] updated " + options.site);
+        }
+        if (options.readme != null)
+        {
+            final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
+                shortMachine() + "):\ndocref's median time as a multiple of fastutil's; below 1 is faster.\n\n" +
+                headline;
+            rewriteBlock(options.readme, README_START, README_END, block);
+            System.err.println("[comparison] updated " + options.readme);
+        }
+    }
+
+    private static List<Row> run(final String benchmark, final List<Integer> sizes, final Options options)
+        throws RunnerException
+    {
+        final List<String> sizeParams = new ArrayList<>();
+        for (final int size : sizes)
+        {
+            sizeParams.add(Integer.toString(size));
+        }
+        final ChainedOptionsBuilder jmh = new OptionsBuilder()
+            .include("^" + QuickComparison.class.getPackageName().replace(".", "\\.") + "\\." + benchmark + "\\.")
+            .param("kind", options.maps.toArray(new String[0]))
+            .param("size", sizeParams.toArray(new String[0]))
+            .forks(options.forks)
+            .warmupIterations(options.warmupIterations)
+            .warmupTime(options.time)
+            .measurementIterations(options.iterations)
+            .measurementTime(options.time)
+            .jvmArgs("-Xms" + options.heap, "-Xmx" + options.heap)
+            .addProfiler(GCProfiler.class)
+            .shouldFailOnError(true);
+        final Collection<RunResult> results = new Runner(jmh.build()).run();
+        final List<Row> rows = new ArrayList<>();
+        for (final RunResult result : results)
+        {
+            rows.add(Row.of(benchmark, result));
+        }
+        return rows;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Rendering (package-private for tests).
+    // ----------------------------------------------------------------------------------------------------------
+
+    /** One JMH result: one benchmark, one map, one size. */
+    static final class Row
+    {
+        final String benchmark;
+        final String kind;
+        final int size;
+        final double median;
+        final double mean;
+        final double error;
+        final String unit;
+        final long samples;
+        /** Bytes allocated per operation, or NaN when {@code -prof gc} did not report it. */
+        final double allocatedPerOp;
+
+        Row(final String benchmark, final String kind, final int size, final double median, final double mean,
+            final double error, final String unit, final long samples, final double allocatedPerOp)
+        {
+            this.benchmark = benchmark;
+            this.kind = kind;
+            this.size = size;
+            this.median = median;
+            this.mean = mean;
+            this.error = error;
+            this.unit = unit;
+            this.samples = samples;
+            this.allocatedPerOp = allocatedPerOp;
+        }
+
+        static Row of(final String benchmark, final RunResult result)
+        {
+            final Result<?> primary = result.getPrimaryResult();
+            final Result<?> allocated = result.getSecondaryResults().get(GC_ALLOC_NORM);
+            return new Row(benchmark, result.getParams().getParam("kind"),
+                Integer.parseInt(result.getParams().getParam("size")), primary.getStatistics().getPercentile(50),
+                primary.getScore(), primary.getScoreError(), primary.getScoreUnit(), primary.getSampleCount(),
+                allocated == null ? Double.NaN : allocated.getScore());
+        }
+
+        boolean isIteration()
+        {
+            return benchmark.startsWith("Iterate");
+        }
+    }
+
+    /** One table per benchmark and size: every map's median, mean and error, ratio to fastutil, bytes per op. */
+    static String tables(final List<Row> rows)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final Map.Entry<String, String> benchmark : BENCHMARKS.entrySet())
+        {
+            for (final int size : sizesOf(rows, benchmark.getKey()))
+            {
+                final List<Row> group = select(rows, benchmark.getKey(), size);
+                final Row baseline = find(group, BASELINE);
+                final String unit = group.get(0).unit;
+                out.append(String.format(Locale.ROOT, "%n## %s, %,d entries (`%s`, %s)%n%n", benchmark.getValue(),
+                    size, benchmark.getKey(), unit));
+                out.append("| Map | Median | Mean ± error (99.9%) | Median / fastutil | ");
+                out.append(group.get(0).isIteration() ? "Allocated B/pass | Median ns/entry |\n" : "Allocated B/op |\n");
+                out.append(group.get(0).isIteration() ? "|---|---:|---:|---:|---:|---:|\n" : "|---|---:|---:|---:|---:|\n");
+                for (final Row row : group)
+                {
+                    out.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s | %s | %s |", title(row.kind),
+                        number(row.median), number(row.mean), number(row.error),
+                        baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx", row.median / baseline.median),
+                        Double.isNaN(row.allocatedPerOp) ? "-" : String.format(Locale.ROOT, "%.2f", row.allocatedPerOp)));
+                    if (row.isIteration())
+                    {
+                        out.append(String.format(Locale.ROOT, " %.2f |", perEntryNanos(row)));
+                    }
+                    out.append('\n');
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** docref against fastutil, per benchmark and size: medians, ratio, docref's allocation. */
+    static String headline(final List<Row> rows)
+    {
+        final StringBuilder out = new StringBuilder();
+        out.append("| Benchmark | Entries | docref median | fastutil median | docref / fastutil | " +
+            "docref allocated B/op (iteration: per entry) |\n");
+        out.append("|---|---:|---:|---:|---:|---:|\n");
+        for (final Map.Entry<String, String> benchmark : BENCHMARKS.entrySet())
+        {
+            for (final int size : sizesOf(rows, benchmark.getKey()))
+            {
+                final List<Row> group = select(rows, benchmark.getKey(), size);
+                final Row docref = find(group, DOCREF);
+                final Row fastutil = find(group, BASELINE);
+                if (docref == null || fastutil == null)
+                {
+                    continue;
+                }
+                final String unit = docref.isIteration() ? "ns/entry" : docref.unit;
+                final double docrefMedian = docref.isIteration() ? perEntryNanos(docref) : docref.median;
+                final double fastutilMedian = fastutil.isIteration() ? perEntryNanos(fastutil) : fastutil.median;
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s %s | %s %s | **%.2fx** | %s |%n",
+                    benchmark.getValue(), shortCount(size), number(docrefMedian), unit, number(fastutilMedian), unit,
+                    docrefMedian / fastutilMedian, Double.isNaN(docref.allocatedPerOp) ? "-" :
+                        String.format(Locale.ROOT, "%.2f", docref.isIteration() ?
+                            docref.allocatedPerOp / docref.size : docref.allocatedPerOp)));
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * Replace the text between {@code start} and {@code end} (both kept) in {@code file} with {@code block}.
+     *
+     * @throws IllegalStateException if either marker is missing or out of order, naming the file and the markers.
+     */
+    static void rewriteBlock(final Path file, final String start, final String end, final String block)
+        throws IOException
+    {
+        final String text = Files.readString(file, StandardCharsets.UTF_8);
+        Files.writeString(file, replaceBlock(text, start, end, block, file.toString()), StandardCharsets.UTF_8);
+    }
+
+    static String replaceBlock(final String text, final String start, final String end, final String block,
+        final String name)
+    {
+        final int from = text.indexOf(start);
+        final int to = text.indexOf(end);
+        if (from < 0 || to < from)
+        {
+            throw new IllegalStateException(name + " has no block between '" + start + "' and '" + end + "' (in " +
+                "that order) for the quick comparison to rewrite; add the two marker lines where the table belongs");
+        }
+        return text.substring(0, from + start.length()) + "\n" + block.strip() + "\n" + text.substring(to);
+    }
+
+    private static double perEntryNanos(final Row row)
+    {
+        return row.median * 1e6 / row.size;
+    }
+
+    private static List<Integer> sizesOf(final List<Row> rows, final String benchmark)
+    {
+        final List<Integer> sizes = new ArrayList<>();
+        for (final Row row : rows)
+        {
+            if (row.benchmark.equals(benchmark) && !sizes.contains(row.size))
+            {
+                sizes.add(row.size);
+            }
+        }
+        sizes.sort(null);
+        return sizes;
+    }
+
+    /** The rows of one benchmark and size, in {@link LongMap.Kind} order. */
+    private static List<Row> select(final List<Row> rows, final String benchmark, final int size)
+    {
+        final List<Row> group = new ArrayList<>();
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            final Row row = find(rows, benchmark, size, kind.id());
+            if (row != null)
+            {
+                group.add(row);
+            }
+        }
+        return group;
+    }
+
+    private static Row find(final List<Row> rows, final String benchmark, final int size, final String kind)
+    {
+        for (final Row row : rows)
+        {
+            if (row.benchmark.equals(benchmark) && row.size == size && row.kind.equals(kind))
+            {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    private static Row find(final List<Row> group, final String kind)
+    {
+        for (final Row row : group)
+        {
+            if (row.kind.equals(kind))
+            {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    private static String title(final String kind)
+    {
+        return LongMap.Kind.parse(kind).title;
+    }
+
+    static String number(final double value)
+    {
+        if (Double.isNaN(value))
+        {
+            return "-";
+        }
+        if (Math.abs(value) >= 100)
+        {
+            return String.format(Locale.ROOT, "%,.0f", value);
+        }
+        if (Math.abs(value) >= 10)
+        {
+            return String.format(Locale.ROOT, "%.1f", value);
+        }
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    static String shortCount(final int size)
+    {
+        if (size >= 1_000_000 && size % 1_000_000 == 0)
+        {
+            return (size / 1_000_000) + "M";
+        }
+        return String.format(Locale.ROOT, "%,d", size);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Machine and settings, read off this machine.
+    // ----------------------------------------------------------------------------------------------------------
+
+    private static String settings(final Options options, final double minutes)
+    {
+        // bench/run-comparison always passes --site and --readme; without them this ran as a plain java command.
+        final String command = options.site != null || options.readme != null ? "bench/run-comparison" :
+            "java -cp bench/target/benchmarks.jar dev.docref.bench.QuickComparison";
+        return String.format(Locale.ROOT, "Command: `%s%s` (%.1f minutes). JMH %s, %d fork per " +
+            "map and benchmark, %d warm-up and %d measured iterations of %s, `-prof gc`, fork JVM options " +
+            "`-Ddocref.disable.bounds.checks=true -Xms%s -Xmx%s`. Median and mean are over the measured iterations; " +
+            "the error is JMH's 99.9%% confidence half-width. Ratios are medians, docref or other map / fastutil: " +
+            "below 1 is faster than fastutil. Maps are pre-sized (`withCapacity(n)`, or the map's own expected-size " +
+            "constructor) except in \"put while growing\".",
+            command, options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(), options.forks,
+            options.warmupIterations, options.iterations, options.time, options.heap, options.heap);
+    }
+
+    static String machine()
+    {
+        final Runtime runtime = Runtime.getRuntime();
+        return String.format(Locale.ROOT, "Machine: %s, %d CPUs%s, %s, %s memory, %s %s. JVM: %s %s (%s), GC %s.",
+            cpuModel(), runtime.availableProcessors(), hypervisor() ? " (virtualised)" : "", caches(), totalMemory(),
+            System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("java.vm.name"),
+            System.getProperty("java.runtime.version"), System.getProperty("java.vm.vendor"), garbageCollector());
+    }
+
+    private static String shortMachine()
+    {
+        return String.format(Locale.ROOT, "%d CPUs, %s, Java %s", Runtime.getRuntime().availableProcessors(),
+            totalMemory(), System.getProperty("java.version"));
+    }
+
+    private static String cpuModel()
+    {
+        for (final String line : cpuinfo())
+        {
+            if (line.startsWith("model name"))
+            {
+                return line.substring(line.indexOf(':') + 1).trim();
+            }
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** Data and unified caches of CPU 0 as the (possibly virtual) machine reports them, e.g. "L1d 48K, L2 2048K". */
+    private static String caches()
+    {
+        final List<String> caches = new ArrayList<>();
+        for (int index = 0; index < 8; index++)
+        {
+            final Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
+            try
+            {
+                final String type = Files.readString(dir.resolve("type")).trim();
+                if (!"Instruction".equals(type))
+                {
+                    caches.add("L" + Files.readString(dir.resolve("level")).trim() + ("Data".equals(type) ? "d " : " ") +
+                        Files.readString(dir.resolve("size")).trim());
+                }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                break;
+            }
+        }
+        return caches.isEmpty() ? "caches unknown" : "caches " + String.join(", ", caches) + " (as reported)";
+    }
+
+    private static boolean hypervisor()
+    {
+        for (final String line : cpuinfo())
+        {
+            if (line.startsWith("flags") && line.contains(" hypervisor"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<String> cpuinfo()
+    {
+        try
+        {
+            return Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return List.of();
+        }
+    }
+
+    private static String totalMemory()
+    {
+        final long bytes = CommandLine.physicalMemoryBytes();
+        return bytes < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f GiB", bytes / (double)(1L << 30));
+    }
+
+    private static String garbageCollector()
+    {
+        final List<String> names = new ArrayList<>();
+        ManagementFactory.getGarbageCollectorMXBeans().forEach(gc -> names.add(gc.getName()));
+        return String.join(" + ", names);
+    }
+
+    private static String jmhVersion()
+    {
+        final Package jmh = Runner.class.getPackage();
+        return jmh != null && jmh.getImplementationVersion() != null ? jmh.getImplementationVersion() : "1.37";
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Options.
+    // ----------------------------------------------------------------------------------------------------------
+
+    static final class Options
+    {
+        static final String USAGE = String.join("\n",
+            "usage: QuickComparison [--maps presized,fastutil,...] [--sizes 1000000] [--get-sizes 1000000,10000000]",
+            "                       [--benchmarks GetHitBenchmark,...] [--forks 1] [--warmup 3] [--iterations 5]",
+            "                       [--time 500ms] [--heap 4g] [--out FILE] [--site FILE] [--readme FILE]",
+            "  --maps LIST        maps to compare (default: all six)",
+            "  --sizes LIST       entries for every benchmark (default 1000000)",
+            "  --get-sizes LIST   entries for get hit and get miss (default 1000000,10000000)",
+            "  --benchmarks LIST  benchmark classes (default: all six)",
+            "  --forks N          forks per map and benchmark (default 1)",
+            "  --warmup N         warm-up iterations (default 3)",
+            "  --iterations N     measured iterations (default 5)",
+            "  --time DURATION    length of each iteration, e.g. 500ms, 1s (default 500ms)",
+            "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
+            "  --out FILE         results file (default bench/results/<UTC date>.md)",
+            "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md)",
+            "  --readme FILE      rewrite the jmh-headline block of this file (README.md)");
+
+        List<String> maps = new ArrayList<>();
+        List<Integer> sizes = List.of(1_000_000);
+        List<Integer> getSizes = List.of(1_000_000, 10_000_000);
+        List<String> benchmarks = new ArrayList<>(BENCHMARKS.keySet());
+        int forks = 1;
+        int warmupIterations = 3;
+        int iterations = 5;
+        TimeValue time = TimeValue.milliseconds(500);
+        String heap = "4g";
+        Path out;
+        Path site;
+        Path readme;
+        String commandLine = "";
+
+        Options()
+        {
+            for (final LongMap.Kind kind : LongMap.Kind.values())
+            {
+                maps.add(kind.id());
+            }
+        }
+
+        static Options parse(final String[] args)
+        {
+            final Options options = new Options();
+            final List<String> shown = new ArrayList<>();
+            for (int i = 0; i < args.length; i++)
+            {
+                final String arg = args[i];
+                final String value = ++i < args.length ? args[i] : null;
+                if (value == null)
+                {
+                    throw new IllegalArgumentException(arg + " needs a value");
+                }
+                if (!arg.equals("--site") && !arg.equals("--readme"))
+                {
+                    // bench/run-comparison always passes these two; the command line shown is what a user typed.
+                    shown.add(arg);
+                    shown.add(value);
+                }
+                switch (arg)
+                {
+                    case "--maps":
+                        options.maps = new ArrayList<>();
+                        for (final String name : value.split(","))
+                        {
+                            options.maps.add(LongMap.Kind.parse(name.trim()).id());
+                        }
+                        break;
+                    case "--sizes":
+                        options.sizes = sizes(arg, value);
+                        break;
+                    case "--get-sizes":
+                        options.getSizes = sizes(arg, value);
+                        break;
+                    case "--benchmarks":
+                        options.benchmarks = new ArrayList<>();
+                        for (final String name : value.split(","))
+                        {
+                            if (!BENCHMARKS.containsKey(name.trim()))
+                            {
+                                throw new IllegalArgumentException("unknown benchmark '" + name + "'; choose from " +
+                                    String.join(", ", BENCHMARKS.keySet()));
+                            }
+                            options.benchmarks.add(name.trim());
+                        }
+                        break;
+                    case "--forks":
+                        options.forks = atLeast(arg, value, 1);
+                        break;
+                    case "--warmup":
+                        options.warmupIterations = atLeast(arg, value, 0);
+                        break;
+                    case "--iterations":
+                        options.iterations = atLeast(arg, value, 1);
+                        break;
+                    case "--time":
+                        options.time = duration(arg, value);
+                        break;
+                    case "--heap":
+                        if (!value.matches("[0-9]+[kKmMgG]?"))
+                        {
+                            throw new IllegalArgumentException("--heap must be a JVM heap size such as 4g or 512m " +
+                                "but was '" + value + "'");
+                        }
+                        options.heap = value;
+                        break;
+                    case "--out":
+                        options.out = Path.of(value);
+                        break;
+                    case "--site":
+                        options.site = Path.of(value);
+                        break;
+                    case "--readme":
+                        options.readme = Path.of(value);
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unknown argument '" + arg + "'");
+                }
+            }
+            options.commandLine = String.join(" ", shown);
+            return options;
+        }
+
+        private static List<Integer> sizes(final String name, final String value)
+        {
+            final List<Integer> sizes = new ArrayList<>();
+            for (final String part : value.split(","))
+            {
+                sizes.add(atLeast(name, part.trim(), 1));
+            }
+            return sizes;
+        }
+
+        private static int atLeast(final String name, final String value, final int min)
+        {
+            try
+            {
+                final int parsed = Integer.parseInt(value.replace("_", ""));
+                if (parsed >= min)
+                {
+                    return parsed;
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // Reported below with the accepted form.
+            }
+            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " +
+                Integer.MAX_VALUE + " but was '" + value + "'");
+        }
+
+        /** A duration such as {@code 500ms} or {@code 2s}. */
+        static TimeValue duration(final String name, final String value)
+        {
+            final String v = value.trim().toLowerCase(Locale.ROOT);
+            try
+            {
+                if (v.endsWith("ms"))
+                {
+                    return TimeValue.milliseconds(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                if (v.endsWith("s"))
+                {
+                    return TimeValue.seconds(Long.parseLong(v.substring(0, v.length() - 1)));
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // Reported below with the accepted form.
+            }
+            throw new IllegalArgumentException(name + " must be a duration such as 500ms or 2s but was '" + value +
+                "'");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.docref.bench;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every {@link LongMap} adapter behaves as the benchmarks assume, checked against {@code java.util.HashMap}. */
+class LongMapTest
+{
+    @ParameterizedTest
+    @EnumSource(LongMap.Kind.class)
+    void adapterMatchesAModelThroughPutGetRemoveIterateAndClear(final LongMap.Kind kind)
+    {
+        final long[] keys = Keys.distinct(20_000, 42);
+        final Map<Long, Long> model = new HashMap<>();
+        try (LongMap map = kind.create(0))
+        {
+            for (int i = 0; i < keys.length; i++)
+            {
+                map.set(keys[i], i);
+                model.put(keys[i], (long)i);
+            }
+            map.set(0L, 7);
+            model.put(0L, 7L);
+            for (int i = 0; i < keys.length; i += 3)
+            {
+                assertEquals(i, map.remove(keys[i]));
+                model.remove(keys[i]);
+            }
+            assertEquals(LongMap.MISSING, map.remove(keys[0]), "second remove of the same key");
+            assertEquals(model.size(), map.size());
+            long expected = 0;
+            for (final Map.Entry<Long, Long> entry : model.entrySet())
+            {
+                assertEquals(entry.getValue(), map.get(entry.getKey()), "get " + entry.getKey());
+                expected += LongMap.Checksum.of(entry.getKey(), entry.getValue());
+            }
+            assertEquals(LongMap.MISSING, map.get(keys[3]));
+            assertEquals(expected, map.entryChecksum());
+            assertEquals(expected, map.entryChecksum(), "a second pass gives the same checksum");
+
+            map.clear();
+            assertEquals(0, map.size());
+            assertEquals(LongMap.MISSING, map.get(keys[1]));
+            assertEquals(0, map.entryChecksum());
+        }
+    }
+
+    /** Catches an adapter that passes an entry count where its map wants a table size (Agrona did). */
+    @ParameterizedTest
+    @EnumSource(value = LongMap.Kind.class, names = "HASHMAP", mode = EnumSource.Mode.EXCLUDE)
+    void fillingAPresizedPrimitiveMapToItsExpectedSizeAllocatesNothingOnTheHeap(final LongMap.Kind kind)
+    {
+        final int n = 200_000;
+        final long[] keys = Keys.distinct(n, 7);
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        try (LongMap map = kind.create(n))
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < n; i++)
+            {
+                map.set(keys[i], i);
+            }
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(n, map.size());
+            // A resize of n entries would allocate at least 16 bytes per entry (3.2 MB).
+            assertTrue(allocated < 64 * 1024, kind + " allocated " + allocated + " bytes filling a map pre-sized for " +
+                n + " entries");
+        }
+    }
+}

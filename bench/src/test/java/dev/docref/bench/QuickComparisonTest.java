@@ -1,0 +1,64 @@
+package dev.docref.bench;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QuickComparisonTest
+{
+    private static final List<QuickComparison.Row> ROWS = List.of(
+        new QuickComparison.Row("GetHitBenchmark", "fastutil", 1_000_000, 50, 51, 2, "ns/op", 5, 0),
+        new QuickComparison.Row("GetHitBenchmark", "presized", 1_000_000, 40, 41, 1, "ns/op", 5, 0),
+        new QuickComparison.Row("IterateBenchmark", "presized", 1_000_000, 3, 3, 0.1, "ms/op", 5, 0.5),
+        new QuickComparison.Row("IterateBenchmark", "fastutil", 1_000_000, 6, 6, 0.1, "ms/op", 5, 48));
+
+    @Test
+    void headlineDividesDocrefsMedianByFastutilsAndIterationIsPerEntry()
+    {
+        final String headline = QuickComparison.headline(ROWS);
+        assertTrue(headline.contains("| Get hit | 1M | 40.0 ns/op | 50.0 ns/op | **0.80x** | 0.00 |"), headline);
+        assertTrue(headline.contains("| Iteration (one full pass) | 1M | 3.00 ns/entry | 6.00 ns/entry | **0.50x** |"),
+            headline);
+    }
+
+    @Test
+    void tablesListMapsInKindOrderWithRatioToFastutil()
+    {
+        final String tables = QuickComparison.tables(ROWS);
+        final int docref = tables.indexOf("| docref PresizedDocRefMap | 40.0 | 41.0 ± 1.00 | 0.80x | 0.00 |");
+        final int fastutil = tables.indexOf("| fastutil Long2LongOpenHashMap | 50.0 | 51.0 ± 2.00 | 1.00x | 0.00 |");
+        assertTrue(docref >= 0 && fastutil > docref, tables);
+        assertTrue(tables.contains("## Get hit, 1,000,000 entries (`GetHitBenchmark`, ns/op)"), tables);
+    }
+
+    @Test
+    void replaceBlockKeepsTheMarkersAndEverythingOutsideThem()
+    {
+        final String text = "intro\n<!-- a -->\nold\n<!-- b -->\nrest\n";
+        assertEquals("intro\n<!-- a -->\nnew table\n<!-- b -->\nrest\n",
+            QuickComparison.replaceBlock(text, "<!-- a -->", "<!-- b -->", "new table\n", "README.md"));
+    }
+
+    @Test
+    void replaceBlockWithoutMarkersNamesTheFileAndTheMarkers()
+    {
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> QuickComparison.replaceBlock("no markers", "<!-- a -->", "<!-- b -->", "x", "README.md"));
+        assertTrue(ex.getMessage().contains("README.md") && ex.getMessage().contains("<!-- a -->"), ex.getMessage());
+    }
+
+    @Test
+    void badOptionsAreRejectedNamingTheValue()
+    {
+        final IllegalArgumentException time = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--time", "soon"}));
+        assertTrue(time.getMessage().contains("'soon'") && time.getMessage().contains("500ms"), time.getMessage());
+        final IllegalArgumentException map = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--maps", "fastutil,trove"}));
+        assertTrue(map.getMessage().contains("'trove'"), map.getMessage());
+    }
+}

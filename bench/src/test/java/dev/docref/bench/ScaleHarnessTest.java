@@ -1,0 +1,81 @@
+package dev.docref.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScaleHarnessTest
+{
+    @Test
+    void growsToMaxEntriesWritesACheckpointPerIntervalAndVerifiesEveryRegeneratedKey() throws Exception
+    {
+        final ScaleHarness.Options options =
+            ScaleHarness.Options.parse(new String[] {"--max-entries", "300000", "--report-every", "100000"});
+        final ScaleHarness.Result result = ScaleHarness.run(options);
+
+        assertEquals(300_000, result.entries);
+        assertEquals("reached --max-entries", result.stopReason);
+        assertTrue(result.verified);
+        assertEquals(300_000, result.verifiedKeys);
+        assertEquals(3, result.checkpoints.size());
+        final ScaleHarness.Checkpoint last = result.checkpoints.get(2);
+        assertEquals(300_000, last.entries);
+        // Off-heap alone is at least 16 bytes per entry (one slot each) and a grown map stays under 40.
+        assertTrue(last.offHeapBytes >= 16L * 300_000 && last.bytesPerEntry() < 40, "bytes/entry " +
+            last.bytesPerEntry());
+        assertTrue(result.worstPutNs > 0 && result.worstPutNs == last.worstPutNs);
+        assertTrue(result.worstVerifyGetNs > 0, "verification times its gets");
+        assertTrue(result.report(options).contains("| 300,000 |"));
+    }
+
+    @Test
+    void stopsBeforeNativeMemoryCouldPassTheLimitAndStillVerifies() throws Exception
+    {
+        final long limit = 8L << 20;
+        final ScaleHarness.Options options = ScaleHarness.Options.parse(
+            new String[] {"--max-entries", "100000000", "--max-native", "8MiB", "--report-every", "1000000"});
+        final ScaleHarness.Result result = ScaleHarness.run(options);
+
+        assertTrue(result.entries > 100_000 && result.entries < 1_000_000, "entries " + result.entries);
+        assertTrue(result.stopReason.contains("--max-native"), result.stopReason);
+        final ScaleHarness.Checkpoint last = result.checkpoints.get(result.checkpoints.size() - 1);
+        assertTrue(last.offHeapBytes <= limit && last.offHeapBytes > limit - 4 * ScaleHarness.NATIVE_HEADROOM_BYTES,
+            "off-heap " + last.offHeapBytes);
+        assertTrue(result.verified);
+        assertEquals(result.entries, result.verifiedKeys);
+    }
+
+    @Test
+    void aPreSizedRunAllocatesEverythingUpFrontAndStaysBelowTwentyBytesPerEntry() throws Exception
+    {
+        final ScaleHarness.Result result = ScaleHarness.run(ScaleHarness.Options.parse(new String[] {
+            "--expected", "200000", "--max-entries", "200000", "--report-every", "50000"}));
+
+        assertTrue(result.verified);
+        final ScaleHarness.Checkpoint first = result.checkpoints.get(0);
+        final ScaleHarness.Checkpoint last = result.checkpoints.get(result.checkpoints.size() - 1);
+        assertEquals(first.offHeapBytes, last.offHeapBytes, "no native allocation after withCapacity");
+        assertEquals(first.segments, last.segments);
+        assertTrue(last.offHeapBytes < 20L * 200_000, "off-heap " + last.offHeapBytes);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"512MiB, 536870912", "2GiB, 2147483648", "1g, 1073741824", "20GiB, 21474836480", "4096, 4096",
+        "64k, 65536"})
+    void nativeLimitAcceptsBinarySizesAndPlainBytes(final String text, final long bytes)
+    {
+        assertEquals(bytes, ScaleHarness.Options.size("--max-native", text));
+    }
+
+    @Test
+    void aBadNativeLimitNamesTheValueAndTheAcceptedForms()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--max-native", "lots"}));
+        assertTrue(ex.getMessage().contains("'lots'") && ex.getMessage().contains("512MiB"), ex.getMessage());
+    }
+}
