@@ -5,7 +5,6 @@ import java.util.Locale;
 
 import dev.docref.guard.AllocationBlockedException;
 import dev.docref.guard.AllocationGuard;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * The allocator seam of one map: every native block the map owns is allocated, accounted and freed here.
@@ -73,7 +72,7 @@ final class NativeMemory implements Runnable
 
     private final RawAllocator rawAllocator;
     private final AllocationGuard guard;
-    private final Long2LongHashMap bytesByAddress = new Long2LongHashMap(-1L);
+    private final BlockRegistry blocks = new BlockRegistry();
     private final String description;
     private long offHeapBytes;
     private long largestAllocationBytes;
@@ -130,7 +129,7 @@ final class NativeMemory implements Runnable
             error.initCause(ex);
             throw error;
         }
-        bytesByAddress.put(address, bytes);
+        blocks.add(address, bytes);
         offHeapBytes += bytes;
         largestAllocationBytes = Math.max(largestAllocationBytes, bytes);
         return address;
@@ -138,7 +137,7 @@ final class NativeMemory implements Runnable
 
     synchronized void free(final long address)
     {
-        final long bytes = bytesByAddress.remove(address);
+        final long bytes = blocks.remove(address);
         if (bytes == -1L)
         {
             throw new IllegalStateException("docref internal error: block " + address + " is not owned by " +
@@ -162,11 +161,11 @@ final class NativeMemory implements Runnable
     /** Free every block: called through the {@link Cleaner} by {@code close()} or when the map is unreachable. */
     public synchronized void run()
     {
-        if (!closedExplicitly && !bytesByAddress.isEmpty())
+        if (!closedExplicitly && blocks.size() != 0)
         {
             LOGGER.log(System.Logger.Level.WARNING,
                 "docref: a " + description + " holding " + formatBytes(offHeapBytes) + " of native memory in " +
-                bytesByAddress.size() + " blocks became unreachable without close(); freed it now. Close every " +
+                blocks.size() + " blocks became unreachable without close(); freed it now. Close every " +
                 "map (try-with-resources) so its memory is returned when you choose, not when the GC runs.");
         }
         freeAll();
@@ -179,12 +178,7 @@ final class NativeMemory implements Runnable
 
     private void freeAll()
     {
-        final Long2LongHashMap.KeyIterator it = bytesByAddress.keySet().iterator();
-        while (it.hasNext())
-        {
-            rawAllocator.free(it.nextValue());
-        }
-        bytesByAddress.clear();
+        blocks.drain((address, bytes) -> rawAllocator.free(address));
         final long freed = offHeapBytes;
         offHeapBytes = 0;
         guard.release(freed);
