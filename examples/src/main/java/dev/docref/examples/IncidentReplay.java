@@ -34,8 +34,9 @@ import jdk.jfr.consumer.RecordingFile;
  * same threads: a warm-up on a throwaway map of the same kind, then the measured phase ({@link ReplayPhase}), in
  * which one thread ingests every key while query threads read keys already ingested. During each measured phase:
  * <ul>
- *     <li>the global {@link AllocationGuard} runs in WARN mode with a single-allocation limit of 64 MiB (so that
- *     the default scale's last doubling crosses it); the doubling maps show it each resize's
+ *     <li>the global {@link AllocationGuard} runs in WARN mode with a single-allocation limit of 64 MiB at the
+ *     default scale (so that the last doublings cross it, see {@link ReplayOptions#guardLimit()}); the doubling
+ *     maps show it each resize's
  *     {@code ResizeForecast} before the insert that makes it, so its warning comes just before the big resize
  *     (the ingest thread waits, outside any put, until the trap is free and then for its profiler to attach);</li>
  *     <li>a {@code FreezeTrap} runs with its stall detector and a health probe (one query through the map's lock
@@ -151,7 +152,7 @@ public final class IncidentReplay
         final Properties previous = guardSettings(guard);
         final Properties demo = new Properties();
         demo.setProperty(AllocationGuard.MODE_PROP_NAME, "warn");
-        demo.setProperty(AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME, Long.toString(options.guardLimit));
+        demo.setProperty(AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME, Long.toString(options.guardLimit()));
         demo.setProperty(AllocationGuard.WARN_INTERVAL_PROP_NAME, "0s");
         guard.reconfigure(demo);
         try (Recording recording = new Recording())
@@ -174,8 +175,9 @@ public final class IncidentReplay
         out.printf(Locale.ROOT, "docref incident replay: %,d keys into %s%n", options.entries,
             options.maps.stream().map(kind -> kind.title).collect(Collectors.joining(", ")));
         out.println("  " + ReplayPhase.describeLoad(options));
-        out.printf(Locale.ROOT, "  allocation guard: WARN mode, single-allocation limit %s (default 1 GiB; lowered " +
-            "so that this scale's doublings cross it)%n", PropertyValues.formatBytes(options.guardLimit));
+        out.printf(Locale.ROOT, "  allocation guard: WARN mode, single-allocation limit %s (the guard's default is " +
+            "1 GiB; lowered so that this scale's last doublings cross it)%n",
+            PropertyValues.formatBytes(options.guardLimit()));
         out.printf(Locale.ROOT, "  freeze trap: probe every %d ms with a %d ms deadline, stall threshold %d ms, " +
             "%d s captures, armed by guard warnings%n", PhaseTrap.PROBE_INTERVAL.toMillis(),
             PhaseTrap.PROBE_DEADLINE.toMillis(), PhaseTrap.STALL_THRESHOLD.toMillis(),

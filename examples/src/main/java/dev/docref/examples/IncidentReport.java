@@ -136,7 +136,7 @@ final class IncidentReport
             "allocation: the ingest thread's largest heap array (JFR jdk.ObjectAllocationOutsideTLAB) or the map's " +
             "largest native block. Bytes/entry: heap used after GC (minus before the map) plus off-heap, per " +
             "entry.%n%nAllocation guard (WARN, single-allocation limit %s):%n",
-            PropertyValues.formatBytes(options.guardLimit)));
+            PropertyValues.formatBytes(options.guardLimit())));
         for (final PhaseResult result : results)
         {
             final List<ReplayPhase.GuardWarning> warnings = result.phase().warnings();
@@ -563,7 +563,7 @@ final class IncidentReport
         html.append("<h2>Allocation guard</h2>\n<p>").append(escape(String.format(Locale.ROOT, "WARN mode, " +
             "single-allocation limit %s. Before the insert that a doubling map's ResizeForecast says will resize " +
             "it, the ingest thread calls AllocationGuard.global().checkResize(forecast, \"%s\"); a docref map " +
-            "shows the guard each native block it allocates.", PropertyValues.formatBytes(options.guardLimit),
+            "shows the guard each native block it allocates.", PropertyValues.formatBytes(options.guardLimit()),
             ReplayPhase.GUARD_WHAT))).append("</p>\n<ul>\n");
         for (final PhaseResult result : results)
         {

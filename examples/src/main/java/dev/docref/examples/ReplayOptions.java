@@ -30,8 +30,6 @@ final class ReplayOptions
     static final long DEFAULT_QUERIES_PER_SECOND = 20_000;
     /** A query thread is not scheduled more often than once a microsecond. */
     static final long MIN_QUERY_INTERVAL_NANOS = 1_000;
-    /** Low enough that the default scale's last doubling crosses it: HashMap's 2^24-slot table is 64 MiB + 16 bytes. */
-    static final long DEFAULT_GUARD_LIMIT = 64L << 20;
     /** The capture window at the default scale; {@link #captureDuration()} scales it with the entries. */
     static final Duration DEFAULT_CAPTURE_DURATION = Duration.ofSeconds(3);
     static final Duration MAX_CAPTURE_DURATION = Duration.ofMinutes(10);
@@ -54,7 +52,9 @@ final class ReplayOptions
         "                            (default hashmap,fastutil,docref)",
         "  --query-threads N         query threads (default 2)",
         "  --queries-per-second N    query rate of all query threads together (default 20000)",
-        "  --guard-limit SIZE        the allocation guard's single-allocation limit, WARN mode (default 64MiB)",
+        "  --guard-limit SIZE        the allocation guard's single-allocation limit, WARN mode (default: 4 bytes",
+        "                            per slot of HashMap's last table at this scale, so that both maps' last",
+        "                            doublings cross it: 64MiB at the default scale, 512MiB at 58720257)",
         "  --capture-duration TIME   window of each trap capture, whole seconds (default: 3s at the default",
         "                            scale, longer for more entries, as resizes take longer: 24s at 58720257)",
         "  --arming-delay TIME       pause after a guard warning before the insert that resizes, so that the",
@@ -71,7 +71,8 @@ final class ReplayOptions
     List<FeedIndex.Kind> maps = DEFAULT_MAPS;
     int queryThreads = DEFAULT_QUERY_THREADS;
     long queriesPerSecond = DEFAULT_QUERIES_PER_SECOND;
-    long guardLimit = DEFAULT_GUARD_LIMIT;
+    /** {@code null}: scaled with the entries, see {@link #guardLimit()}. */
+    Long guardLimit;
     /** {@code null}: scaled with the entries, see {@link #captureDuration()}. */
     Duration captureDuration;
     Duration armingDelay = DEFAULT_ARMING_DELAY;
@@ -141,6 +142,18 @@ final class ReplayOptions
                 options.queryThreads, interval, options.queryThreads * (1_000_000_000L / MIN_QUERY_INTERVAL_NANOS)));
         }
         return options;
+    }
+
+    /**
+     * @return the guard's single-allocation limit: {@code --guard-limit}, or by default 4 bytes per slot of the
+     * table {@code java.util.HashMap} doubles to last at this scale (64 MiB for 2^24 slots at the default 6,291,457
+     * entries, 512 MiB for 2^27 at 58,720,257). HashMap's new table is that plus a 16-byte header, so its last
+     * doubling crosses the limit; fastutil's last doubling allocates four times as much, and its two before it
+     * twice and as much, so the guard warns before those three.
+     */
+    long guardLimit()
+    {
+        return guardLimit != null ? guardLimit : 4 * HeapBudget.doublingSlots(entries);
     }
 
     /** @return nanoseconds between two queries of one query thread. */

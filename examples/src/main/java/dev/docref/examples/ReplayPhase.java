@@ -508,6 +508,6 @@ final class ReplayPhase
         return String.format(Locale.ROOT, "1 ingest thread; %d query thread%s, %,d queries/s in all (one every %s " +
             "per thread); guard limit %s", options.queryThreads, options.queryThreads == 1 ? "" : "s",
             options.queriesPerSecond, formatNanos(options.queryIntervalNanos()),
-            PropertyValues.formatBytes(options.guardLimit));
+            PropertyValues.formatBytes(options.guardLimit()));
     }
 }

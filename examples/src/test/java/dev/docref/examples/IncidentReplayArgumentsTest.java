@@ -94,10 +94,26 @@ class IncidentReplayArgumentsTest
         assertEquals(1, fastutil.insertsUntilResize());
         assertEquals(1L << 24, fastutil.nextSlots());
         // Both last resizes cross the default guard limit, so the guard warns before each.
-        assertTrue(hashMap.nextResizeBytes() > ReplayOptions.DEFAULT_GUARD_LIMIT);
-        assertTrue(fastutil.nextResizeBytes() > ReplayOptions.DEFAULT_GUARD_LIMIT);
+        final long limit = ReplayOptions.parse(new String[0]).guardLimit();
+        assertEquals(64L << 20, limit);
+        assertTrue(hashMap.nextResizeBytes() > limit);
+        assertTrue(fastutil.nextResizeBytes() > limit);
         // And --entries 58720257 is one past the incident's own 7/8 * 2^26 threshold.
         assertEquals(1, ResizeForecast.hashbrown(ReplayOptions.INCIDENT_ENTRIES - 1, 24).insertsUntilResize());
+    }
+
+    @Test
+    void guardLimitIsJustUnderHashMapsLastTableUnlessGiven()
+    {
+        final ReplayOptions incident = ReplayOptions.parse(new String[] { "--entries", "58720257" });
+        assertEquals(512L << 20, incident.guardLimit());
+        // HashMap's last doubling on the way to 58,720,257 keys: past 0.75 * 2^26 = 50,331,648 entries, to 2^27 slots.
+        final ResizeForecast last = ResizeForecast.hashMap(50_331_648, true);
+        assertEquals(1, last.insertsUntilResize());
+        assertEquals(1L << 27, last.nextSlots());
+        assertTrue(last.resizeAtSize() <= ReplayOptions.INCIDENT_ENTRIES);
+        assertEquals(incident.guardLimit() + 16, last.nextResizeBytes());
+        assertEquals(1L << 20, ReplayOptions.parse(new String[] { "--guard-limit", "1MiB" }).guardLimit());
     }
 
     @Test
