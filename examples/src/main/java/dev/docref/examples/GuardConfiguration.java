@@ -1,0 +1,148 @@
+package dev.docref.examples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Properties;
+
+import javax.management.Attribute;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import dev.docref.guard.AllocationBlockedException;
+import dev.docref.guard.AllocationDecision;
+import dev.docref.guard.AllocationGuard;
+import dev.docref.guard.PropertyValues;
+import dev.docref.guard.ResizeForecast;
+
+/**
+ * Configuring an {@link AllocationGuard} three ways: from a properties file that it watches, by
+ * {@code reconfigure} at run time, and through its MXBean, as JConsole or JMC would.
+ * <p>
+ * The example makes its own guard, named {@code example}, so that it does not change the process-wide
+ * {@code AllocationGuard.global()}; the same calls work on the global guard, which reads the {@code docref.guard.*}
+ * system properties instead. The allocation it asks about is the next resize of a {@code java.util.HashMap} of
+ * 50,331,648 entries, from {@link ResizeForecast}: a 512 MiB table.
+ * <p>
+ * Run: {@code java -cp examples/target/incident-replay.jar dev.docref.examples.GuardConfiguration [DIR]} (after
+ * {@code mvn -B -q -pl examples -am package -DskipTests}); it writes {@code guard.properties} into {@code DIR}
+ * (default: a new temporary directory). While it waits for the file change you can watch it in
+ * {@code jconsole}: MBeans, {@code dev.docref}, {@code AllocationGuard}, {@code example}.
+ * <p>
+ * <b>Thread-safety and ownership:</b> runs on one thread; it owns and closes its guard, which stops the file
+ * watcher and unregisters the MXBean.
+ */
+public final class GuardConfiguration
+{
+    /** The guard's name, and so its MXBean's {@code name=} key. */
+    static final String NAME = "example";
+    /** A stable description: the guard rate-limits its log per {@code what}. */
+    static final String WHAT = "pkey index resize";
+
+    private GuardConfiguration()
+    {
+    }
+
+    /**
+     * Runs the example.
+     *
+     * @param args optional: the directory for {@code guard.properties}.
+     */
+    public static void main(final String[] args) throws IOException, InterruptedException, JMException
+    {
+        final Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("docref-guard-example-");
+        run(dir, System.out);
+    }
+
+    /**
+     * @return the guard's counters at the end: {@code {warnings, blocks}} (2 and 1).
+     */
+    static long[] run(final Path dir, final PrintStream out) throws IOException, InterruptedException, JMException
+    {
+        Files.createDirectories(dir);
+        final Path file = dir.resolve("guard.properties");
+        Files.writeString(file, String.join("\n",
+            "# Read at start and re-read when it changes (checked once a second).",
+            AllocationGuard.MODE_PROP_NAME + "=warn",
+            AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=256MiB",
+            AllocationGuard.WARN_INTERVAL_PROP_NAME + "=0s", ""), StandardCharsets.UTF_8);
+        final Properties properties = new Properties();
+        properties.setProperty(AllocationGuard.CONFIG_PROP_NAME, file.toString());
+
+        final ResizeForecast resize = ResizeForecast.hashMap(50_331_648, ResizeForecast.compressedOops());
+        try (AllocationGuard guard = AllocationGuard.fromProperties(NAME, properties))
+        {
+            guard.addListener(event -> out.printf(Locale.ROOT, "  listener: %s %s for [%s], limit %s%n",
+                event.decision() == AllocationDecision.WARNED ? "warned about" : "blocked",
+                PropertyValues.formatBytes(event.bytes()), event.what(), PropertyValues.formatBytes(event.limit())));
+            out.println("1. From the file " + file + ": " + describe(guard));
+            out.println("   " + resize);
+            guard.checkResize(resize, WHAT);
+
+            out.println("2. reconfigure(docref.guard.mode=block) at run time:");
+            final Properties block = new Properties();
+            block.setProperty(AllocationGuard.MODE_PROP_NAME, "block");
+            guard.reconfigure(block);
+            try
+            {
+                guard.checkResize(resize, WHAT);
+                out.println("   allowed (unexpected: the limit is below the resize)");
+            }
+            catch (final AllocationBlockedException ex)
+            {
+                out.println("   checkResize threw AllocationBlockedException before anything was allocated");
+            }
+
+            out.println("3. A bad value is refused and the configuration stays:");
+            final Properties bad = new Properties();
+            bad.setProperty(AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME, "1GB");
+            try
+            {
+                guard.reconfigure(bad);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                out.println("   " + ex.getMessage());
+            }
+
+            out.println("4. Edit the file (limit 1GiB, mode warn); the watcher applies it within about a second:");
+            Files.writeString(file, String.join("\n", AllocationGuard.MODE_PROP_NAME + "=warn",
+                AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1GiB", ""), StandardCharsets.UTF_8);
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (guard.singleAllocationLimit() != 1L << 30 && System.nanoTime() - deadline < 0)
+            {
+                Thread.sleep(100);
+            }
+            out.println("   " + describe(guard));
+            guard.checkResize(resize, WHAT);
+            out.println("   checkResize of " + PropertyValues.formatBytes(resize.nextResizeBytes()) + " passed " +
+                "silently: it is under the new limit");
+
+            out.println("5. JMX, as JConsole would: the MXBean dev.docref:type=AllocationGuard,name=" + NAME);
+            final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            final ObjectName name = new ObjectName("dev.docref:type=AllocationGuard,name=" + NAME);
+            server.setAttribute(name, new Attribute("SingleAllocationLimit", 128L << 20));
+            out.printf(Locale.ROOT, "   set SingleAllocationLimit to 128 MiB; Mode=%s, SingleAllocationLimit=%d, " +
+                "ConfigFile=%s%n", server.getAttribute(name, "Mode"),
+                server.getAttribute(name, "SingleAllocationLimit"), server.getAttribute(name, "ConfigFile"));
+            guard.checkResize(resize, WHAT);
+            final long warnings = (Long)server.getAttribute(name, "Warnings");
+            final long blocks = (Long)server.getAttribute(name, "Blocks");
+            out.printf(Locale.ROOT, "   counters: Checks=%d, Warnings=%d, Blocks=%d, LargestRequestBytes=%d%n",
+                server.getAttribute(name, "Checks"), warnings, blocks,
+                server.getAttribute(name, "LargestRequestBytes"));
+            return new long[] { warnings, blocks };
+        }
+    }
+
+    private static String describe(final AllocationGuard guard)
+    {
+        return "mode " + guard.mode().name().toLowerCase(Locale.ROOT) + ", single-allocation limit " +
+            PropertyValues.formatBytes(guard.singleAllocationLimit());
+    }
+}

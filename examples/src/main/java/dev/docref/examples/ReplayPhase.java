@@ -1,0 +1,513 @@
+package dev.docref.examples;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.docref.guard.AllocationDecision;
+import dev.docref.guard.AllocationEvent;
+import dev.docref.guard.AllocationGuard;
+import dev.docref.guard.AllocationListener;
+import dev.docref.guard.GuardMode;
+import dev.docref.guard.PropertyValues;
+import dev.docref.guard.ResizeForecast;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * One run of the feed simulation on one map: an ingest thread puts {@code keys[0..entries)} in order, each mapped
+ * to its index as docRef, while query threads look up random keys already ingested, and checks every answer.
+ * <p>
+ * <b>Ingest.</b> Each put is timed on its own, lock included: the longest is the worst ingest stall. Before the
+ * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows the forecast to
+ * {@link AllocationGuard#global()} ({@code checkResize}). Around a resize the guard will warn about, the ingest
+ * thread waits, outside the lock and outside the timed put, while the queries go on: first until the trap is free to
+ * capture (see {@link PhaseTrap#awaitIdle}), then, after the warning, the arming delay, so that the profiler the
+ * warning starts is attached when the resize begins.
+ * <p>
+ * <b>Queries.</b> Each query thread has a schedule, one query every {@code interval}, and a query's latency runs
+ * from when it was due, so the queries that pile up behind a frozen one count their wait (no coordinated omission).
+ * A thread that is on time sleeps until the next query is due and then measures from when it woke, so timer slack is
+ * not charged to the map. Latencies go into an HdrHistogram (1 ns to 1 hour, 3 significant digits) and, for the
+ * chart, into the worst latency of each 10 ms of the schedule.
+ * <p>
+ * <b>Thread-safety:</b> {@link #run} once, from one thread; it starts and joins its own threads. The results are
+ * read after {@code run} returns.
+ */
+final class ReplayPhase
+{
+    /** Width of one timeline bucket: the chart's resolution. */
+    static final long BUCKET_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Timeline length: one hour of 10 ms buckets (2.9 MB per thread); later samples land in the last bucket. */
+    static final int MAX_BUCKETS = 360_000;
+    /** What the doubling maps tell the guard; stable, as the guard rate-limits its log per {@code what}. */
+    static final String GUARD_WHAT = "feed index resize";
+    /** Queries keep running this long after the last put, so the chart shows the recovery. */
+    static final Duration TAIL = Duration.ofMillis(500);
+    private static final long HIGHEST_TRACKABLE_NANOS = TimeUnit.HOURS.toNanos(1);
+    private static final long PROGRESS_INTERVAL_MILLIS = 1_000;
+
+    /** A warning of the allocation guard during the phase. */
+    record GuardWarning(long atNanos, long bytes, String what, String forecast)
+    {
+    }
+
+    private final FeedIndex.Kind kind;
+    private final long[] keys;
+    private final int entries;
+    private final ReplayOptions options;
+    private final boolean measured;
+    private final PhaseTrap trap;
+    private final String label;
+    private final AtomicLong ingested = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final List<GuardWarning> warnings = new CopyOnWriteArrayList<>();
+    /** When the ingest thread waited for the trap ({@code [start, end]} from the phase's start, nanoseconds). */
+    private final List<long[]> ingestPauses = new CopyOnWriteArrayList<>();
+    private final long[] putTimeline;
+    private final QueryLoop[] queries;
+    private volatile boolean stopQueries;
+    /** The forecast the ingest thread is showing the guard, for the warning's record; ingest thread only. */
+    private volatile ResizeForecast pendingForecast;
+
+    private volatile long worstPutNanos;
+    private long worstPutStartNanos;
+    private long startNanos;
+    private Instant startInstant;
+    private long ingestEndNanos;
+    private long endNanos;
+    private long ingestPauseNanos;
+
+    /**
+     * @param trap the measured phase's trap; {@code null} for a warm-up, which neither checks the guard nor keeps
+     *             timelines.
+     */
+    ReplayPhase(
+        final FeedIndex.Kind kind, final long[] keys, final int entries, final ReplayOptions options,
+        final PhaseTrap trap)
+    {
+        this.kind = kind;
+        this.keys = keys;
+        this.entries = entries;
+        this.options = options;
+        this.measured = trap != null;
+        this.trap = trap;
+        this.label = (measured ? "" : "warm-up ") + kind.id;
+        final int buckets = measured ? MAX_BUCKETS : 1;
+        this.putTimeline = new long[buckets];
+        this.queries = new QueryLoop[options.queryThreads];
+        for (int t = 0; t < queries.length; t++)
+        {
+            queries[t] = new QueryLoop(t, buckets);
+        }
+    }
+
+    /**
+     * Ingests every key into {@code index} while the query threads run, then lets the queries run for
+     * {@link #TAIL}, and stops them.
+     *
+     * @param index    an empty index of this phase's kind; the caller owns it.
+     * @param progress where to print progress, or {@code null} for none.
+     * @throws IllegalStateException if a query got a wrong answer or a thread failed.
+     */
+    void run(final FeedIndex index, final PrintStream progress) throws InterruptedException
+    {
+        final AllocationListener listener = this::onGuardEvent;
+        if (measured)
+        {
+            AllocationGuard.global().addListener(listener);
+        }
+        try
+        {
+            startInstant = Instant.now();
+            startNanos = System.nanoTime();
+            final Thread ingest = new Thread(() -> guarded(() -> ingest(index)), ingestThreadName(kind, measured));
+            ingest.start();
+            final Thread[] queryThreads = new Thread[queries.length];
+            for (int t = 0; t < queries.length; t++)
+            {
+                final QueryLoop loop = queries[t];
+                queryThreads[t] = new Thread(() -> guarded(() -> loop.run(index)),
+                    (measured ? "feed-query-" : "warmup-query-") + kind.id + "-" + t);
+                queryThreads[t].start();
+            }
+            while (ingest.isAlive())
+            {
+                ingest.join(PROGRESS_INTERVAL_MILLIS);
+                if (progress != null && ingest.isAlive())
+                {
+                    progress.println(progressLine());
+                }
+                if (failure.get() != null)
+                {
+                    break;
+                }
+            }
+            ingest.join();
+            ingestEndNanos = System.nanoTime();
+            if (failure.get() == null)
+            {
+                Thread.sleep(TAIL.toMillis());
+            }
+            stopQueries = true;
+            for (final Thread thread : queryThreads)
+            {
+                thread.join();
+            }
+            endNanos = System.nanoTime();
+        }
+        finally
+        {
+            stopQueries = true;
+            if (measured)
+            {
+                AllocationGuard.global().removeListener(listener);
+            }
+        }
+        final Throwable failed = failure.get();
+        if (failed != null)
+        {
+            throw new IllegalStateException(label + " failed: " + failed, failed);
+        }
+        if (progress != null)
+        {
+            progress.println(progressLine());
+        }
+    }
+
+    private void ingest(final FeedIndex index) throws InterruptedException
+    {
+        final long[] keys = this.keys;
+        final int entries = this.entries;
+        final long[] timeline = this.putTimeline;
+        final AtomicLong ingested = this.ingested;
+        final long start = startNanos;
+        final boolean checkGuard = measured && kind.doubles();
+        long checkAt = checkGuard ? index.forecast().resizeAtSize() : Long.MAX_VALUE;
+        long worst = 0;
+        for (int i = 0; i < entries; i++)
+        {
+            // size() is O(1) on the doubling maps, the only ones checked; a docref map's sums its segments.
+            if (checkGuard && index.size() + 1 >= checkAt)
+            {
+                checkResize(index);
+            }
+            final long before = System.nanoTime();
+            index.put(keys[i], i);
+            final long after = System.nanoTime();
+            final long nanos = after - before;
+            keepWorst(timeline, before - start, nanos);
+            if (nanos > worst)
+            {
+                worst = nanos;
+                worstPutStartNanos = before - start;
+                worstPutNanos = nanos;
+            }
+            ingested.setRelease(i + 1);
+            if (checkGuard && index.size() >= checkAt)
+            {
+                checkAt = index.forecast().resizeAtSize();
+            }
+        }
+    }
+
+    /** The forecast says the next insert resizes: show it to the guard first, and give the trap time to arm. */
+    private void checkResize(final FeedIndex index) throws InterruptedException
+    {
+        final ResizeForecast forecast = index.forecast();
+        if (forecast.insertsUntilResize() != 1)
+        {
+            return;
+        }
+        final AllocationGuard guard = AllocationGuard.global();
+        final long pauseStart = System.nanoTime();
+        if (guard.mode() == GuardMode.WARN && forecast.nextResizeBytes() > guard.singleAllocationLimit())
+        {
+            trap.awaitIdle(() -> String.format(Locale.ROOT, "[%s] the guard will warn about the next resize (%s) " +
+                "and the trap is busy with an earlier capture: the ingest waits for it, the queries go on",
+                label, PropertyValues.formatBytes(forecast.nextResizeBytes())));
+        }
+        final int before = warnings.size();
+        pendingForecast = forecast;
+        try
+        {
+            guard.checkResize(forecast, GUARD_WHAT);
+        }
+        finally
+        {
+            pendingForecast = null;
+        }
+        if (warnings.size() > before && !options.armingDelay.isZero())
+        {
+            Thread.sleep(options.armingDelay.toMillis());
+        }
+        final long pauseEnd = System.nanoTime();
+        if (pauseEnd - pauseStart > TimeUnit.MILLISECONDS.toNanos(1))
+        {
+            ingestPauses.add(new long[] { pauseStart - startNanos, pauseEnd - startNanos });
+        }
+        ingestPauseNanos += pauseEnd - pauseStart;
+    }
+
+    /** Called by the guard, synchronously, on the thread that made the check. */
+    private void onGuardEvent(final AllocationEvent event)
+    {
+        if (event.decision() == AllocationDecision.WARNED)
+        {
+            final ResizeForecast forecast = pendingForecast;
+            warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(), event.what(),
+                forecast == null ? null : forecast.toString()));
+        }
+    }
+
+    private void guarded(final Task task)
+    {
+        try
+        {
+            task.run();
+        }
+        catch (final Throwable ex)
+        {
+            failure.compareAndSet(null, ex);
+        }
+    }
+
+    private String progressLine()
+    {
+        final long done = ingested.get();
+        long worstQuery = 0;
+        long answered = 0;
+        for (final QueryLoop loop : queries)
+        {
+            worstQuery = Math.max(worstQuery, loop.worstNanos);
+            answered += loop.answeredOpaque();
+        }
+        return String.format(Locale.ROOT, "  [%s] %,d / %,d keys (%.0f%%), %.1f s; worst put %s; %,d queries, " +
+            "worst %s", label, done, entries, 100.0 * done / entries, (System.nanoTime() - startNanos) / 1e9,
+            formatNanos(worstPutNanos), answered, formatNanos(worstQuery));
+    }
+
+    /** Keeps {@code nanos} in the timeline if it is the worst of its 10 ms so far. */
+    private static void keepWorst(final long[] timeline, final long sinceStartNanos, final long nanos)
+    {
+        final int bucket = bucket(sinceStartNanos, timeline.length);
+        if (nanos > timeline[bucket])
+        {
+            timeline[bucket] = nanos;
+        }
+    }
+
+    static int bucket(final long sinceStartNanos, final int buckets)
+    {
+        final long bucket = Math.max(0, sinceStartNanos) / BUCKET_NANOS;
+        return (int)Math.min(bucket, buckets - 1);
+    }
+
+    static String ingestThreadName(final FeedIndex.Kind kind, final boolean measured)
+    {
+        return (measured ? "feed-ingest-" : "warmup-ingest-") + kind.id;
+    }
+
+    /** A duration for people: {@code 412 ns}, {@code 3.2 us}, {@code 12.3 ms}, {@code 1.23 s}. */
+    static String formatNanos(final long nanos)
+    {
+        if (nanos < 1_000)
+        {
+            return nanos + " ns";
+        }
+        if (nanos < 1_000_000)
+        {
+            return String.format(Locale.ROOT, "%.1f us", nanos / 1e3);
+        }
+        if (nanos < 1_000_000_000)
+        {
+            return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+    }
+
+    // ---- results, read after run() --------------------------------------------------------------------------
+
+    FeedIndex.Kind kind()
+    {
+        return kind;
+    }
+
+    int entries()
+    {
+        return entries;
+    }
+
+    Instant startInstant()
+    {
+        return startInstant;
+    }
+
+    /** @return from the start to the last query, in nanoseconds. */
+    long durationNanos()
+    {
+        return endNanos - startNanos;
+    }
+
+    /** @return from the start to the last put, in nanoseconds. */
+    long ingestNanos()
+    {
+        return ingestEndNanos - startNanos;
+    }
+
+    /** @return time the ingest thread spent waiting for the trap and in arming delays, outside every put. */
+    long ingestPauseNanos()
+    {
+        return ingestPauseNanos;
+    }
+
+    long worstPutNanos()
+    {
+        return worstPutNanos;
+    }
+
+    /** @return when the longest put started, in nanoseconds from the start. */
+    long worstPutStartNanos()
+    {
+        return worstPutStartNanos;
+    }
+
+    /** @return the longest put of each {@link #BUCKET_NANOS}, by start time. */
+    long[] putTimeline()
+    {
+        return putTimeline;
+    }
+
+    /** @return when the ingest thread waited for the trap: {@code [start, end]} nanoseconds from the start. */
+    List<long[]> ingestPauses()
+    {
+        return List.copyOf(ingestPauses);
+    }
+
+    List<GuardWarning> warnings()
+    {
+        return List.copyOf(warnings);
+    }
+
+    /** @return every query thread's latencies in one histogram. */
+    Histogram queryLatencies()
+    {
+        final Histogram all = new Histogram(HIGHEST_TRACKABLE_NANOS, 3);
+        for (final QueryLoop loop : queries)
+        {
+            all.add(loop.latencies);
+        }
+        return all;
+    }
+
+    /** @return the worst query latency of each {@link #BUCKET_NANOS}, by when the query was due. */
+    long[] queryTimeline()
+    {
+        final long[] merged = new long[queries[0].timeline.length];
+        for (final QueryLoop loop : queries)
+        {
+            for (int i = 0; i < merged.length; i++)
+            {
+                merged[i] = Math.max(merged[i], loop.timeline[i]);
+            }
+        }
+        return merged;
+    }
+
+    @FunctionalInterface
+    private interface Task
+    {
+        void run() throws Exception;
+    }
+
+    /** One query thread's schedule, histogram and timeline. Written by its thread, read after it is joined. */
+    private final class QueryLoop
+    {
+        private final int number;
+        private final Histogram latencies = new Histogram(HIGHEST_TRACKABLE_NANOS, 3);
+        private final long[] timeline;
+        /** For progress lines only, written when it grows. */
+        private volatile long worstNanos;
+        private final AtomicLong answered = new AtomicLong();
+
+        QueryLoop(final int number, final int buckets)
+        {
+            this.number = number;
+            this.timeline = new long[buckets];
+        }
+
+        long answeredOpaque()
+        {
+            return answered.getOpaque();
+        }
+
+        void run(final FeedIndex index)
+        {
+            final long[] keys = ReplayPhase.this.keys;
+            final AtomicLong ingested = ReplayPhase.this.ingested;
+            final Histogram latencies = this.latencies;
+            final long[] timeline = this.timeline;
+            final long interval = options.queryIntervalNanos();
+            final long start = startNanos;
+            final SplittableRandom random = new SplittableRandom(options.seed * 31 + number);
+            while (ingested.getAcquire() == 0 && !stopQueries)
+            {
+                LockSupport.parkNanos(interval);
+            }
+            long due = System.nanoTime();
+            long count = 0;
+            long worst = 0;
+            boolean slept = false;
+            while (!stopQueries)
+            {
+                final long now = System.nanoTime();
+                if (now < due)
+                {
+                    LockSupport.parkNanos(due - now);
+                    slept = true;
+                    continue;
+                }
+                // On time: measure from waking, so timer slack is not the map's. Late: from when it was due.
+                final long begin = slept ? now : due;
+                slept = false;
+                final int available = (int)ingested.getAcquire();
+                final int i = random.nextInt(available);
+                final long key = keys[i];
+                final long docRef = index.get(key);
+                final long end = System.nanoTime();
+                if (docRef < 0 || docRef >= keys.length || keys[(int)docRef] != key)
+                {
+                    throw new IllegalStateException(String.format(Locale.ROOT, "%s: query of key #%,d (%d) " +
+                        "returned %d: the map lost or corrupted an entry", kind.title, i, key, docRef));
+                }
+                final long latency = end - begin;
+                latencies.recordValue(Math.min(latency, HIGHEST_TRACKABLE_NANOS));
+                keepWorst(timeline, due - start, latency);
+                if (latency > worst)
+                {
+                    worst = latency;
+                    worstNanos = latency;
+                }
+                answered.setOpaque(++count);
+                due += interval;
+            }
+        }
+    }
+
+    /** @return a one-line description of the load, for the output. */
+    static String describeLoad(final ReplayOptions options)
+    {
+        return String.format(Locale.ROOT, "1 ingest thread; %d query thread%s, %,d queries/s in all (one every %s " +
+            "per thread); guard limit %s", options.queryThreads, options.queryThreads == 1 ? "" : "s",
+            options.queriesPerSecond, formatNanos(options.queryIntervalNanos()),
+            PropertyValues.formatBytes(options.guardLimit()));
+    }
+}

@@ -1,0 +1,73 @@
+package dev.docref.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.management.ObjectName;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each small example runs to its end and does what its javadoc says. */
+class SmallExamplesTest
+{
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+
+    private String printed()
+    {
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void quickStartReadsBackTheDocRefAndAllocatesNothingWhileFilling()
+    {
+        assertEquals(42, QuickStart.run(out));
+        assertTrue(printed().contains("(nothing allocated while filling)"), printed());
+        assertTrue(printed().contains("get(a key never put) = -1"), printed());
+    }
+
+    @Test
+    void guardConfigurationWarnsBlocksReloadsItsFileAndAnswersOverJmx() throws Exception
+    {
+        assertArrayEquals(new long[] { 2, 1 }, GuardConfiguration.run(dir, out));
+        final String printed = printed();
+        assertTrue(printed.contains("mode warn, single-allocation limit 256.00 MiB"), printed);
+        assertTrue(printed.contains("checkResize threw AllocationBlockedException"), printed);
+        assertTrue(printed.contains("\"1GB\" has an unknown unit"), printed);
+        assertTrue(printed.contains("mode warn, single-allocation limit 1.00 GiB"), "the file edit was not applied:\n" +
+            printed);
+        assertTrue(printed.contains("SingleAllocationLimit=134217728"), printed);
+        assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(
+            new ObjectName("dev.docref:type=AllocationGuard,name=" + GuardConfiguration.NAME)),
+            "closing the guard unregisters its MXBean");
+    }
+
+    @Test
+    void catchAFreezeCapturesTheProbeHangingBehindTheLock() throws Exception
+    {
+        final Path capture = CatchAFreeze.run(dir, out);
+        assertTrue(capture.getFileName().toString().endsWith("-probe-deadline"), capture.toString());
+        assertTrue(Files.exists(capture.resolve("summary.json")) && Files.exists(capture.resolve("offcpu.svg")));
+        final String summary = Files.readString(capture.resolve("summary.txt"));
+        final Matcher hung = Pattern.compile("the health probe hung ([\\d,]+) ms").matcher(summary);
+        assertTrue(hung.find(), summary);
+        final long millis = Long.parseLong(hung.group(1).replace(",", ""));
+        assertTrue(millis >= 2_000 && millis < 10_000, "the probe hung " + millis + " ms for a 2,500 ms freeze");
+        assertTrue(printed().contains("flame graph: " + capture.resolve("offcpu.svg")), printed());
+    }
+}
