@@ -23,9 +23,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Growth-pause harness: inserts N random keys from empty into each map, each map in its own JVM, and records the
- * latency of every single put in an HdrHistogram.
+ * latency of every single put in an HdrHistogram; in its reader mode, also the latency of every get made by reader
+ * threads while the map grows.
  * <p>
- * It reports, per map: put latency at p50, p99, p99.9, p99.99 and max; total time and average put; the largest
+ * <b>Write mode</b> (the default, {@code --mode puts}): one thread puts. It reports, per map: put latency at p50, p99, p99.9, p99.99 and max; total time and average put; the largest
  * single allocation made while growing (heap allocations from JFR's {@code jdk.ObjectAllocationOutsideTLAB} events,
  * where every large array shows up, and native allocations as the map reports them); and heap plus off-heap bytes per
  * entry after growth (heap measured as used-after-GC minus the same before the map existed).
@@ -35,12 +36,19 @@ import org.HdrHistogram.Histogram;
  * {@code -Xmx}, as databases do. Each put is timed with one {@code System.nanoTime()}
  * call (about 18 ns on the reference machine), included equally in every map's figures.
  * <p>
+ * <b>Reader mode</b> ({@code --mode readers}): {@code --readers} threads (default 2) get random keys already in the
+ * map while one writer grows it from empty; see {@link ReadersDuringGrowth}. It reports, per map, the readers'
+ * get latency (p50, p99, p99.9, p99.99, max, and the worst of each reader) and the writer's worst put and total time.
+ * The thread-safe {@code PresizedDocRefMap} is shared with no lock; every other map, the single-threaded
+ * {@code PresizedDocRefMap} included, behind a {@code ReentrantReadWriteLock}. The table says so.
+ * <p>
  * Run (defaults: all maps, N = 58,720,257, one past the seed incident's resize threshold; needs about 16 GiB free
  * for {@code java.util.HashMap}):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness
  *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness --entries 10000000 --maps presized,fastutil
+ *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness --mode readers --entries 10000000
  * </pre>
  */
 public final class GrowthPauseHarness
@@ -67,14 +75,16 @@ public final class GrowthPauseHarness
         final List<Map<String, String>> results = new ArrayList<>();
         for (final LongMap.Kind kind : options.maps)
         {
-            System.err.printf(Locale.ROOT, "[growth] %s: inserting %,d keys from %s in a new JVM...%n", kind.title,
-                options.entries, options.presized ? "a pre-sized map" : "empty");
+            System.err.printf(Locale.ROOT, "[growth] %s: inserting %,d keys from %s in a new JVM%s...%n", kind.title,
+                options.entries, options.presized ? "a pre-sized map" : "empty", options.readersMode ?
+                    String.format(Locale.ROOT, ", %d readers getting", options.readers) : "");
             final Map<String, String> result = runInChildJvm(kind, options);
             results.add(result);
-            System.err.printf(Locale.ROOT, "[growth] %s: worst put %s, total %s%n", kind.title,
-                millis(result.get("max")), seconds(result.get("totalNs")));
+            System.err.printf(Locale.ROOT, "[growth] %s: worst put %s, total %s%s%n", kind.title,
+                millis(result.get("max")), seconds(result.get("totalNs")), result.containsKey("getMax") ?
+                    ", worst get " + millis(result.get("getMax")) : "");
         }
-        final String table = table(results, options);
+        final String table = options.readersMode ? readersTable(results, options) : table(results, options);
         System.out.println(table);
         if (options.out != null)
         {
@@ -108,6 +118,13 @@ public final class GrowthPauseHarness
         {
             command.add("--presized");
         }
+        if (options.readersMode)
+        {
+            command.add("--mode");
+            command.add("readers");
+            command.add("--readers");
+            command.add(Integer.toString(options.readers));
+        }
         final Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String resultLine = null;
         try (BufferedReader reader = new BufferedReader(
@@ -137,20 +154,19 @@ public final class GrowthPauseHarness
         return parse(resultLine);
     }
 
-    static String runChild(final LongMap.Kind kind, final Options options) throws IOException
+    static String runChild(final LongMap.Kind kind, final Options options) throws IOException, InterruptedException
     {
         final long n = options.entries;
         if (n > Integer.MAX_VALUE - 8)
         {
             throw new IllegalArgumentException("--entries " + n + " is more than one key array holds here");
         }
-        final long largestHeapAllocation;
-        final long[] keys = new long[(int)n];
-        final SplittableRandom random = new SplittableRandom(options.seed);
-        for (int i = 0; i < keys.length; i++)
+        final long[] keys = Keys.distinct((int)n, options.seed);
+        if (options.readersMode)
         {
-            keys[i] = random.nextLong();
+            return runReadersChild(kind, options, keys);
         }
+        final long largestHeapAllocation;
         final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         final Path jfrFile = Files.createTempFile("docref-growth-", ".jfr");
@@ -206,6 +222,25 @@ public final class GrowthPauseHarness
         result.put("offHeapBytes", Long.toString(map.offHeapBytes()));
         map.close();
         return format(result);
+    }
+
+    /**
+     * The reader mode in this JVM: {@value #WARMUP_ROUNDS} warm-up rounds of the same threads on
+     * {@value #WARMUP_ENTRIES} other keys, then the measured round on {@code keys}.
+     */
+    private static String runReadersChild(final LongMap.Kind kind, final Options options, final long[] keys)
+        throws InterruptedException
+    {
+        for (int round = 0; round < WARMUP_ROUNDS; round++)
+        {
+            final long[] warmup = Keys.distinct((int)Math.min(WARMUP_ENTRIES, keys.length),
+                options.seed ^ 0x5DEECE66DL ^ round);
+            new ReadersDuringGrowth(kind, warmup, options.readers, options.presized, options.seed + round).run();
+        }
+        usedHeapAfterGc(ManagementFactory.getMemoryMXBean());
+        final ReadersDuringGrowth.Result result =
+            new ReadersDuringGrowth(kind, keys, options.readers, options.presized, options.seed).run();
+        return format(result.toMap(kind, options.readers));
     }
 
     private static void warmUp(final LongMap.Kind kind, final Options options, final int round)
@@ -286,9 +321,8 @@ public final class GrowthPauseHarness
         for (final Map<String, String> r : results)
         {
             final String title = LongMap.Kind.valueOf(r.get("kind")).title;
-            if (r.containsKey("error"))
+            if (appendedError(out, r, 11))
             {
-                out.append("| ").append(title).append(" | ").append(r.get("error")).append(" |||||||||\n");
                 continue;
             }
             final long entries = Long.parseLong(r.get("entries"));
@@ -302,18 +336,84 @@ public final class GrowthPauseHarness
                 Double.parseDouble(r.get("totalNs")) / entries, bytes(largest),
                 (double)(heap + offHeap) / entries, (double)heap / entries, (double)offHeap / entries));
         }
+        out.append(ratios(results, "max", "put"));
+        return out.toString();
+    }
+
+    /**
+     * The worst of {@code maxKey} and the total time, docref (thread-safe) against fastutil and against the
+     * single-threaded docref, for those of the three that ran.
+     */
+    private static String ratios(final List<Map<String, String>> results, final String maxKey, final String what)
+    {
         final Map<String, String> docref = find(results, LongMap.Kind.PRESIZED);
+        final Map<String, String> single = find(results, LongMap.Kind.PRESIZED_ST);
         final Map<String, String> fastutil = find(results, LongMap.Kind.FASTUTIL);
+        final StringBuilder out = new StringBuilder();
         if (docref != null && fastutil != null)
         {
             out.append(String.format(Locale.ROOT,
-                "%nRatios, docref / fastutil in this run: worst put %.5fx (fastutil's is %.0fx larger), " +
-                "average put %.2fx.%n",
-                Double.parseDouble(docref.get("max")) / Double.parseDouble(fastutil.get("max")),
-                Double.parseDouble(fastutil.get("max")) / Double.parseDouble(docref.get("max")),
+                "%nRatios, docref / fastutil in this run: worst %s %.5fx (fastutil's is %.0fx larger), " +
+                "writer's total time %.2fx.%n", what,
+                Double.parseDouble(docref.get(maxKey)) / Double.parseDouble(fastutil.get(maxKey)),
+                Double.parseDouble(fastutil.get(maxKey)) / Double.parseDouble(docref.get(maxKey)),
                 Double.parseDouble(docref.get("totalNs")) / Double.parseDouble(fastutil.get("totalNs"))));
         }
+        if (docref != null && single != null)
+        {
+            out.append(String.format(Locale.ROOT,
+                "%nRatios, docref thread-safe / single-threaded in this run: worst %s %.2fx, writer's total time " +
+                "%.2fx.%n", what, Double.parseDouble(docref.get(maxKey)) / Double.parseDouble(single.get(maxKey)),
+                Double.parseDouble(docref.get("totalNs")) / Double.parseDouble(single.get("totalNs"))));
+        }
         return out.toString();
+    }
+
+    static String readersTable(final List<Map<String, String>> results, final Options options)
+    {
+        final StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT,
+            "%d reader threads getting random keys already inserted while one writer grows the map from %s to %,d " +
+            "random keys, each map in its own JVM (%s, %s, %d CPUs). Every get is timed and its value checked. " +
+            "Locking: the thread-safe docref map is shared with none; every other map, the single-threaded docref " +
+            "map included, is not thread-safe and sits behind a java.util.concurrent.locks.ReentrantReadWriteLock " +
+            "(non-fair): read lock around each get, write lock around each put.%n%n", options.readers,
+            options.presized ? "pre-sized" : "empty", options.entries, System.getProperty("java.vm.name"),
+            System.getProperty("java.version"), Runtime.getRuntime().availableProcessors()));
+        out.append("| Map | Lock | Gets | p50 get | p99 | p99.9 | p99.99 | Worst get | Worst get per reader | " +
+            "Gets > 1 ms | Writer: worst put | Writer: total |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (final Map<String, String> r : results)
+        {
+            final String title = LongMap.Kind.valueOf(r.get("kind")).title;
+            if (appendedError(out, r, 12))
+            {
+                continue;
+            }
+            final StringBuilder perReader = new StringBuilder();
+            for (final String worst : r.get("getMaxPerReader").split(","))
+            {
+                perReader.append(perReader.length() == 0 ? "" : ", ").append(millis(worst));
+            }
+            out.append(String.format(Locale.ROOT, "| %s | %s | %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                title, r.get("locking"), Long.parseLong(r.get("gets")), micros(r.get("getP50")),
+                micros(r.get("getP99")), micros(r.get("getP999")), micros(r.get("getP9999")), millis(r.get("getMax")),
+                perReader, r.get("getsOver1ms"), millis(r.get("max")), seconds(r.get("totalNs"))));
+        }
+        out.append(ratios(results, "getMax", "get"));
+        return out.toString();
+    }
+
+    /** If {@code r} is a failed child's result, append a row with its error spanning the table's columns. */
+    private static boolean appendedError(final StringBuilder out, final Map<String, String> r, final int columns)
+    {
+        if (!r.containsKey("error"))
+        {
+            return false;
+        }
+        out.append("| ").append(LongMap.Kind.valueOf(r.get("kind")).title).append(" | ").append(r.get("error"))
+            .append(" |").append("|".repeat(columns - 2)).append('\n');
+        return true;
     }
 
     private static Map<String, String> find(final List<Map<String, String>> results, final LongMap.Kind kind)
@@ -377,10 +477,15 @@ public final class GrowthPauseHarness
     static final class Options
     {
         static final String USAGE = String.join("\n",
-            "usage: GrowthPauseHarness [--entries N] [--maps presized,fastutil,agrona,hppc,eclipse,hashmap]",
-            "                          [--presized] [--seed S] [--child-heap 16g] [--jvm-arg ARG]... [--out FILE]",
+            "usage: GrowthPauseHarness [--entries N] [--maps presized,presized_st,fastutil,agrona,hppc,eclipse,hashmap]",
+            "                          [--mode puts|readers] [--readers N] [--presized] [--seed S] [--child-heap 16g]",
+            "                          [--jvm-arg ARG]... [--out FILE]",
             "  --entries N      keys to insert (default 58720257, one past the incident's resize threshold)",
-            "  --maps LIST      maps to compare, each in its own JVM (default: all six)",
+            "  --maps LIST      maps to compare, each in its own JVM (default: all seven)",
+            "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
+            "                   --readers threads reading while the map grows (maps that are not thread-safe behind",
+            "                   a ReentrantReadWriteLock)",
+            "  --readers N      reader threads in --mode readers (default 2)",
             "  --presized       construct each map for N entries first (default: grow from empty)",
             "  --child-heap X   -Xmx of each child JVM (default 16g; java.util.HashMap needs about 6g at 58.7M)",
             "  --jvm-arg ARG    extra child JVM argument, repeatable",
@@ -389,6 +494,9 @@ public final class GrowthPauseHarness
         long entries = DEFAULT_ENTRIES;
         List<LongMap.Kind> maps = List.of(LongMap.Kind.values());
         boolean presized;
+        /** {@code --mode readers}: readers get while the writer grows. */
+        boolean readersMode;
+        int readers = 2;
         long seed = 20261129L;
         String childHeap = "16g";
         final List<String> jvmArgs = new ArrayList<>();
@@ -416,6 +524,23 @@ public final class GrowthPauseHarness
                         break;
                     case "--presized":
                         options.presized = true;
+                        break;
+                    case "--mode":
+                        final String mode = value(args, ++i, arg);
+                        if (!mode.equals("puts") && !mode.equals("readers"))
+                        {
+                            throw new IllegalArgumentException("--mode must be puts or readers but was '" + mode +
+                                "'");
+                        }
+                        options.readersMode = mode.equals("readers");
+                        break;
+                    case "--readers":
+                        final long readers = parsePositive(arg, value(args, ++i, arg));
+                        if (readers > 1024)
+                        {
+                            throw new IllegalArgumentException("--readers must be from 1 to 1024 but was " + readers);
+                        }
+                        options.readers = (int)readers;
                         break;
                     case "--seed":
                         options.seed = Long.parseLong(value(args, ++i, arg));

@@ -73,6 +73,13 @@ public final class Keys
         return keys;
     }
 
+    /** The index after {@code i} in an array of {@code length}: {@code i + 1}, or 0 after the last. */
+    static int following(final int i, final int length)
+    {
+        final int next = i + 1;
+        return next == length ? 0 : next;
+    }
+
     /** Put {@code keys[i] -> i} for every i, in array order, and check the result. */
     public static LongMap fill(final LongMap map, final long[] keys)
     {

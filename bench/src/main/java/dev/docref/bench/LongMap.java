@@ -3,6 +3,7 @@ package dev.docref.bench;
 import java.util.HashMap;
 import java.util.function.BiConsumer;
 
+import dev.docref.core.Concurrency;
 import dev.docref.core.PresizedDocRefMap;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongLongBiConsumer;
@@ -15,7 +16,9 @@ import org.agrona.collections.LongLongConsumer;
  * harness child and each JMH fork runs exactly one map kind) keep the adapter from costing anything measurable:
  * the JIT sees one receiver class at every call site and inlines it behind a class check.
  * <p>
- * Not thread-safe, like the maps it wraps. {@link #close()} frees native memory where the map has any.
+ * The adapters add no locking: each is exactly as thread-safe as the map it wraps (only {@link Kind#PRESIZED} is;
+ * the harnesses put a lock around the others where threads share a map). {@link #close()} frees native memory where
+ * the map has any.
  */
 public interface LongMap extends AutoCloseable
 {
@@ -59,7 +62,10 @@ public interface LongMap extends AutoCloseable
     /** The maps compared, by the name used on command lines and in tables. */
     enum Kind
     {
+        /** {@code PresizedDocRefMap} as users get it by default: thread-safe. */
         PRESIZED("docref PresizedDocRefMap"),
+        /** {@code PresizedDocRefMap} built with {@code concurrency(Concurrency.SINGLE_THREADED)}. */
+        PRESIZED_ST("docref PresizedDocRefMap (single-threaded)"),
         FASTUTIL("fastutil Long2LongOpenHashMap"),
         AGRONA("Agrona Long2LongHashMap"),
         HPPC("HPPC LongLongHashMap"),
@@ -87,6 +93,9 @@ public interface LongMap extends AutoCloseable
             {
                 case PRESIZED:
                     return new Presized(PresizedDocRefMap.withCapacity(expected));
+                case PRESIZED_ST:
+                    return new Presized(PresizedDocRefMap.builder().expectedEntries(expected)
+                        .concurrency(Concurrency.SINGLE_THREADED).build());
                 case FASTUTIL:
                     return new Fastutil(n == 0 ? new Long2LongOpenHashMap() : new Long2LongOpenHashMap(n));
                 case AGRONA:
@@ -108,17 +117,24 @@ public interface LongMap extends AutoCloseable
             }
         }
 
+        /** Whether the map may be read and written by several threads at once without a lock around it. */
+        public boolean threadSafe()
+        {
+            return this == PRESIZED;
+        }
+
         public static Kind parse(final String name)
         {
+            final java.util.StringJoiner names = new java.util.StringJoiner(", ");
             for (final Kind kind : values())
             {
                 if (kind.name().equalsIgnoreCase(name))
                 {
                     return kind;
                 }
+                names.add(kind.id());
             }
-            throw new IllegalArgumentException("unknown map '" + name + "'; choose from presized, fastutil, agrona, " +
-                "hppc, eclipse, hashmap");
+            throw new IllegalArgumentException("unknown map '" + name + "'; choose from " + names);
         }
     }
 

@@ -24,7 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * of nodes, boxes and table: 85.5 bytes per entry measured by {@link GrowthPauseHarness}) plus the key arrays;
  * override it with {@code -jvmArgs "-Xms4g -Xmx4g"} for small sizes. All state is built once per fork, outside the measurement.
  * <p>
- * Not thread-safe: every benchmark runs one thread. The trial tear-down closes the map (frees native memory).
+ * {@code presized} is {@code PresizedDocRefMap} as built by default (thread-safe) and {@code presized_st} the same
+ * map built with {@code Concurrency.SINGLE_THREADED}: the two rows side by side measure what thread safety costs a
+ * single thread. Every benchmark here runs one thread ({@link ReaderScalingBenchmark} runs several); the state is
+ * not shared. The trial tear-down closes the map (frees native memory).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,7 +41,7 @@ public abstract class MapBenchmark
     public static final int CHUNK = 1000;
 
     /** The map, by {@link LongMap.Kind#id()}. */
-    @Param({"presized", "fastutil", "agrona", "hppc", "eclipse", "hashmap"})
+    @Param({"presized", "presized_st", "fastutil", "agrona", "hppc", "eclipse", "hashmap"})
     public String kind;
 
     /** Entries in the map (the get, remove and iterate benchmarks) or entries per fill (the put benchmarks). */
@@ -61,14 +64,9 @@ public abstract class MapBenchmark
     final long nextKey()
     {
         final long[] keys = this.keys;
-        int i = next;
-        final long key = keys[i];
-        if (++i == keys.length)
-        {
-            i = 0;
-        }
-        next = i;
-        return key;
+        final int i = next;
+        next = Keys.following(i, keys.length);
+        return keys[i];
     }
 
     /** Put the next {@link #CHUNK} keys, {@code keys[i] -> i}. */

@@ -28,8 +28,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code -prof gc}, in a few minutes; writes the tables to {@code bench/results/<date>.md} and into the marked
  * blocks of {@code src/site/markdown/benchmarks.md} and {@code README.md}.
  * <p>
- * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit and
- * get miss also at 10M), forks with {@code -Xms4g -Xmx4g}. A quick comparison shows the shape, not final figures:
+ * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
+ * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
+ * against fastutil and against the single-threaded docref; {@link ReaderScalingBenchmark} runs for the maps of
+ * {@link #READER_KINDS} that are selected. A quick comparison shows the shape, not final figures:
  * quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
  * <p>
  * Run through {@code bench/run-comparison}, which builds first. Not thread-safe; one run at a time.
@@ -46,6 +48,11 @@ public final class QuickComparison
     private static final String GC_ALLOC_NORM = "gc.alloc.rate.norm";
     private static final String BASELINE = "fastutil";
     private static final String DOCREF = "presized";
+    private static final String DOCREF_SINGLE_THREADED = "presized_st";
+    /** The reader-scaling benchmark, reported as its own table (throughput by reader count). */
+    static final String READER_SCALING = ReaderScalingBenchmark.class.getSimpleName();
+    /** The maps {@link ReaderScalingBenchmark} runs, in the order of its {@code kind} parameter. */
+    static final List<String> READER_KINDS = List.of(DOCREF, DOCREF_SINGLE_THREADED, BASELINE);
 
     /** The benchmark classes in table order, with the heading each table gets. */
     static final Map<String, String> BENCHMARKS = new LinkedHashMap<>();
@@ -71,19 +78,29 @@ public final class QuickComparison
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
         {
-            final boolean gets = benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss");
-            rows.addAll(run(benchmark, gets ? options.getSizes : options.sizes, options));
+            final boolean gets = benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss") ||
+                benchmark.equals(READER_SCALING);
+            final List<String> maps = new ArrayList<>(options.maps);
+            if (benchmark.equals(READER_SCALING))
+            {
+                maps.retainAll(READER_KINDS);
+                if (maps.isEmpty())
+                {
+                    continue;
+                }
+            }
+            rows.addAll(run(benchmark, maps, gets ? options.getSizes : options.sizes, options));
         }
         final double minutes = (System.nanoTime() - start) / 60e9;
 
-        final String tables = tables(rows);
-        final String headline = headline(rows);
+        final String tables = tables(rows) + readerTables(rows);
+        final String headline = headline(rows) + readerHeadline(rows);
         final String machine = machine();
         final String settings = settings(options, minutes);
         final LocalDate today = LocalDate.now(ZoneOffset.UTC);
 
         final String results = "# Quick comparison, " + today + "\n\n" + settings + "\n\n" + machine + "\n\n" +
-            "## Headline: docref / fastutil\n\n" + headline + "\n" + tables;
+            "## Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" + tables;
         final Path out = options.out != null ? options.out : Path.of("bench", "results", today + ".md");
         CommandLine.write(out, results);
         System.out.println(results);
@@ -93,22 +110,22 @@ public final class QuickComparison
         {
             final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
                 out.getFileName() + "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
-                "### Headline: docref / fastutil\n\n" + headline + "\n" + tables.replace("\n## ", "\n### ");
+                "### Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" + tables.replace("\n## ", "\n### ");
             rewriteBlock(options.site, SITE_START, SITE_END, block);
             System.err.println("[comparison] updated " + options.site);
         }
         if (options.readme != null)
         {
             final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
-                shortMachine() + "):\ndocref's median time as a multiple of fastutil's; below 1 is faster.\n\n" +
-                headline;
+                shortMachine() + "):\ndocref's median time as a multiple of fastutil's, and the thread-safe map's " +
+                "(the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" + headline;
             rewriteBlock(options.readme, README_START, README_END, block);
             System.err.println("[comparison] updated " + options.readme);
         }
     }
 
-    private static List<Row> run(final String benchmark, final List<Integer> sizes, final Options options)
-        throws RunnerException
+    private static List<Row> run(final String benchmark, final List<String> maps, final List<Integer> sizes,
+        final Options options) throws RunnerException
     {
         final List<String> sizeParams = new ArrayList<>();
         for (final int size : sizes)
@@ -117,7 +134,7 @@ public final class QuickComparison
         }
         final ChainedOptionsBuilder jmh = new OptionsBuilder()
             .include("^" + QuickComparison.class.getPackageName().replace(".", "\\.") + "\\." + benchmark + "\\.")
-            .param("kind", options.maps.toArray(new String[0]))
+            .param("kind", maps.toArray(new String[0]))
             .param("size", sizeParams.toArray(new String[0]))
             .forks(options.forks)
             .warmupIterations(options.warmupIterations)
@@ -151,12 +168,21 @@ public final class QuickComparison
         final double error;
         final String unit;
         final long samples;
+        /** Threads that ran the benchmark method (its {@code @Threads}); 1 for every benchmark but reader scaling. */
+        final int threads;
         /** Bytes allocated per operation, or NaN when {@code -prof gc} did not report it. */
         final double allocatedPerOp;
 
         Row(final String benchmark, final String kind, final int size, final double median, final double mean,
             final double error, final String unit, final long samples, final double allocatedPerOp)
         {
+            this(benchmark, kind, size, median, mean, error, unit, samples, allocatedPerOp, 1);
+        }
+
+        Row(final String benchmark, final String kind, final int size, final double median, final double mean,
+            final double error, final String unit, final long samples, final double allocatedPerOp, final int threads)
+        {
+            this.threads = threads;
             this.benchmark = benchmark;
             this.kind = kind;
             this.size = size;
@@ -175,7 +201,7 @@ public final class QuickComparison
             return new Row(benchmark, result.getParams().getParam("kind"),
                 Integer.parseInt(result.getParams().getParam("size")), primary.getStatistics().getPercentile(50),
                 primary.getScore(), primary.getScoreError(), primary.getScoreUnit(), primary.getSampleCount(),
-                allocated == null ? Double.NaN : allocated.getScore());
+                allocated == null ? Double.NaN : allocated.getScore(), result.getParams().getThreads());
         }
 
         boolean isIteration()
@@ -217,32 +243,110 @@ public final class QuickComparison
         return out.toString();
     }
 
-    /** docref against fastutil, per benchmark and size: medians, ratio, docref's allocation. */
+    /**
+     * docref (thread-safe) against fastutil and against the single-threaded docref, per benchmark and size: medians,
+     * the two ratios, docref's allocation. A column whose map did not run shows "-".
+     */
     static String headline(final List<Row> rows)
     {
         final StringBuilder out = new StringBuilder();
-        out.append("| Benchmark | Entries | docref median | fastutil median | docref / fastutil | " +
-            "docref allocated B/op (iteration: per entry) |\n");
-        out.append("|---|---:|---:|---:|---:|---:|\n");
+        out.append("| Benchmark | Entries | docref median | docref single-threaded median | fastutil median | " +
+            "docref / fastutil | thread-safe / single-threaded | docref allocated B/op (iteration: per entry) |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (final Map.Entry<String, String> benchmark : BENCHMARKS.entrySet())
         {
             for (final int size : sizesOf(rows, benchmark.getKey()))
             {
                 final List<Row> group = select(rows, benchmark.getKey(), size);
                 final Row docref = find(group, DOCREF);
+                final Row single = find(group, DOCREF_SINGLE_THREADED);
                 final Row fastutil = find(group, BASELINE);
-                if (docref == null || fastutil == null)
+                if (docref == null || (fastutil == null && single == null))
                 {
                     continue;
                 }
                 final String unit = docref.isIteration() ? "ns/entry" : docref.unit;
-                final double docrefMedian = docref.isIteration() ? perEntryNanos(docref) : docref.median;
-                final double fastutilMedian = fastutil.isIteration() ? perEntryNanos(fastutil) : fastutil.median;
-                out.append(String.format(Locale.ROOT, "| %s | %s | %s %s | %s %s | **%.2fx** | %s |%n",
-                    benchmark.getValue(), shortCount(size), number(docrefMedian), unit, number(fastutilMedian), unit,
-                    docrefMedian / fastutilMedian, Double.isNaN(docref.allocatedPerOp) ? "-" :
-                        String.format(Locale.ROOT, "%.2f", docref.isIteration() ?
-                            docref.allocatedPerOp / docref.size : docref.allocatedPerOp)));
+                final double docrefMedian = headlineMedian(docref);
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s %s | %s | %s | %s | %s | %s |%n",
+                    benchmark.getValue(), shortCount(size), number(docrefMedian), unit,
+                    single == null ? "-" : number(headlineMedian(single)) + " " + unit,
+                    fastutil == null ? "-" : number(headlineMedian(fastutil)) + " " + unit,
+                    fastutil == null ? "-" : String.format(Locale.ROOT, "**%.2fx**",
+                        docrefMedian / headlineMedian(fastutil)),
+                    single == null ? "-" : String.format(Locale.ROOT, "**%.2fx**",
+                        docrefMedian / headlineMedian(single)),
+                    Double.isNaN(docref.allocatedPerOp) ? "-" : String.format(Locale.ROOT, "%.2f",
+                        docref.isIteration() ? docref.allocatedPerOp / docref.size : docref.allocatedPerOp)));
+            }
+        }
+        return out.toString();
+    }
+
+    /** A row's median as the headline shows it: per operation, or per entry for iteration. */
+    private static double headlineMedian(final Row row)
+    {
+        return row.isIteration() ? perEntryNanos(row) : row.median;
+    }
+
+    /**
+     * Reader scaling in one table: per map and size, the total get throughput of 1 and of 2 readers and their ratio
+     * (2.00x is perfect scaling). Empty when the benchmark did not run.
+     */
+    static String readerHeadline(final List<Row> rows)
+    {
+        final List<Integer> sizes = sizesOf(rows, READER_SCALING);
+        if (sizes.isEmpty())
+        {
+            return "";
+        }
+        final StringBuilder out = new StringBuilder();
+        out.append("\nReader scaling (`ReaderScalingBenchmark`): get hits per microsecond, summed over the readers, " +
+            "on a pre-sized map with no writer; maps that are not thread-safe are read without a lock (safe only " +
+            "because nothing writes).\n\n");
+        out.append("| Map | Entries | 1 reader | 2 readers | 2 readers / 1 |\n");
+        out.append("|---|---:|---:|---:|---:|\n");
+        for (final int size : sizes)
+        {
+            for (final String kind : READER_KINDS)
+            {
+                final Row one = find(rows, READER_SCALING, size, kind, 1);
+                final Row two = find(rows, READER_SCALING, size, kind, 2);
+                if (one == null && two == null)
+                {
+                    continue;
+                }
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", title(kind), shortCount(size),
+                    one == null ? "-" : number(one.median), two == null ? "-" : number(two.median),
+                    one == null || two == null ? "-" : String.format(Locale.ROOT, "**%.2fx**", two.median / one.median)));
+            }
+        }
+        return out.toString();
+    }
+
+    /** The reader-scaling results in full: median, mean and error, by map, size and reader count. */
+    static String readerTables(final List<Row> rows)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final int size : sizesOf(rows, READER_SCALING))
+        {
+            out.append(String.format(Locale.ROOT, "%n## Reader scaling, %,d entries (`%s`, get hits per us, all " +
+                "readers together)%n%n", size, READER_SCALING));
+            out.append("| Map | Readers | Median | Mean ± error (99.9%) | Median per reader | Allocated B/op |\n");
+            out.append("|---|---:|---:|---:|---:|---:|\n");
+            for (final String kind : READER_KINDS)
+            {
+                for (final int threads : new int[] {1, 2})
+                {
+                    final Row row = find(rows, READER_SCALING, size, kind, threads);
+                    if (row == null)
+                    {
+                        continue;
+                    }
+                    out.append(String.format(Locale.ROOT, "| %s | %d | %s | %s ± %s | %s | %s |%n", title(kind),
+                        threads, number(row.median), number(row.mean), number(row.error),
+                        number(row.median / threads), Double.isNaN(row.allocatedPerOp) ? "-" :
+                            String.format(Locale.ROOT, "%.2f", row.allocatedPerOp)));
+                }
             }
         }
         return out.toString();
@@ -312,6 +416,19 @@ public final class QuickComparison
         for (final Row row : rows)
         {
             if (row.benchmark.equals(benchmark) && row.size == size && row.kind.equals(kind))
+            {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    private static Row find(final List<Row> rows, final String benchmark, final int size, final String kind,
+        final int threads)
+    {
+        for (final Row row : rows)
+        {
+            if (row.benchmark.equals(benchmark) && row.size == size && row.kind.equals(kind) && row.threads == threads)
             {
                 return row;
             }
@@ -485,10 +602,11 @@ public final class QuickComparison
             "usage: QuickComparison [--maps presized,fastutil,...] [--sizes 1000000] [--get-sizes 1000000,10000000]",
             "                       [--benchmarks GetHitBenchmark,...] [--forks 1] [--warmup 3] [--iterations 5]",
             "                       [--time 500ms] [--heap 4g] [--out FILE] [--site FILE] [--readme FILE]",
-            "  --maps LIST        maps to compare (default: all six)",
+            "  --maps LIST        maps to compare (default: all seven; reader scaling runs presized, presized_st",
+            "                     and fastutil of them)",
             "  --sizes LIST       entries for every benchmark (default 1000000)",
-            "  --get-sizes LIST   entries for get hit and get miss (default 1000000,10000000)",
-            "  --benchmarks LIST  benchmark classes (default: all six)",
+            "  --get-sizes LIST   entries for get hit, get miss and reader scaling (default 1000000,10000000)",
+            "  --benchmarks LIST  benchmark classes (default: all seven)",
             "  --forks N          forks per map and benchmark (default 1)",
             "  --warmup N         warm-up iterations (default 3)",
             "  --iterations N     measured iterations (default 5)",
@@ -501,7 +619,7 @@ public final class QuickComparison
         List<String> maps = new ArrayList<>();
         List<Integer> sizes = List.of(1_000_000);
         List<Integer> getSizes = List.of(1_000_000, 10_000_000);
-        List<String> benchmarks = new ArrayList<>(BENCHMARKS.keySet());
+        List<String> benchmarks = allBenchmarks();
         int forks = 1;
         int warmupIterations = 3;
         int iterations = 5;
@@ -557,10 +675,10 @@ public final class QuickComparison
                         options.benchmarks = new ArrayList<>();
                         for (final String name : value.split(","))
                         {
-                            if (!BENCHMARKS.containsKey(name.trim()))
+                            if (!allBenchmarks().contains(name.trim()))
                             {
                                 throw new IllegalArgumentException("unknown benchmark '" + name + "'; choose from " +
-                                    String.join(", ", BENCHMARKS.keySet()));
+                                    String.join(", ", allBenchmarks()));
                             }
                             options.benchmarks.add(name.trim());
                         }
@@ -600,6 +718,14 @@ public final class QuickComparison
             }
             options.commandLine = String.join(" ", shown);
             return options;
+        }
+
+        /** Every benchmark class the comparison can run, in run order. */
+        static List<String> allBenchmarks()
+        {
+            final List<String> all = new ArrayList<>(BENCHMARKS.keySet());
+            all.add(READER_SCALING);
+            return all;
         }
 
         private static List<Integer> sizes(final String name, final String value)

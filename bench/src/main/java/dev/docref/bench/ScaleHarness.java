@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
+import dev.docref.core.Concurrency;
 import dev.docref.core.PresizedDocRefMap;
 import jdk.jfr.Recording;
 import org.HdrHistogram.Histogram;
@@ -43,7 +44,8 @@ import org.HdrHistogram.Histogram;
  *   java -Xms2g -Xmx2g -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar dev.docref.bench.ScaleHarness \
  *       --max-entries 1000000000 --max-native 20GiB --report-every 50000000 --out bench/results/scale-1b.md
  * </pre>
- * Not thread-safe; one map, one thread. The map is closed (its memory freed) before {@link #run} returns.
+ * The map is thread-safe, as {@code withCapacity} builds it, unless {@code --concurrency single-threaded}. The
+ * harness itself is not thread-safe; one map, one thread. The map is closed (its memory freed) before {@link #run} returns.
  */
 public final class ScaleHarness
 {
@@ -120,7 +122,8 @@ public final class ScaleHarness
             out.append(QuickComparison.machine()).append("\n\n");
             out.append(String.format(Locale.ROOT, "%s %s: stopped at %,d entries: %s. Verified %,d keys " +
                     "regenerated from seed %d: %s.%n%n", options.expected > 0 ? String.format(Locale.ROOT,
-                    "Pre-sized for %,d entries", options.expected) : "Grown from empty", "at the default settings",
+                    "Pre-sized for %,d entries", options.expected) : "Grown from empty", "at the default settings" +
+                    (options.concurrency == Concurrency.THREAD_SAFE ? " (thread-safe)" : " but single-threaded"),
                 entries, stopReason, verifiedKeys, options.seed, verified ? "all correct" : "FAILED"));
             out.append(String.format(Locale.ROOT, "Puts: p50 %s, p99 %s, p99.9 %s, p99.99 %s, worst %s (at entry " +
                     "%,d, JVM uptime %,d ms), %,d puts over 1 ms. Largest native allocation %s. Slowest get " +
@@ -161,7 +164,8 @@ public final class ScaleHarness
             }
             final long heapBefore = GrowthPauseHarness.usedHeapAfterGc(memory);
             final long start = System.nanoTime();
-            final PresizedDocRefMap map = PresizedDocRefMap.withCapacity(options.expected);
+            final PresizedDocRefMap map = PresizedDocRefMap.builder().expectedEntries(options.expected)
+                .concurrency(options.concurrency).build();
             try
             {
                 final long nativeStop = options.maxNativeBytes - NATIVE_HEADROOM_BYTES;
@@ -343,7 +347,7 @@ public final class ScaleHarness
     {
         static final String USAGE = String.join("\n",
             "usage: ScaleHarness [--max-entries N] [--max-native SIZE] [--expected N] [--report-every N]",
-            "                    [--verify-every N] [--seed S] [--out FILE]",
+            "                    [--verify-every N] [--seed S] [--concurrency thread-safe|single-threaded] [--out FILE]",
             "  --max-entries N    keys to insert at most (default 1000000000)",
             "  --max-native SIZE  stop before the map's native memory could exceed this, e.g. 20GiB, 512MiB, 1g or",
             "                     plain bytes (default: 3/4 of physical memory)",
@@ -351,6 +355,7 @@ public final class ScaleHarness
             "  --report-every N   entries between checkpoint rows (default 50000000)",
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
             "  --seed S           seed of the key stream (default 20261129)",
+            "  --concurrency C    thread-safe (default, as users get the map) or single-threaded",
             "  --jfr on|off       record heap allocations outside TLABs with JFR (default on; off drops the",
             "                     'largest heap allocation' column, to check that JFR does not add pauses)",
             "  --out FILE         also write the report to FILE");
@@ -362,6 +367,7 @@ public final class ScaleHarness
         long verifyEvery = 1;
         long seed = Keys.KEY_SEED;
         boolean jfr = true;
+        Concurrency concurrency = Concurrency.THREAD_SAFE;
         Path out;
         String commandLine = "";
 
@@ -399,6 +405,15 @@ public final class ScaleHarness
                         break;
                     case "--out":
                         options.out = Path.of(value);
+                        break;
+                    case "--concurrency":
+                        if (!value.equals("thread-safe") && !value.equals("single-threaded"))
+                        {
+                            throw new IllegalArgumentException("--concurrency must be thread-safe or " +
+                                "single-threaded but was '" + value + "'");
+                        }
+                        options.concurrency = value.equals("thread-safe") ? Concurrency.THREAD_SAFE :
+                            Concurrency.SINGLE_THREADED;
                         break;
                     case "--jfr":
                         if (!value.equals("on") && !value.equals("off"))

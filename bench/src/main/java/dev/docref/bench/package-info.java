@@ -5,14 +5,19 @@
  *     {@link dev.docref.bench.GetMissBenchmark}, {@link dev.docref.bench.PutPresizedBenchmark},
  *     {@link dev.docref.bench.PutGrowingBenchmark}, {@link dev.docref.bench.RemoveBenchmark},
  *     {@link dev.docref.bench.IterateBenchmark}), sharing {@link dev.docref.bench.MapBenchmark} and
- *     {@link dev.docref.bench.Keys};</li>
+ *     {@link dev.docref.bench.Keys}, each comparing the thread-safe and the single-threaded
+ *     {@code PresizedDocRefMap} with the peers; and {@link dev.docref.bench.ReaderScalingBenchmark}, get throughput
+ *     of 1 and 2 reader threads sharing one map;</li>
  *     <li>{@link dev.docref.bench.QuickComparison}, all of them at small sizes in a few minutes
  *     ({@code bench/run-comparison});</li>
- *     <li>{@link dev.docref.bench.GrowthPauseHarness} (one JVM per map, every put timed) and
- *     {@link dev.docref.bench.ScaleHarness} (one map grown towards 1B entries);</li>
+ *     <li>{@link dev.docref.bench.GrowthPauseHarness} (one JVM per map, every put timed; in its reader mode,
+ *     {@link dev.docref.bench.ReadersDuringGrowth}, every get of reader threads timed while one writer grows the
+ *     map) and {@link dev.docref.bench.ScaleHarness} (one map grown towards 1B entries);</li>
  *     <li>the {@link dev.docref.bench.LongMap} adapters that let every map run the same loop.</li>
  * </ul>
- * Nothing here is thread-safe or meant for production use: every benchmark and harness drives a map from one thread,
- * and closes the maps it creates.
+ * Thread-safety: nothing here is meant for production use. The tools are not thread-safe themselves; they run one
+ * map per JVM (or per JMH fork) and close the maps they create. Only two places share a map between threads:
+ * {@code ReaderScalingBenchmark} (readers only, no writer) and the reader mode, which shares the thread-safe
+ * {@code PresizedDocRefMap} as it is and puts every other map behind a {@code ReentrantReadWriteLock}.
  */
 package dev.docref.bench;

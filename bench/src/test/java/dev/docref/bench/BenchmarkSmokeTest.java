@@ -1,14 +1,18 @@
 package dev.docref.bench;
 
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
@@ -17,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Smoke run of every JMH benchmark class so that the benchmarks cannot rot: one 100 ms iteration per map, no
- * warm-up, in this JVM (0 forks, so bounds checks stay on), at {@value #SIZE} entries. Not for timing: it checks that
- * each benchmark sets up (each set-up verifies its map's contents), runs and reports a score for every map.
+ * Smoke run of every JMH benchmark class so that the benchmarks cannot rot: one 100 ms iteration per map (and per
+ * method), no warm-up, in this JVM (0 forks, so bounds checks stay on), at {@value #SIZE} entries. Not for timing: it
+ * checks that each benchmark sets up (each set-up verifies its map's contents), runs and reports a score for every
+ * map its {@code kind} parameter lists, with as many threads as each method asks for.
  */
 class BenchmarkSmokeTest
 {
@@ -28,8 +33,8 @@ class BenchmarkSmokeTest
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(classes = {GetHitBenchmark.class, GetMissBenchmark.class, PutPresizedBenchmark.class,
-        PutGrowingBenchmark.class, RemoveBenchmark.class, IterateBenchmark.class})
-    void everyMapRunsOneIterationAndReportsAScore(final Class<?> benchmark) throws RunnerException
+        PutGrowingBenchmark.class, RemoveBenchmark.class, IterateBenchmark.class, ReaderScalingBenchmark.class})
+    void everyMapRunsOneIterationAndReportsAScore(final Class<?> benchmark) throws Exception
     {
         final Collection<RunResult> results = new Runner(new OptionsBuilder()
             .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
@@ -42,19 +47,52 @@ class BenchmarkSmokeTest
             .verbosity(VerboseMode.SILENT)
             .build()).run();
 
-        final List<String> kinds = new ArrayList<>();
+        final List<String> runs = new ArrayList<>();
         for (final RunResult result : results)
         {
-            kinds.add(result.getParams().getParam("kind"));
+            final String method = result.getParams().getBenchmark();
+            final String run = method.substring(method.lastIndexOf('.') + 1) + " " +
+                result.getParams().getParam("kind") + " x" + result.getParams().getThreads();
+            runs.add(run);
             final double score = result.getPrimaryResult().getScore();
-            assertTrue(score > 0 && Double.isFinite(score),
-                benchmark.getSimpleName() + " " + result.getParams().getParam("kind") + " scored " + score);
+            assertTrue(score > 0 && Double.isFinite(score), benchmark.getSimpleName() + " " + run + " scored " + score);
         }
+        assertEquals(expectedRuns(benchmark), runs, "one result per method and map, in @Param order");
+    }
+
+    /** Every @Benchmark method with its @Threads (default 1) for every map of the class's kind @Param, in JMH order. */
+    private static List<String> expectedRuns(final Class<?> benchmark) throws NoSuchFieldException
+    {
+        final List<String> methods = new ArrayList<>();
+        for (final Method method : benchmark.getMethods())
+        {
+            if (method.isAnnotationPresent(Benchmark.class))
+            {
+                final Threads threads = method.getAnnotation(Threads.class);
+                methods.add(method.getName() + " x" + (threads == null ? 1 : threads.value()));
+            }
+        }
+        methods.sort(null);
         final List<String> expected = new ArrayList<>();
+        for (final String method : methods)
+        {
+            final String[] kinds = benchmark.getField("kind").getAnnotation(Param.class).value();
+            for (final String kind : kinds)
+            {
+                expected.add(method.replace(" x", " " + LongMap.Kind.parse(kind).id() + " x"));
+            }
+        }
+        return expected;
+    }
+
+    @Test
+    void theMapBenchmarksCompareBothDocrefVariantsWithEveryPeer() throws NoSuchFieldException
+    {
+        final List<String> all = new ArrayList<>();
         for (final LongMap.Kind kind : LongMap.Kind.values())
         {
-            expected.add(kind.id());
+            all.add(kind.id());
         }
-        assertEquals(expected, kinds, "one result per map, in @Param order");
+        assertEquals(all, List.of(MapBenchmark.class.getField("kind").getAnnotation(Param.class).value()));
     }
 }

@@ -13,16 +13,32 @@ class QuickComparisonTest
     private static final List<QuickComparison.Row> ROWS = List.of(
         new QuickComparison.Row("GetHitBenchmark", "fastutil", 1_000_000, 50, 51, 2, "ns/op", 5, 0),
         new QuickComparison.Row("GetHitBenchmark", "presized", 1_000_000, 40, 41, 1, "ns/op", 5, 0),
+        new QuickComparison.Row("GetHitBenchmark", "presized_st", 1_000_000, 32, 33, 1, "ns/op", 5, 0),
         new QuickComparison.Row("IterateBenchmark", "presized", 1_000_000, 3, 3, 0.1, "ms/op", 5, 0.5),
-        new QuickComparison.Row("IterateBenchmark", "fastutil", 1_000_000, 6, 6, 0.1, "ms/op", 5, 48));
+        new QuickComparison.Row("IterateBenchmark", "fastutil", 1_000_000, 6, 6, 0.1, "ms/op", 5, 48),
+        new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 30, 30, 1, "ops/us", 5, 0, 1),
+        new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 54, 55, 2, "ops/us", 5, 0, 2),
+        new QuickComparison.Row("ReaderScalingBenchmark", "fastutil", 1_000_000, 40, 40, 1, "ops/us", 5, 0, 1));
 
     @Test
-    void headlineDividesDocrefsMedianByFastutilsAndIterationIsPerEntry()
+    void headlineDividesDocrefsMedianByFastutilsAndBySingleThreadedDocrefsAndIterationIsPerEntry()
     {
         final String headline = QuickComparison.headline(ROWS);
-        assertTrue(headline.contains("| Get hit | 1M | 40.0 ns/op | 50.0 ns/op | **0.80x** | 0.00 |"), headline);
-        assertTrue(headline.contains("| Iteration (one full pass) | 1M | 3.00 ns/entry | 6.00 ns/entry | **0.50x** |"),
-            headline);
+        assertTrue(headline.contains("| Get hit | 1M | 40.0 ns/op | 32.0 ns/op | 50.0 ns/op | **0.80x** | **1.25x** | " +
+            "0.00 |"), headline);
+        assertTrue(headline.contains("| Iteration (one full pass) | 1M | 3.00 ns/entry | - | 6.00 ns/entry | " +
+            "**0.50x** | - |"), headline);
+    }
+
+    @Test
+    void readerScalingDividesTwoReadersThroughputByOneReadersAndShowsWhatDidNotRun()
+    {
+        final String readers = QuickComparison.readerHeadline(ROWS);
+        assertTrue(readers.contains("| docref PresizedDocRefMap | 1M | 30.0 | 54.0 | **1.80x** |"), readers);
+        assertTrue(readers.contains("| fastutil Long2LongOpenHashMap | 1M | 40.0 | - | - |"), readers);
+        final String tables = QuickComparison.readerTables(ROWS);
+        assertTrue(tables.contains("| docref PresizedDocRefMap | 2 | 54.0 | 55.0 ± 2.00 | 27.0 | 0.00 |"), tables);
+        assertEquals("", QuickComparison.readerHeadline(ROWS.subList(0, 5)), "no reader-scaling rows, no table");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.docref.bench;
 
+import dev.docref.core.Concurrency;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,6 +62,22 @@ class ScaleHarnessTest
         assertEquals(first.offHeapBytes, last.offHeapBytes, "no native allocation after withCapacity");
         assertEquals(first.segments, last.segments);
         assertTrue(last.offHeapBytes < 20L * 200_000, "off-heap " + last.offHeapBytes);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"thread-safe, THREAD_SAFE, (thread-safe)", "single-threaded, SINGLE_THREADED, but single-threaded"})
+    void growsEitherVariantAndSaysWhichInTheReport(final String option, final Concurrency expected,
+        final String phrase) throws Exception
+    {
+        final ScaleHarness.Options options = ScaleHarness.Options.parse(new String[] {"--max-entries", "100000",
+            "--report-every", "50000", "--jfr", "off", "--concurrency", option});
+        assertEquals(expected, options.concurrency);
+        final ScaleHarness.Result result = ScaleHarness.run(options);
+        assertTrue(result.verified);
+        assertTrue(result.report(options).contains("at the default settings " + phrase), result.report(options));
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--concurrency", "both"}));
+        assertTrue(ex.getMessage().contains("'both'") && ex.getMessage().contains("single-threaded"), ex.getMessage());
     }
 
     @ParameterizedTest

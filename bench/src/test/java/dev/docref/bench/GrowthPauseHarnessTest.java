@@ -1,0 +1,124 @@
+package dev.docref.bench;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The growth-pause harness's reader mode and its options; not for timing (the figures come from real runs). */
+class GrowthPauseHarnessTest
+{
+    private static final int ENTRIES = 300_000;
+
+    @ParameterizedTest
+    @EnumSource(value = LongMap.Kind.class, names = {"PRESIZED", "PRESIZED_ST", "FASTUTIL"})
+    void readersGetAndCheckPublishedKeysWhileTheWriterGrowsTheMap(final LongMap.Kind kind) throws Exception
+    {
+        final ReadersDuringGrowth.Result result =
+            new ReadersDuringGrowth(kind, Keys.distinct(ENTRIES, 3), 2, false, 11).run();
+
+        assertEquals(ENTRIES, result.entries);
+        assertEquals(ENTRIES, result.puts.getTotalCount(), "every put timed");
+        assertTrue(result.gets.getTotalCount() > 0, "readers made gets");
+        assertEquals(2, result.worstGetPerReader.size());
+        assertEquals(kind.threadSafe() ? "none" : "ReentrantReadWriteLock", result.locking);
+        final Map<String, String> row = result.toMap(kind, 2);
+        assertEquals(Long.toString(result.gets.getMaxValue()), row.get("getMax"));
+        assertEquals(2, row.get("getMaxPerReader").split(",").length);
+    }
+
+    @Test
+    void aReaderThatFindsAPublishedKeyMissingFailsTheRun()
+    {
+        // Drops every 10th put: a reader soon picks a published key the map does not hold.
+        final LongMap lossy = new LongMap()
+        {
+            private final LongMap map = LongMap.Kind.FASTUTIL.create(0);
+            private long puts;
+
+            public void set(final long key, final long value)
+            {
+                if (puts++ % 10 != 9)
+                {
+                    map.set(key, value);
+                }
+            }
+
+            public long get(final long key)
+            {
+                return map.get(key);
+            }
+
+            public long remove(final long key)
+            {
+                return map.remove(key);
+            }
+
+            public long size()
+            {
+                return map.size();
+            }
+
+            public void clear()
+            {
+                map.clear();
+            }
+
+            public long entryChecksum()
+            {
+                return map.entryChecksum();
+            }
+        };
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> new ReadersDuringGrowth(LongMap.Kind.FASTUTIL, Keys.distinct(ENTRIES, 5), 1, false, 1).run(lossy));
+        assertTrue(ex.getMessage().contains("published before the get started") &&
+            ex.getMessage().contains("expected"), ex.getMessage());
+    }
+
+    @Test
+    void readersTableSaysHowEachMapIsSharedAndRatesDocrefAgainstFastutilAndSingleThreaded()
+    {
+        final List<Map<String, String>> results = List.of(
+            row("PRESIZED", "none", 2_000_000, 1_000_000_000L),
+            row("PRESIZED_ST", "ReentrantReadWriteLock", 3_000_000, 900_000_000L),
+            row("FASTUTIL", "ReentrantReadWriteLock", 4_000_000_000L, 800_000_000L));
+        final GrowthPauseHarness.Options options =
+            GrowthPauseHarness.Options.parse(new String[] {"--mode", "readers", "--entries", "1000"});
+        final String table = GrowthPauseHarness.readersTable(results, options);
+
+        assertTrue(table.contains("| docref PresizedDocRefMap | none | 1,234 | 0.10 us |"), table);
+        assertTrue(table.contains("| 2.000 ms | 2.000 ms, 1.500 ms | 3 |"), table);
+        assertTrue(table.contains("| fastutil Long2LongOpenHashMap | ReentrantReadWriteLock |"), table);
+        assertTrue(table.contains("worst get 0.00050x (fastutil's is 2000x larger)"), table);
+        assertTrue(table.contains("thread-safe / single-threaded in this run: worst get 0.67x, writer's total time " +
+            "1.11x"), table);
+        assertTrue(table.contains("ReentrantReadWriteLock (non-fair)"), table);
+    }
+
+    private static Map<String, String> row(final String kind, final String locking, final long worstGet,
+        final long totalNs)
+    {
+        return GrowthPauseHarness.parse("kind=" + kind + " mode=readers readers=2 locking=" + locking +
+            " entries=1000 gets=1234 getP50=100 getP99=200 getP999=300 getP9999=400 getMax=" + worstGet +
+            " getsOver1ms=3 getMaxPerReader=" + worstGet + ",1500000 totalNs=" + totalNs + " max=5000 p9999=4000");
+    }
+
+    @Test
+    void badModeOrReaderCountIsRejectedNamingTheValue()
+    {
+        final IllegalArgumentException mode = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--mode", "gets"}));
+        assertTrue(mode.getMessage().contains("'gets'") && mode.getMessage().contains("readers"), mode.getMessage());
+        final IllegalArgumentException readers = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--readers", "0"}));
+        assertTrue(readers.getMessage().contains("--readers") && readers.getMessage().contains("0"),
+            readers.getMessage());
+        assertEquals(2, GrowthPauseHarness.Options.parse(new String[] {"--mode", "readers"}).readers);
+    }
+}
