@@ -213,6 +213,7 @@ public final class PresizedDocRefMap implements AutoCloseable
     private long find(final long h)
     {
         Directory directory = directory();
+        int spins = 0;
         while (true)
         {
             final Segment segment = directory.segmentFor(h);
@@ -231,7 +232,7 @@ public final class PresizedDocRefMap implements AutoCloseable
             }
             else
             {
-                Thread.onSpinWait();
+                spins = Segment.backOff(spins);
             }
         }
     }
@@ -1136,6 +1137,7 @@ public final class PresizedDocRefMap implements AutoCloseable
                     "cursor was in use; reset() the cursor to start again, or build the map thread-safe for " +
                     "weakly consistent iteration");
             }
+            int spins = 0;
             while (true)
             {
                 Segment segment = this.segment;
@@ -1158,9 +1160,10 @@ public final class PresizedDocRefMap implements AutoCloseable
                 }
                 if ((stamp & 1) != 0)
                 {
-                    Thread.onSpinWait();
+                    spins = Segment.backOff(spins);
                     continue;
                 }
+                spins = 0;
                 final int slot = this.slot;
                 if (slot >= segment.limit)
                 {

@@ -76,6 +76,8 @@ final class Segment
     private static final int SHORT_MOVE_SLOTS = 16;
     private static final int VALUE_OFFSET = 8;
     private static final int MAX_TAIL = 64;
+    /** Spins of {@link #backOff(int)} before it yields: about 10 us of {@code onSpinWait}. */
+    private static final int SPINS_BEFORE_YIELD = 256;
 
     final long address;
     /** Home slots: every key's home is in {@code [0, capacity)}. */
@@ -167,15 +169,29 @@ final class Segment
         int spins = 0;
         while (!LOCK.compareAndSet(this, 0, 1))
         {
-            if (++spins < 1000)
-            {
-                Thread.onSpinWait();
-            }
-            else
-            {
-                Thread.yield();
-            }
+            spins = backOff(spins);
         }
+    }
+
+    /**
+     * Wait a little for another thread: spin for the first {@link #SPINS_BEFORE_YIELD} calls, then yield on every
+     * call. A writer holds a segment for about 100 ns, but on a machine with fewer cores than busy threads it may be
+     * descheduled mid-write; yielding gives it the core back instead of spinning out a whole time slice.
+     *
+     * @param spins how many times the caller has waited so far.
+     * @return {@code spins + 1}.
+     */
+    static int backOff(final int spins)
+    {
+        if (spins < SPINS_BEFORE_YIELD)
+        {
+            Thread.onSpinWait();
+        }
+        else
+        {
+            Thread.yield();
+        }
+        return spins + 1;
     }
 
     boolean tryLock()
