@@ -32,25 +32,27 @@ import org.HdrHistogram.Histogram;
  * {@code jdk.ObjectAllocationOutsideTLAB}, where every large array shows up).
  * <p>
  * It stops at {@code --max-entries}, or before the put that could take the map's native memory past
- * {@code --max-native} (it stops once less than {@value #NATIVE_HEADROOM_BYTES} bytes, 8 default segments, remain
- * below the limit: a put allocates at most a few segment blocks), or when the map throws {@link OutOfMemoryError}.
+ * {@code --max-native} (it stops once less than 8 segments' bytes remain below the limit: a put allocates at most a
+ * few segment blocks), or when the map throws {@link OutOfMemoryError}.
  * A grown map's bytes per entry oscillate between about 19 and 37 (all segments fill and split at about the same
  * count), so where the run stops matters: the checkpoint table shows the waves.
  * <p>
- * Run it alone on the machine; the 1B case needs about 32 GiB native at the default settings grown from empty, so on
- * a 24 GiB machine it stops at the native limit and reports how far it got:
+ * Run it alone on the machine. Grown from empty at the default settings the 1B case needs about 32 GiB native (a
+ * wave of splits to 262,144 segments starts near 931M entries), so on a 24 GiB machine grow it with 8 MiB segments
+ * filled to 15/16, which hold 1.006B entries in 2,048 segments (16 GiB):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -Xms2g -Xmx2g -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar dev.docref.bench.ScaleHarness \
- *       --max-entries 1000000000 --max-native 20GiB --report-every 50000000 --out bench/results/scale-1b.md
+ *       --max-entries 1000000000 --max-native 20GiB --segment-bytes 8MiB --load-factor 0.9375 \
+ *       --report-every 50000000 --verify-every 100 --out bench/results/scale-1b.md
  * </pre>
  * The map is thread-safe, as {@code withCapacity} builds it, unless {@code --concurrency single-threaded}. The
  * harness itself is not thread-safe; one map, one thread. The map is closed (its memory freed) before {@link #run} returns.
  */
 public final class ScaleHarness
 {
-    /** Native bytes kept free below {@code --max-native}: 8 blocks of the default 128 KiB segment. */
-    static final long NATIVE_HEADROOM_BYTES = 8L * PresizedDocRefMap.DEFAULT_SEGMENT_BYTES;
+    /** Segment blocks' worth of native bytes kept free below {@code --max-native}. */
+    static final int HEADROOM_SEGMENTS = 8;
 
     private ScaleHarness()
     {
@@ -122,7 +124,7 @@ public final class ScaleHarness
             out.append(QuickComparison.machine()).append("\n\n");
             out.append(String.format(Locale.ROOT, "%s %s: stopped at %,d entries: %s. Verified %,d keys " +
                     "regenerated from seed %d: %s.%n%n", options.expected > 0 ? String.format(Locale.ROOT,
-                    "Pre-sized for %,d entries", options.expected) : "Grown from empty", "at the default settings" +
+                    "Pre-sized for %,d entries", options.expected) : "Grown from empty", options.settings() +
                     (options.concurrency == Concurrency.THREAD_SAFE ? " (thread-safe)" : " but single-threaded"),
                 entries, stopReason, verifiedKeys, options.seed, verified ? "all correct" : "FAILED"));
             out.append(String.format(Locale.ROOT, "Puts: p50 %s, p99 %s, p99.9 %s, p99.99 %s, worst %s (at entry " +
@@ -165,10 +167,12 @@ public final class ScaleHarness
             final long heapBefore = GrowthPauseHarness.usedHeapAfterGc(memory);
             final long start = System.nanoTime();
             final PresizedDocRefMap map = PresizedDocRefMap.builder().expectedEntries(options.expected)
-                .concurrency(options.concurrency).build();
+                .segmentBytes(options.segmentBytes).loadFactor(options.loadFactor).concurrency(options.concurrency)
+                .build();
             try
             {
-                final long nativeStop = options.maxNativeBytes - NATIVE_HEADROOM_BYTES;
+                final long headroom = options.headroomBytes();
+                final long nativeStop = options.maxNativeBytes - headroom;
                 final SplittableRandom keys = new SplittableRandom(options.seed);
                 final Histogram puts = result.puts;
                 long worstSinceLast = 0;
@@ -180,7 +184,7 @@ public final class ScaleHarness
                     {
                         result.stopReason = String.format(Locale.ROOT, "native memory %s within %s of --max-native " +
                             "%s", GrowthPauseHarness.bytes(map.offHeapBytes()),
-                            GrowthPauseHarness.bytes(NATIVE_HEADROOM_BYTES),
+                            GrowthPauseHarness.bytes(headroom),
                             GrowthPauseHarness.bytes(options.maxNativeBytes));
                         break;
                     }
@@ -356,6 +360,8 @@ public final class ScaleHarness
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
             "  --seed S           seed of the key stream (default 20261129)",
             "  --concurrency C    thread-safe (default, as users get the map) or single-threaded",
+            "  --segment-bytes SIZE  the map's segmentBytes, a power of two from 4KiB to 64MiB (default 128KiB)",
+            "  --load-factor F    the map's loadFactor, strictly between 0 and 1 (default 0.875)",
             "  --jfr on|off       record heap allocations outside TLABs with JFR (default on; off drops the",
             "                     'largest heap allocation' column, to check that JFR does not add pauses)",
             "  --out FILE         also write the report to FILE");
@@ -368,6 +374,8 @@ public final class ScaleHarness
         long seed = Keys.KEY_SEED;
         boolean jfr = true;
         Concurrency concurrency = Concurrency.THREAD_SAFE;
+        int segmentBytes = PresizedDocRefMap.DEFAULT_SEGMENT_BYTES;
+        double loadFactor = PresizedDocRefMap.DEFAULT_LOAD_FACTOR;
         Path out;
         String commandLine = "";
 
@@ -403,6 +411,26 @@ public final class ScaleHarness
                     case "--seed":
                         options.seed = count(arg, value, Long.MIN_VALUE);
                         break;
+                    case "--segment-bytes":
+                        final long bytes = size(arg, value);
+                        if (bytes > Integer.MAX_VALUE)
+                        {
+                            throw new IllegalArgumentException("--segment-bytes must be at most 64MiB but was '" +
+                                value + "'");
+                        }
+                        options.segmentBytes = (int)bytes;
+                        break;
+                    case "--load-factor":
+                        try
+                        {
+                            options.loadFactor = Double.parseDouble(value);
+                        }
+                        catch (final NumberFormatException ex)
+                        {
+                            throw new IllegalArgumentException("--load-factor must be a number strictly between 0 " +
+                                "and 1, e.g. 0.875, but was '" + value + "'");
+                        }
+                        break;
                     case "--out":
                         options.out = Path.of(value);
                         break;
@@ -426,7 +454,27 @@ public final class ScaleHarness
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
+            // The builder checks both settings (names the value and the accepted range) without allocating.
+            PresizedDocRefMap.builder().segmentBytes(options.segmentBytes).loadFactor(options.loadFactor);
             return options;
+        }
+
+        /** Native bytes kept free below {@code --max-native}: {@link #HEADROOM_SEGMENTS} segment blocks. */
+        long headroomBytes()
+        {
+            return (long)HEADROOM_SEGMENTS * segmentBytes;
+        }
+
+        /** How the report names the map's settings. */
+        String settings()
+        {
+            if (segmentBytes == PresizedDocRefMap.DEFAULT_SEGMENT_BYTES &&
+                loadFactor == PresizedDocRefMap.DEFAULT_LOAD_FACTOR)
+            {
+                return "at the default settings";
+            }
+            return String.format(Locale.ROOT, "with segmentBytes %s and loadFactor %s",
+                GrowthPauseHarness.bytes(segmentBytes), loadFactor);
         }
 
         private static long defaultMaxNative()

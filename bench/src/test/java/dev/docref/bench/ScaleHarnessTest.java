@@ -44,7 +44,7 @@ class ScaleHarnessTest
         assertTrue(result.entries > 100_000 && result.entries < 1_000_000, "entries " + result.entries);
         assertTrue(result.stopReason.contains("--max-native"), result.stopReason);
         final ScaleHarness.Checkpoint last = result.checkpoints.get(result.checkpoints.size() - 1);
-        assertTrue(last.offHeapBytes <= limit && last.offHeapBytes > limit - 4 * ScaleHarness.NATIVE_HEADROOM_BYTES,
+        assertTrue(last.offHeapBytes <= limit && last.offHeapBytes > limit - 4 * options.headroomBytes(),
             "off-heap " + last.offHeapBytes);
         assertTrue(result.verified);
         assertEquals(result.entries, result.verifiedKeys);
@@ -78,6 +78,33 @@ class ScaleHarnessTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> ScaleHarness.Options.parse(new String[] {"--concurrency", "both"}));
         assertTrue(ex.getMessage().contains("'both'") && ex.getMessage().contains("single-threaded"), ex.getMessage());
+    }
+
+    @Test
+    void growsWithTheSegmentSizeAndLoadFactorAskedForAndNamesThemInTheReport() throws Exception
+    {
+        final ScaleHarness.Options options = ScaleHarness.Options.parse(new String[] {"--max-entries", "200000",
+            "--report-every", "100000", "--jfr", "off", "--segment-bytes", "1MiB", "--load-factor", "0.9375"});
+        assertEquals(1 << 20, options.segmentBytes);
+        assertEquals(8L << 20, options.headroomBytes());
+        final ScaleHarness.Result result = ScaleHarness.run(options);
+
+        assertTrue(result.verified);
+        // 200,000 keys at 15/16 of 65,464 home slots need 4 segments of 1 MiB: the map must have used the setting
+        // (at the default 128 KiB it would hold 32 or more).
+        final ScaleHarness.Checkpoint last = result.checkpoints.get(result.checkpoints.size() - 1);
+        assertTrue(last.segments <= 8, "segments " + last.segments);
+        assertEquals(1L << 20, result.largestNativeAllocation);
+        assertTrue(result.report(options).contains("with segmentBytes 1.00 MiB and loadFactor 0.9375 (thread-safe)"),
+            result.report(options));
+
+        final IllegalArgumentException badFactor = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--load-factor", "1.5"}));
+        assertTrue(badFactor.getMessage().contains("1.5"), badFactor.getMessage());
+        final IllegalArgumentException badSize = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--segment-bytes", "3000"}));
+        assertTrue(badSize.getMessage().contains("3000") && badSize.getMessage().contains("power of two"),
+            badSize.getMessage());
     }
 
     @ParameterizedTest
