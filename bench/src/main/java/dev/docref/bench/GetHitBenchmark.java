@@ -26,7 +26,7 @@ public class GetHitBenchmark extends MapBenchmark
     public void fill()
     {
         final long[] inserted = Keys.distinct(size, Keys.KEY_SEED);
-        map = Keys.fill(mapKind().create(size), inserted);
+        map = Keys.fill(newMap(size), inserted);
         keys = Keys.shuffled(inserted, Keys.SHUFFLE_SEED);
     }
 

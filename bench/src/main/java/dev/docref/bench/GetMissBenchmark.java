@@ -23,7 +23,7 @@ public class GetMissBenchmark extends MapBenchmark
     @Setup(Level.Trial)
     public void fill()
     {
-        map = Keys.fill(mapKind().create(size), Keys.distinct(size, Keys.KEY_SEED));
+        map = Keys.fill(newMap(size), Keys.distinct(size, Keys.KEY_SEED));
         keys = Keys.absent(size, Keys.MISS_SEED, map);
     }
 

@@ -30,7 +30,7 @@ public class IterateBenchmark extends MapBenchmark
     public void fill()
     {
         final long[] keys = Keys.distinct(size, Keys.KEY_SEED);
-        map = Keys.fill(mapKind().create(size), keys);
+        map = Keys.fill(newMap(size), keys);
         final long expected = Keys.checksum(keys);
         final long actual = map.entryChecksum();
         if (actual != expected)

@@ -88,30 +88,72 @@ public interface LongMap extends AutoCloseable
         /** A map of this kind that starts empty ({@code expected == 0}) or is pre-sized for {@code expected}. */
         public LongMap create(final long expected)
         {
+            return create(expected, Double.NaN, 0);
+        }
+
+        /**
+         * A map of this kind, pre-sized for {@code expected} entries ({@code 0}: empty) with the given load factor.
+         * <p>
+         * A load factor is the fill at which a map grows; it does not fix the fill it runs at. Maps with power-of-two
+         * tables round their table up, so at most sizes they run well below it: fastutil pre-sized for 10M entries
+         * at its default 0.75 gets 2^24 slots and runs 60% full. To compare maps at the same fill, pick a size just
+         * under a power of two times the factor, e.g. 7,340,032 = 0.875 * 2^23 with {@code 0.875}.
+         *
+         * @param loadFactor   the map's load factor, or {@code NaN} for the map's own default.
+         * @param segmentBytes docref's {@code segmentBytes}, or 0 for the default; other maps have no segments and
+         *                     ignore it.
+         * @throws IllegalArgumentException for Eclipse Collections with a load factor: its constructor takes none.
+         */
+        public LongMap create(final long expected, final double loadFactor, final int segmentBytes)
+        {
             final int n = (int)Math.min(expected, Integer.MAX_VALUE - 16);
+            final boolean dflt = Double.isNaN(loadFactor);
+            final double docrefFactor = dflt ? PresizedDocRefMap.DEFAULT_LOAD_FACTOR : loadFactor;
+            final int docrefSegmentBytes = segmentBytes == 0 ? PresizedDocRefMap.DEFAULT_SEGMENT_BYTES : segmentBytes;
             switch (this)
             {
                 case PRESIZED:
-                    return new Presized(PresizedDocRefMap.withCapacity(expected));
+                    return new Presized(PresizedDocRefMap.builder().expectedEntries(expected)
+                        .loadFactor(docrefFactor).segmentBytes(docrefSegmentBytes).build());
                 case PRESIZED_ST:
                     return new Presized(PresizedDocRefMap.builder().expectedEntries(expected)
+                        .loadFactor(docrefFactor).segmentBytes(docrefSegmentBytes)
                         .concurrency(Concurrency.SINGLE_THREADED).build());
                 case FASTUTIL:
-                    return new Fastutil(n == 0 ? new Long2LongOpenHashMap() : new Long2LongOpenHashMap(n));
+                {
+                    final float f = dflt ? Long2LongOpenHashMap.DEFAULT_LOAD_FACTOR : (float)loadFactor;
+                    return new Fastutil(new Long2LongOpenHashMap(n == 0 ? Long2LongOpenHashMap.DEFAULT_INITIAL_SIZE :
+                        n, f));
+                }
                 case AGRONA:
+                {
                     // Agrona's initialCapacity is table slots, not entries: it resizes at capacity * loadFactor, so
                     // a map pre-sized for n entries needs n / loadFactor slots (rounded up to a power of two).
-                    return new Agrona(n == 0 ? new Long2LongHashMap(MISSING) : new Long2LongHashMap(
-                        (int)Math.min(Math.ceil(n / (double)org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR),
-                            1 << 30), org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR, MISSING));
+                    final float f = dflt ? org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR : (float)loadFactor;
+                    return new Agrona(n == 0 ? new Long2LongHashMap(8, f, MISSING) :
+                        new Long2LongHashMap((int)Math.min(Math.ceil(n / (double)f), 1 << 30), f, MISSING));
+                }
                 case HPPC:
-                    return new Hppc(n == 0 ? new com.carrotsearch.hppc.LongLongHashMap() :
-                        new com.carrotsearch.hppc.LongLongHashMap(n));
+                {
+                    final double f = dflt ? com.carrotsearch.hppc.HashContainers.DEFAULT_LOAD_FACTOR : loadFactor;
+                    // 4: HPPC's default expected size, as its no-argument constructor uses.
+                    return new Hppc(new com.carrotsearch.hppc.LongLongHashMap(n == 0 ? 4 : n, f));
+                }
                 case ECLIPSE:
+                    if (!dflt)
+                    {
+                        throw new IllegalArgumentException("Eclipse Collections LongLongHashMap takes no load " +
+                            "factor (it was asked for " + loadFactor + "); leave the load factor at the default " +
+                            "or leave eclipse out of the maps");
+                    }
                     return new Eclipse(n == 0 ? new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap() :
                         new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap(n));
                 case HASHMAP:
-                    return new JavaHashMap(n == 0 ? new HashMap<>() : new HashMap<>((int)Math.min(n / 0.75 + 1, 1 << 30)));
+                {
+                    final float f = dflt ? 0.75f : (float)loadFactor;
+                    return new JavaHashMap(n == 0 ? new HashMap<>(16, f) : new HashMap<>((int)Math.min(n / f + 1,
+                        1 << 30), f));
+                }
                 default:
                     throw new IllegalArgumentException(name());
             }

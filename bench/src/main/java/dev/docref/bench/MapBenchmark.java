@@ -48,6 +48,22 @@ public abstract class MapBenchmark
     @Param({"1000000", "10000000", "100000000"})
     public int size;
 
+    /**
+     * Every map's load factor: {@code default} (each map's own) or a number, e.g. {@code -p loadFactor=0.875}. A
+     * number applies to every map but Eclipse Collections, whose constructor takes none; pair it with a size just
+     * under a power of two times the factor (7,340,032 = 0.875 * 2^23) to run the power-of-two maps as full as
+     * docref, see {@link LongMap.Kind#create(long, double)}.
+     */
+    @Param({"default"})
+    public String loadFactor;
+
+    /**
+     * docref's {@code segmentBytes}: {@code default} (128 KiB) or a size such as {@code 8MiB} or {@code 1048576}, e.g.
+     * {@code -p segmentBytes=64MiB}; the other maps have no segments and ignore it.
+     */
+    @Param({"default"})
+    public String segmentBytes;
+
     LongMap map;
 
     /** Keys in access order, taken in turn by {@link #nextKey()} or a chunk at a time. */
@@ -58,6 +74,50 @@ public abstract class MapBenchmark
     LongMap.Kind mapKind()
     {
         return LongMap.Kind.parse(kind);
+    }
+
+    /** A map of this benchmark's kind and load factor, pre-sized for {@code expected} entries (0: empty). */
+    LongMap newMap(final long expected)
+    {
+        return mapKind().create(expected, parseLoadFactor(loadFactor), parseSegmentBytes(segmentBytes));
+    }
+
+    /** {@code default} as 0, else a size as {@link ScaleHarness} reads it; the map's builder checks its range. */
+    static int parseSegmentBytes(final String segmentBytes)
+    {
+        if ("default".equals(segmentBytes))
+        {
+            return 0;
+        }
+        final long bytes = ScaleHarness.Options.size("segmentBytes", segmentBytes);
+        if (bytes > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("segmentBytes must be at most 64MiB but was '" + segmentBytes + "'");
+        }
+        return (int)bytes;
+    }
+
+    /** {@code default} as {@code NaN}, else the number, strictly between 0 and 1. */
+    static double parseLoadFactor(final String loadFactor)
+    {
+        if ("default".equals(loadFactor))
+        {
+            return Double.NaN;
+        }
+        try
+        {
+            final double f = Double.parseDouble(loadFactor);
+            if (f > 0 && f < 1)
+            {
+                return f;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // Reported below.
+        }
+        throw new IllegalArgumentException("loadFactor must be 'default' or a number strictly between 0 and 1, " +
+            "e.g. -p loadFactor=0.875, but was '" + loadFactor + "'");
     }
 
     /** The next key in {@link #keys}, wrapping to the first after the last. */

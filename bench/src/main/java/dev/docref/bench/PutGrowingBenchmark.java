@@ -34,7 +34,7 @@ public class PutGrowingBenchmark extends MapBenchmark
     {
         Keys.requireSize(size, CHUNK, "PutGrowingBenchmark");
         keys = Keys.shuffled(Keys.distinct(size, Keys.KEY_SEED), Keys.SHUFFLE_SEED);
-        map = mapKind().create(0);
+        map = newMap(0);
     }
 
     @Setup(Level.Invocation)
@@ -46,7 +46,7 @@ public class PutGrowingBenchmark extends MapBenchmark
             map.close();
             map = null;
             System.gc();
-            map = mapKind().create(0);
+            map = newMap(0);
             next = 0;
         }
     }

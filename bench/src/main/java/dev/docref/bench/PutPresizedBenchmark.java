@@ -31,7 +31,7 @@ public class PutPresizedBenchmark extends MapBenchmark
     {
         Keys.requireSize(size, CHUNK, "PutPresizedBenchmark");
         keys = Keys.shuffled(Keys.distinct(size, Keys.KEY_SEED), Keys.SHUFFLE_SEED);
-        map = mapKind().create(size);
+        map = newMap(size);
     }
 
     @Setup(Level.Invocation)

@@ -34,7 +34,7 @@ public class RemoveBenchmark extends MapBenchmark
     {
         Keys.requireSize(size, 2 * CHUNK, "RemoveBenchmark");
         keys = Keys.distinct(size, Keys.KEY_SEED);
-        map = Keys.fill(mapKind().create(size), keys);
+        map = Keys.fill(newMap(size), keys);
         removals = Keys.shuffled(keys, Keys.SHUFFLE_SEED);
         refills = Keys.shuffled(Arrays.copyOf(removals, size / 2), Keys.SHUFFLE_SEED + 1);
     }

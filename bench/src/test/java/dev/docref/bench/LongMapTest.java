@@ -4,10 +4,12 @@ import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every {@link LongMap} adapter behaves as the benchmarks assume, checked against {@code java.util.HashMap}. */
@@ -50,6 +52,50 @@ class LongMapTest
             assertEquals(LongMap.MISSING, map.get(keys[1]));
             assertEquals(0, map.entryChecksum());
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = LongMap.Kind.class, names = "ECLIPSE", mode = EnumSource.Mode.EXCLUDE)
+    void aMapWithAnExplicitLoadFactorHoldsWhatItWasPreSizedFor(final LongMap.Kind kind)
+    {
+        final int n = 50_000;
+        final long[] keys = Keys.distinct(n, 11);
+        try (LongMap map = Keys.fill(kind.create(n, 0.875, 1 << 20), keys))
+        {
+            assertEquals(n, map.size());
+            for (int i = 0; i < n; i += 97)
+            {
+                assertEquals(i, map.get(keys[i]));
+            }
+        }
+    }
+
+    @Test
+    void theLoadFactorAndSegmentSizeReachDocrefAndEclipseRefusesALoadFactor()
+    {
+        final int n = 200_000;
+        try (LongMap dense = LongMap.Kind.PRESIZED.create(n, Double.NaN, 0);
+             LongMap sparse = LongMap.Kind.PRESIZED_ST.create(n, 0.5, 0);
+             LongMap big = LongMap.Kind.PRESIZED.create(n, Double.NaN, 8 << 20))
+        {
+            // 16-byte slots: about 18.3 bytes per entry at the default 0.875, 32 at 0.5.
+            assertTrue(sparse.offHeapBytes() > 1.6 * dense.offHeapBytes(),
+                sparse.offHeapBytes() + " bytes at 0.5 against " + dense.offHeapBytes() + " at the default");
+            // 200,000 entries fit one 8 MiB segment: one allocation of the whole segment.
+            assertEquals(big.offHeapBytes(), big.largestNativeAllocationBytes());
+            assertTrue(dense.largestNativeAllocationBytes() <= 128 * 1024);
+        }
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> LongMap.Kind.ECLIPSE.create(10, 0.875, 0));
+        assertTrue(ex.getMessage().contains("0.875") && ex.getMessage().contains("no load factor"), ex.getMessage());
+        assertEquals(0.875, MapBenchmark.parseLoadFactor("0.875"));
+        assertTrue(Double.isNaN(MapBenchmark.parseLoadFactor("default")));
+        assertEquals(0, MapBenchmark.parseSegmentBytes("default"));
+        assertEquals(64 << 20, MapBenchmark.parseSegmentBytes("64MiB"));
+        final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+            () -> MapBenchmark.parseLoadFactor("1.2"));
+        assertTrue(bad.getMessage().contains("'1.2'") && bad.getMessage().contains("strictly between 0 and 1"),
+            bad.getMessage());
     }
 
     /** Catches an adapter that passes an entry count where its map wants a table size (Agrona did). */
