@@ -36,16 +36,7 @@ class BenchmarkSmokeTest
         PutGrowingBenchmark.class, RemoveBenchmark.class, IterateBenchmark.class, ReaderScalingBenchmark.class})
     void everyMapRunsOneIterationAndReportsAScore(final Class<?> benchmark) throws Exception
     {
-        final Collection<RunResult> results = new Runner(new OptionsBuilder()
-            .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
-            .param("size", Integer.toString(SIZE))
-            .forks(0)
-            .warmupIterations(0)
-            .measurementIterations(1)
-            .measurementTime(TimeValue.milliseconds(100))
-            .shouldFailOnError(true)
-            .verbosity(VerboseMode.SILENT)
-            .build()).run();
+        final Collection<RunResult> results = smokeRun(benchmark);
 
         final List<String> runs = new ArrayList<>();
         for (final RunResult result : results)
@@ -58,6 +49,21 @@ class BenchmarkSmokeTest
             assertTrue(score > 0 && Double.isFinite(score), benchmark.getSimpleName() + " " + run + " scored " + score);
         }
         assertEquals(expectedRuns(benchmark), runs, "one result per method and map, in @Param order");
+    }
+
+    /** One 100 ms iteration of every method and parameter combination of {@code benchmark}, in this JVM. */
+    private static Collection<RunResult> smokeRun(final Class<?> benchmark) throws Exception
+    {
+        return new Runner(new OptionsBuilder()
+            .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
+            .param("size", Integer.toString(SIZE))
+            .forks(0)
+            .warmupIterations(0)
+            .measurementIterations(1)
+            .measurementTime(TimeValue.milliseconds(100))
+            .shouldFailOnError(true)
+            .verbosity(VerboseMode.SILENT)
+            .build()).run();
     }
 
     /** Every @Benchmark method with its @Threads (default 1) for every map of the class's kind @Param, in JMH order. */
@@ -83,6 +89,21 @@ class BenchmarkSmokeTest
             }
         }
         return expected;
+    }
+
+    @Test
+    void theProbeLayoutExperimentRunsEveryLayoutAndMethod() throws Exception
+    {
+        final Collection<RunResult> results = smokeRun(ProbeLayoutBenchmark.class);
+
+        final List<String> runs = new ArrayList<>();
+        for (final RunResult result : results)
+        {
+            final String method = result.getParams().getBenchmark();
+            runs.add(method.substring(method.lastIndexOf('.') + 1) + " " + result.getParams().getParam("layout"));
+            assertTrue(result.getPrimaryResult().getScore() > 0, runs.get(runs.size() - 1));
+        }
+        assertEquals(List.of("getHit linear", "getHit cuckoo", "getMiss linear", "getMiss cuckoo"), runs);
     }
 
     @Test

@@ -1,0 +1,349 @@
+package dev.docref.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A design experiment, not a map comparison: how the slot layout alone decides the cost of a lookup at the fill
+ * docref runs at. Two flat tables of 16-byte slots (mixed key, value) in one {@code long[]}, with no directory, no
+ * segments and no seqlock, so that only the layout differs:
+ * <ul>
+ *     <li>{@code linear}: docref's layout today. Robin Hood linear probing from a home slot, the first 4 slots from
+ *     home compared branch-free, then a slot-at-a-time scan; the window straddles two cache lines 3 times in 4.</li>
+ *     <li>{@code cuckoo}: buckets of 4 slots, each one 64-byte cache line; a key lives in one of two buckets chosen
+ *     by independent bits of its hash; an insert takes a free slot in either, else evicts along a random walk. A hit
+ *     reads one line if the key is in its first bucket, two otherwise.</li>
+ * </ul>
+ * Both are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
+ * copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and {@link GetMissBenchmark} do.
+ * Tables are on-heap {@code long[]} arrays large enough to be G1 humongous objects, which start at a region
+ * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
+ * <p>
+ * Run (about 3 minutes):
+ * <pre>
+ *   mvn -B -q -pl bench -am package -DskipTests
+ *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgs = {"-Xms4g", "-Xmx4g"})
+public class ProbeLayoutBenchmark
+{
+    @Param({"linear", "cuckoo"})
+    public String layout;
+
+    @Param({"7340032"})
+    public int size;
+
+    /** Entries per slot: docref's pre-sized maps run at 0.84, its fill limit is 0.875. */
+    @Param({"0.875"})
+    public double fill;
+
+    private Table table;
+    private long[] hits;
+    private long[] misses;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void fill()
+    {
+        final long[] keys = Keys.distinct(size, Keys.KEY_SEED);
+        table = Table.create(layout, (long)Math.ceil(size / fill), Keys.KEY_SEED);
+        for (int i = 0; i < keys.length; i++)
+        {
+            table.put(keys[i], i);
+        }
+        for (int i = 0; i < keys.length; i++)
+        {
+            if (table.get(keys[i]) != i)
+            {
+                throw new IllegalStateException(layout + " lost key #" + i);
+            }
+        }
+        hits = Keys.shuffled(keys, Keys.SHUFFLE_SEED);
+        misses = new long[size];
+        final SplittableRandom random = new SplittableRandom(Keys.MISS_SEED);
+        for (int i = 0; i < misses.length; )
+        {
+            final long key = random.nextLong();
+            if (table.get(key) == Table.MISSING)
+            {
+                misses[i++] = key;
+            }
+        }
+    }
+
+    @Benchmark
+    public long getHit()
+    {
+        final int i = next;
+        next = Keys.following(i, hits.length);
+        return table.get(hits[i]);
+    }
+
+    @Benchmark
+    public long getMiss()
+    {
+        final int i = next;
+        next = Keys.following(i, misses.length);
+        return table.get(misses[i]);
+    }
+
+    /** A fixed-size {@code long -> long} table of non-negative values; {@link #MISSING} when absent. */
+    abstract static class Table
+    {
+        static final long MISSING = -1L;
+        /** Element index of the first 64-byte-aligned {@code long} of a humongous {@code long[]}. */
+        static final int ALIGNED_START = 6;
+
+        final long seed;
+        final long[] words;
+
+        Table(final long words, final long seed)
+        {
+            if (words > Integer.MAX_VALUE - 64)
+            {
+                throw new IllegalArgumentException("a prototype table holds at most 2^30 slots; asked for " +
+                    (words / 2));
+            }
+            this.words = new long[(int)words];
+            this.seed = seed;
+        }
+
+        static Table create(final String layout, final long slots, final long seed)
+        {
+            switch (layout)
+            {
+                case "linear":
+                    return new Linear(slots, seed);
+                case "cuckoo":
+                    return new Cuckoo(slots, seed);
+                default:
+                    throw new IllegalArgumentException("layout must be linear or cuckoo but was '" + layout + "'");
+            }
+        }
+
+        /** docref's mixer: MurmurHash3's fmix64 of {@code key ^ seed}, a bijection. */
+        final long mix(final long key)
+        {
+            long h = key ^ seed;
+            h ^= h >>> 33;
+            h *= 0xff51afd7ed558ccdL;
+            h ^= h >>> 33;
+            h *= 0xc4ceb9fe1a85ec53L;
+            h ^= h >>> 33;
+            return h;
+        }
+
+        static int range(final long bits32, final int n)
+        {
+            return (int)(((bits32 & 0xFFFF_FFFFL) * n) >>> 32);
+        }
+
+        abstract void put(long key, long value);
+
+        abstract long get(long key);
+    }
+
+    /** Robin Hood linear probing, docref's {@code Segment} layout on one flat table; value stored as {@code ~v}. */
+    static final class Linear extends Table
+    {
+        private final int capacity;
+
+        Linear(final long slots, final long seed)
+        {
+            // 64 overflow slots and 8 always-empty guard slots after the home slots, as in a docref segment.
+            super(2 * (slots + 72) + ALIGNED_START, seed);
+            this.capacity = (int)slots;
+        }
+
+        private int base(final int slot)
+        {
+            return ALIGNED_START + 2 * slot;
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            final int home = range(h, capacity);
+            int i = home;
+            while (words[base(i) + 1] != 0 && range(words[base(i)], capacity) <= home)
+            {
+                if (words[base(i)] == h)
+                {
+                    words[base(i) + 1] = ~value;
+                    return;
+                }
+                i++;
+            }
+            int empty = i;
+            while (words[base(empty) + 1] != 0)
+            {
+                empty++;
+            }
+            if (empty >= capacity + 64)
+            {
+                throw new IllegalStateException("linear prototype: spilled past its overflow slots");
+            }
+            System.arraycopy(words, base(i), words, base(i + 1), 2 * (empty - i));
+            words[base(i)] = h;
+            words[base(i) + 1] = ~value;
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final int home = range(h, capacity);
+            final long[] w = words;
+            final int b = base(home);
+            final long found = (w[b] == h ? w[b + 1] : 0) | (w[b + 2] == h ? w[b + 3] : 0) |
+                (w[b + 4] == h ? w[b + 5] : 0) | (w[b + 6] == h ? w[b + 7] : 0);
+            final long stored3 = w[b + 7];
+            final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
+            if ((found | stop) != 0)
+            {
+                return ~found; // found == 0 gives ~0 == MISSING
+            }
+            for (int i = home + 4; ; i++)
+            {
+                final long stored = w[base(i) + 1];
+                final long resident = w[base(i)];
+                if (stored == 0 || range(resident, capacity) > home)
+                {
+                    return MISSING;
+                }
+                if (resident == h)
+                {
+                    return ~stored;
+                }
+            }
+        }
+    }
+
+    /** Two-choice cuckoo hashing with 4-slot, 64-byte buckets; value stored as {@code ~v}, 0 = empty slot. */
+    static final class Cuckoo extends Table
+    {
+        private static final int MAX_KICKS = 1000;
+        private final int buckets;
+        private final SplittableRandom kicks = new SplittableRandom(1);
+
+        Cuckoo(final long slots, final long seed)
+        {
+            super(8 * ((slots + 3) / 4) + ALIGNED_START, seed);
+            this.buckets = (int)((slots + 3) / 4);
+        }
+
+        private int first(final long h)
+        {
+            return range(h, buckets);
+        }
+
+        /** From the high half of a second multiply, independent of the low 32 bits {@link #first} uses. */
+        private int second(final long h)
+        {
+            final int b = range((h * 0x9E3779B97F4A7C15L) >>> 32, buckets);
+            return b != first(h) ? b : (b + 1 == buckets ? 0 : b + 1);
+        }
+
+        private int base(final int bucket)
+        {
+            return ALIGNED_START + 8 * bucket;
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            long h = mix(key);
+            long stored = ~value;
+            final int b1 = base(first(h));
+            final int b2 = base(second(h));
+            for (int s = 0; s < 8; s += 2)
+            {
+                if (words[b1 + s + 1] != 0 && words[b1 + s] == h)
+                {
+                    words[b1 + s + 1] = stored;
+                    return;
+                }
+                if (words[b2 + s + 1] != 0 && words[b2 + s] == h)
+                {
+                    words[b2 + s + 1] = stored;
+                    return;
+                }
+            }
+            int bucket = first(h);
+            for (int kick = 0; kick < MAX_KICKS; kick++)
+            {
+                if (place(base(bucket), h, stored) || place(base(alternate(h, bucket)), h, stored))
+                {
+                    return;
+                }
+                // Both full: evict a random resident of this bucket and move it to its other bucket.
+                final int victim = base(bucket) + 2 * kicks.nextInt(4);
+                final long evictedH = words[victim];
+                final long evictedStored = words[victim + 1];
+                words[victim] = h;
+                words[victim + 1] = stored;
+                h = evictedH;
+                stored = evictedStored;
+                bucket = alternate(h, bucket);
+            }
+            throw new IllegalStateException("cuckoo prototype: no free slot after " + MAX_KICKS + " evictions");
+        }
+
+        private int alternate(final long h, final int bucket)
+        {
+            final int f = first(h);
+            return bucket == f ? second(h) : f;
+        }
+
+        private boolean place(final int b, final long h, final long stored)
+        {
+            for (int s = 0; s < 8; s += 2)
+            {
+                if (words[b + s + 1] == 0)
+                {
+                    words[b + s] = h;
+                    words[b + s + 1] = stored;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final long[] w = words;
+            final int b = base(first(h));
+            long found = (w[b] == h ? w[b + 1] : 0) | (w[b + 2] == h ? w[b + 3] : 0) |
+                (w[b + 4] == h ? w[b + 5] : 0) | (w[b + 6] == h ? w[b + 7] : 0);
+            if (found == 0)
+            {
+                final int c = base(second(h));
+                found = (w[c] == h ? w[c + 1] : 0) | (w[c + 2] == h ? w[c + 3] : 0) |
+                    (w[c + 4] == h ? w[c + 5] : 0) | (w[c + 6] == h ? w[c + 7] : 0);
+            }
+            return found == 0 ? MISSING : ~found;
+        }
+    }
+}
