@@ -272,8 +272,9 @@ final class Segment
      * First the 4 slots from home are compared without a branch per slot, and the last of them tells whether the key
      * could be any further on. At 7/8 fill 66% of keys sit in those 4 slots (71% at 0.84) and most misses are decided
      * there too, so the one branch that follows is mostly predicted right, and the few instructions that wait on the
-     * memory load leave the CPU free to start the next lookups. Only the rest go on to a slot-at-a-time scan. Measured on a 10M-entry table at 0.84 fill: 63 ns per random hit this way,
-     * 154 ns with the scan alone and 93 ns with branch-free windows of 8; see {@code design.md}.
+     * memory load leave the CPU free to start the next lookups. Only the rest go on to a slot-at-a-time scan. Measured
+     * on a 10M-entry table at 0.84 fill: 63 ns per random hit this way, 154 ns with the scan alone and 93 ns with
+     * branch-free windows of 8; see {@code design.md}.
      *
      * @return the stored word ({@code docRef ^ missingValue}), or 0 when absent.
      */
@@ -282,8 +283,13 @@ final class Segment
         final int capacity = this.capacity;
         final int home = home(h, capacity);
         final long slot = windowAddress(home);
-        // The 4 slots of the first window, unrolled. Selecting with ?: lets the JIT use conditional moves: measured
-        // on a 10M-entry segment set, misses took 102 ns this way against 134 ns with arithmetic masks, hits the same.
+        // The 4 slots of the first window, unrolled, selected with arithmetic masks (equalMask), not ?:. C2 compiles a
+        // ?: select to a conditional move only while its profile says the comparison is unpredictable; once a slot's
+        // hit rate falls below about 18% (BlockLayoutMinDiamondPercentage), which happens past about 85% fill, it
+        // emits a branch on a value still in flight from memory, and each mispredict stalls the lookups behind it.
+        // Measured (JMH, 2 forks each): get hit on 10M pre-sized entries 122 ns with masks against 234 ns with ?:
+        // (142-218 ns in other runs), 40 against 49 ns at 1M; misses cost more, 129 against 109 ns at 10M and 45
+        // against 37 ns at 1M, for the extra instructions. See bench/results/2026-11-29-equal-fill.md.
         final long stored0 = OffHeap.getLong(slot + VALUE_OFFSET);
         final long resident0 = OffHeap.getLong(slot);
         final long stored1 = OffHeap.getLong(slot + SLOT_BYTES + VALUE_OFFSET);
@@ -293,8 +299,8 @@ final class Segment
         final long stored3 = OffHeap.getLong(slot + 3 * SLOT_BYTES + VALUE_OFFSET);
         final long resident3 = OffHeap.getLong(slot + 3 * SLOT_BYTES);
         // An empty slot stores 0, so a resident equal to h in an empty slot adds nothing.
-        final long found = (resident0 == h ? stored0 : 0) | (resident1 == h ? stored1 : 0) |
-            (resident2 == h ? stored2 : 0) | (resident3 == h ? stored3 : 0);
+        final long found = (stored0 & equalMask(resident0, h)) | (stored1 & equalMask(resident1, h)) |
+            (stored2 & equalMask(resident2, h)) | (stored3 & equalMask(resident3, h));
         // Homes never decrease along the block and no entry sits after an empty slot it could have taken, so once a
         // slot is empty or holds a key homed after ours, every later one is too: the last slot of the window decides
         // whether the key can be further on. All ones when it cannot.
@@ -305,6 +311,13 @@ final class Segment
         }
         final int index = search(h, home + FIRST_WINDOW, home);
         return index >= 0 ? storedAt(index) : 0;
+    }
+
+    /** All ones if {@code a == b}, else 0, computed without a comparison the JIT could turn into a branch. */
+    static long equalMask(final long a, final long b)
+    {
+        final long x = a ^ b;
+        return ~((x | -x) >> 63);
     }
 
     /**
