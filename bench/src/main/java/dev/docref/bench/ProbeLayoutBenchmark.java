@@ -157,6 +157,23 @@ public class ProbeLayoutBenchmark
             return (int)(((bits32 & 0xFFFF_FFFFL) * n) >>> 32);
         }
 
+        /**
+         * The value word of whichever of the 4 slots from word {@code b} holds {@code h}, or 0: selected with
+         * arithmetic masks, as docref's {@code Segment.find} does, so that C2 cannot compile the selects into
+         * branches (it does for {@code ?:} once a slot's hit rate looks predictable).
+         */
+        static long window(final long[] w, final int b, final long h)
+        {
+            return (w[b + 1] & equalMask(w[b], h)) | (w[b + 3] & equalMask(w[b + 2], h)) |
+                (w[b + 5] & equalMask(w[b + 4], h)) | (w[b + 7] & equalMask(w[b + 6], h));
+        }
+
+        static long equalMask(final long a, final long b)
+        {
+            final long x = a ^ b;
+            return ~((x | -x) >> 63);
+        }
+
         abstract void put(long key, long value);
 
         abstract long get(long key);
@@ -215,8 +232,7 @@ public class ProbeLayoutBenchmark
             final int home = range(h, capacity);
             final long[] w = words;
             final int b = base(home);
-            final long found = (w[b] == h ? w[b + 1] : 0) | (w[b + 2] == h ? w[b + 3] : 0) |
-                (w[b + 4] == h ? w[b + 5] : 0) | (w[b + 6] == h ? w[b + 7] : 0);
+            final long found = window(w, b, h);
             final long stored3 = w[b + 7];
             final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
             if ((found | stop) != 0)
@@ -335,13 +351,10 @@ public class ProbeLayoutBenchmark
             final long h = mix(key);
             final long[] w = words;
             final int b = base(first(h));
-            long found = (w[b] == h ? w[b + 1] : 0) | (w[b + 2] == h ? w[b + 3] : 0) |
-                (w[b + 4] == h ? w[b + 5] : 0) | (w[b + 6] == h ? w[b + 7] : 0);
+            long found = window(w, b, h);
             if (found == 0)
             {
-                final int c = base(second(h));
-                found = (w[c] == h ? w[c + 1] : 0) | (w[c + 2] == h ? w[c + 3] : 0) |
-                    (w[c + 4] == h ? w[c + 5] : 0) | (w[c + 6] == h ? w[c + 7] : 0);
+                found = window(w, base(second(h)), h);
             }
             return found == 0 ? MISSING : ~found;
         }
