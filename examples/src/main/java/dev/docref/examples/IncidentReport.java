@@ -11,6 +11,8 @@ import dev.docref.guard.PropertyValues;
 
 import org.HdrHistogram.Histogram;
 
+import static dev.docref.trap.FlameGraph.escapeXml;
+
 /**
  * Renders the results of {@link IncidentReplay}: the side-by-side table (text for the terminal, HTML, CSV), the
  * notes under it, the SVG chart of query latency over time, and {@code incident-report.html}, which holds them all
@@ -308,7 +310,7 @@ final class IncidentReport
                 final double x = scale.x(warning.atNanos() / 1e9);
                 svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" " +
                     "stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\"><title>%s</title></line>%n", x, top, x,
-                    bottom, GUARD_COLOUR, escape(warning.forecast() == null ? warning.what() : warning.forecast())));
+                    bottom, GUARD_COLOUR, escapeXml(warning.forecast() == null ? warning.what() : warning.forecast())));
                 markerLabel(svg, x, top, labels, scale, GUARD_COLOUR,
                     "guard: " + PropertyValues.formatBytes(warning.bytes()), null);
             }
@@ -422,7 +424,7 @@ final class IncidentReport
         placed.add(new double[] { from, to, row });
         if (href != null)
         {
-            svg.append("<a href=\"").append(escape(href)).append("\" xlink:href=\"").append(escape(href))
+            svg.append("<a href=\"").append(escapeXml(href)).append("\" xlink:href=\"").append(escapeXml(href))
                 .append("\">");
         }
         text(svg, right ? x + 4 : x - 4, top + 13 + 14 * row, right ? "start" : "end",
@@ -445,7 +447,7 @@ final class IncidentReport
         final String text)
     {
         svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" %s>%s</text>%n", x, y,
-            anchor, attributes, escape(text)));
+            anchor, attributes, escapeXml(text)));
     }
 
     private static String decadeLabel(final int decade)
@@ -530,18 +532,18 @@ final class IncidentReport
             .append("td { text-align: right; } td:first-child { text-align: left; }\n")
             .append("th { background: #f0f0f0; }\ncode { background: #f4f4f4; padding: 0 3px; }\n")
             .append("</style>\n</head>\n<body>\n<h1>docref incident replay</h1>\n");
-        html.append("<p>").append(escape(String.format(Locale.ROOT, "%,d random keys ingested into each map in " +
+        html.append("<p>").append(escapeXml(String.format(Locale.ROOT, "%,d random keys ingested into each map in " +
             "turn while queries read them: %s. Run %s on %s.", options.entries, ReplayPhase.describeLoad(options),
             started.truncatedTo(ChronoUnit.SECONDS), environment))).append("</p>\n<ul>\n");
         for (final PhaseResult result : results)
         {
-            html.append("<li><b>").append(escape(result.kind().title)).append("</b>: ")
-                .append(escape(result.kind().description)).append("</li>\n");
+            html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b>: ")
+                .append(escapeXml(result.kind().description)).append("</li>\n");
         }
         html.append("</ul>\n<h2>Results</h2>\n<table>\n<tr>");
         for (final String column : COLUMNS)
         {
-            html.append("<th>").append(escape(column)).append("</th>");
+            html.append("<th>").append(escapeXml(column)).append("</th>");
         }
         html.append("</tr>\n");
         for (final List<String> row : rows())
@@ -549,18 +551,18 @@ final class IncidentReport
             html.append("<tr>");
             for (final String cell : row)
             {
-                html.append("<td>").append(escape(cell)).append("</td>");
+                html.append("<td>").append(escapeXml(cell)).append("</td>");
             }
             html.append("</tr>\n");
         }
-        html.append("</table>\n<p>").append(escape("Worst put: the longest single put, lock included. Query " +
+        html.append("</table>\n<p>").append(escapeXml("Worst put: the longest single put, lock included. Query " +
             "latency runs from when each query was due (every thread has a schedule), so queries stuck behind a " +
             "frozen one count their wait. Largest allocation: the ingest thread's largest heap array, from JFR's " +
             "jdk.ObjectAllocationOutsideTLAB events, or the map's largest native block. Bytes/entry: heap used " +
             "after GC (minus before the map existed) plus off-heap, per entry. Heap used and off-heap: what the " +
             "full map holds.")).append("</p>\n");
         html.append("<h2>Query latency over time</h2>\n").append(svgElement());
-        html.append("<h2>Allocation guard</h2>\n<p>").append(escape(String.format(Locale.ROOT, "WARN mode, " +
+        html.append("<h2>Allocation guard</h2>\n<p>").append(escapeXml(String.format(Locale.ROOT, "WARN mode, " +
             "single-allocation limit %s. Before the insert that a doubling map's ResizeForecast says will resize " +
             "it, the ingest thread calls AllocationGuard.global().checkResize(forecast, \"%s\"); a docref map " +
             "shows the guard each native block it allocates.", PropertyValues.formatBytes(options.guardLimit()),
@@ -569,20 +571,20 @@ final class IncidentReport
         {
             if (result.phase().warnings().isEmpty())
             {
-                html.append("<li><b>").append(escape(result.kind().title)).append("</b>: no warning; its largest " +
-                    "allocation was ").append(escape(PropertyValues.formatBytes(result.largestAllocation())))
+                html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b>: no warning; its largest " +
+                    "allocation was ").append(escapeXml(PropertyValues.formatBytes(result.largestAllocation())))
                     .append(".</li>\n");
             }
             for (final ReplayPhase.GuardWarning warning : result.phase().warnings())
             {
-                html.append("<li><b>").append(escape(result.kind().title)).append("</b> at ")
+                html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b> at ")
                     .append(seconds(warning.atNanos())).append(": ")
-                    .append(escape(PropertyValues.formatBytes(warning.bytes()) + " for [" + warning.what() + "]"))
-                    .append(warning.forecast() == null ? "" : ". Forecast: " + escape(warning.forecast()))
+                    .append(escapeXml(PropertyValues.formatBytes(warning.bytes()) + " for [" + warning.what() + "]"))
+                    .append(warning.forecast() == null ? "" : ". Forecast: " + escapeXml(warning.forecast()))
                     .append("</li>\n");
             }
         }
-        html.append("</ul>\n<h2>Freeze trap</h2>\n<p>").append(escape(String.format(Locale.ROOT, "Each measured " +
+        html.append("</ul>\n<h2>Freeze trap</h2>\n<p>").append(escapeXml(String.format(Locale.ROOT, "Each measured " +
             "phase ran a FreezeTrap: a health probe (one query through the map's lock) every %d ms with a %d ms " +
             "deadline, the stall detector (threshold %d ms), and arming by the guard's warnings; captures of %d s, " +
             "cooldown %d s. A capture holds an off-CPU profile from BCC's offcputime when the tool and root are " +
@@ -593,25 +595,25 @@ final class IncidentReport
         {
             if (result.captures().isEmpty())
             {
-                html.append("<li><b>").append(escape(result.kind().title)).append("</b>: no capture: ")
-                    .append(escape(noCapture(result))).append(".</li>\n");
+                html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b>: no capture: ")
+                    .append(escapeXml(noCapture(result))).append(".</li>\n");
             }
             for (final PhaseResult.CaptureRecord capture : result.captures())
             {
                 final String dir = link(capture.directory());
-                html.append("<li><b>").append(escape(result.kind().title)).append("</b>: fired (")
-                    .append(escape(capture.trigger())).append(") at ").append(seconds(capture.atNanos()))
+                html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b>: fired (")
+                    .append(escapeXml(capture.trigger())).append(") at ").append(seconds(capture.atNanos()))
                     .append("; its window holds the longest put of ")
-                    .append(escape(ReplayPhase.formatNanos(longestPutDuring(result, capture))))
-                    .append("; the trap measured: ").append(escape(capture.stall())).append("; tool: ")
-                    .append(escape(capture.tool()))
-                    .append(". <a href=\"").append(escape(link(capture.flameGraph()))).append("\">flame graph</a>, ")
-                    .append("<a href=\"").append(escape(dir + "/summary.txt")).append("\">summary</a>, ")
-                    .append("<a href=\"").append(escape(dir + "/threads.txt")).append("\">thread dumps</a>")
+                    .append(escapeXml(ReplayPhase.formatNanos(longestPutDuring(result, capture))))
+                    .append("; the trap measured: ").append(escapeXml(capture.stall())).append("; tool: ")
+                    .append(escapeXml(capture.tool()))
+                    .append(". <a href=\"").append(escapeXml(link(capture.flameGraph()))).append("\">flame graph</a>, ")
+                    .append("<a href=\"").append(escapeXml(dir + "/summary.txt")).append("\">summary</a>, ")
+                    .append("<a href=\"").append(escapeXml(dir + "/threads.txt")).append("\">thread dumps</a>")
                     .append(capture.complete() ? "" : " (incomplete)").append(".</li>\n");
             }
         }
-        html.append("</ul>\n<h2>How to read it</h2>\n<p>").append(escape("In the doubling maps' panels, the blue " +
+        html.append("</ul>\n<h2>How to read it</h2>\n<p>").append(escapeXml("In the doubling maps' panels, the blue " +
             "line jumps where a put resizes the table: the put holds the write lock for the whole rehash, so every " +
             "query due during it waits, and the latency of the queries due then falls as a ramp. The orange line " +
             "just before it is the guard's warning, made from the ResizeForecast before the insert that resizes; " +
@@ -654,32 +656,5 @@ final class IncidentReport
             }
         }
         return null;
-    }
-
-    static String escape(final String text)
-    {
-        final StringBuilder escaped = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            switch (c)
-            {
-                case '<':
-                    escaped.append("&lt;");
-                    break;
-                case '>':
-                    escaped.append("&gt;");
-                    break;
-                case '&':
-                    escaped.append("&amp;");
-                    break;
-                case '"':
-                    escaped.append("&quot;");
-                    break;
-                default:
-                    escaped.append(c);
-            }
-        }
-        return escaped.toString();
     }
 }

@@ -86,7 +86,7 @@ public final class FlameGraph
         final String shown = kernel
             ? node.name.substring(0, node.name.length() - FoldedStacks.KERNEL_SUFFIX.length()) : node.name;
         svg.append("<g class=\"frame\"><title>")
-            .append(escape(shown)).append(kernel ? " [kernel]" : "")
+            .append(escapeXml(shown)).append(kernel ? " [kernel]" : "")
             .append(String.format(Locale.ROOT, " (%,d us, %.2f%%)", node.micros, 100.0 * node.micros / total))
             .append("</title><rect x=\"").append(format(x)).append("\" y=\"").append(format(y))
             .append("\" width=\"").append(format(width)).append("\" height=\"").append(FRAME_HEIGHT - 1)
@@ -96,7 +96,7 @@ public final class FlameGraph
         {
             final String label = shown.length() <= fits ? shown : shown.substring(0, fits - 2) + "..";
             svg.append("<text x=\"").append(format(x + 3)).append("\" y=\"").append(format(y + 11.5)).append("\">")
-                .append(escape(label)).append("</text>");
+                .append(escapeXml(label)).append("</text>");
         }
         svg.append("</g>\n");
         double childX = x;
@@ -175,7 +175,7 @@ public final class FlameGraph
         final String content)
     {
         svg.append("<text class=\"").append(cssClass).append("\" x=\"").append(format(x)).append("\" y=\"")
-            .append(format(y)).append("\" text-anchor=\"").append(anchor).append("\">").append(escape(content))
+            .append(format(y)).append("\" text-anchor=\"").append(anchor).append("\">").append(escapeXml(content))
             .append("</text>\n");
     }
 
@@ -184,8 +184,16 @@ public final class FlameGraph
         return String.format(Locale.ROOT, "%.2f", value);
     }
 
-    /** Escapes for XML text and attributes, and drops the control characters XML 1.0 forbids. */
-    static String escape(final String text)
+    /**
+     * Escape text for an XML or HTML text node or a double-quoted attribute, as this class does for frame names:
+     * {@code &}, {@code <}, {@code >} and {@code "} become entities, and control characters XML 1.0 forbids become
+     * {@code ?}. Public so that reports embedding these SVGs (the examples' incident report) escape their own text the
+     * same way.
+     *
+     * @param text any text.
+     * @return the text, safe inside an element or a double-quoted attribute.
+     */
+    public static String escapeXml(final String text)
     {
         final StringBuilder escaped = new StringBuilder(text.length() + 16);
         for (int i = 0; i < text.length(); i++)
