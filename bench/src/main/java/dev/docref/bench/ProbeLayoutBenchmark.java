@@ -21,21 +21,27 @@ import org.openjdk.jmh.annotations.Warmup;
  * docref runs at. Two flat tables of 16-byte slots (mixed key, value) in one {@code long[]}, with no directory, no
  * segments and no seqlock, so that only the layout differs:
  * <ul>
- *     <li>{@code linear}: docref's layout today. Robin Hood linear probing from a home slot, the first 4 slots from
- *     home compared branch-free, then a slot-at-a-time scan; the window straddles two cache lines 3 times in 4.</li>
+ *     <li>{@code linear}: docref's layout and lookup today. Robin Hood linear probing from a home slot; the first 4
+ *     slots from home compared branch-free, a hit returned right there, the miss decided after it, then a
+ *     slot-at-a-time scan; the window straddles two cache lines 3 times in 4.</li>
+ *     <li>{@code linear_combined}: the same, with the hit and the miss decided by one combined test (docref's lookup
+ *     until this experiment).</li>
+ *     <li>{@code linear_branchy}: the same table read one slot at a time with a branch per comparison.</li>
+ *     <li>{@code linear_hybrid}: the home slot compared with a branch, then {@code linear}'s lookup.</li>
  *     <li>{@code cuckoo}: buckets of 4 slots, each one 64-byte cache line; a key lives in one of two buckets chosen
  *     by independent bits of its hash; an insert takes a free slot in either, else evicts along a random walk. A hit
  *     reads one line if the key is in its first bucket, two otherwise.</li>
+ *     <li>{@code fastutil}: fastutil's {@code Long2LongOpenHashMap} at the nearest power-of-two table, the reference.</li>
  * </ul>
  * Both are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
  * copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and {@link GetMissBenchmark} do.
  * Tables are on-heap {@code long[]} arrays large enough to be G1 humongous objects, which start at a region
  * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
  * <p>
- * Run (about 3 minutes):
+ * Run (every layout at two fills, about 17 minutes):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
- *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2
+ *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2 -p fill=0.875,0.5
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -46,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgs = {"-Xms4g", "-Xmx4g"})
 public class ProbeLayoutBenchmark
 {
-    @Param({"linear", "cuckoo"})
+    @Param({"linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo", "fastutil"})
     public String layout;
 
     @Param({"7340032"})
@@ -135,8 +141,17 @@ public class ProbeLayoutBenchmark
                     return new Linear(slots, seed);
                 case "cuckoo":
                     return new Cuckoo(slots, seed);
+                case "linear_branchy":
+                    return new LinearBranchy(slots, seed);
+                case "linear_hybrid":
+                    return new LinearHybrid(slots, seed);
+                case "linear_combined":
+                    return new LinearCombined(slots, seed);
+                case "fastutil":
+                    return new FastutilTable(slots);
                 default:
-                    throw new IllegalArgumentException("layout must be linear or cuckoo but was '" + layout + "'");
+                    throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
+                        "linear_hybrid, cuckoo or fastutil but was '" + layout + "'");
             }
         }
 
@@ -168,10 +183,11 @@ public class ProbeLayoutBenchmark
                 (w[b + 5] & equalMask(w[b + 4], h)) | (w[b + 7] & equalMask(w[b + 6], h));
         }
 
+        /** docref's {@code Segment.equalMask}: all ones if {@code a == b}, else 0. */
         static long equalMask(final long a, final long b)
         {
             final long x = a ^ b;
-            return ~((x | -x) >> 63);
+            return (~x & (x - 1)) >> 63;
         }
 
         abstract void put(long key, long value);
@@ -179,10 +195,122 @@ public class ProbeLayoutBenchmark
         abstract long get(long key);
     }
 
-    /** Robin Hood linear probing, docref's {@code Segment} layout on one flat table; value stored as {@code ~v}. */
-    static final class Linear extends Table
+    /**
+     * docref's lookup before 2026-11-29 (evening): the hit and the miss decided by one combined test after the
+     * window, so a hit waits for the stop computation too.
+     */
+    static final class LinearCombined extends Linear
     {
-        private final int capacity;
+        LinearCombined(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final int home = range(h, capacity);
+            final long[] w = words;
+            final int b = ALIGNED_START + 2 * home;
+            final long found = window(w, b, h);
+            final long stored3 = w[b + 7];
+            final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
+            if ((found | stop) != 0)
+            {
+                return ~found; // found == 0 gives ~0 == MISSING
+            }
+            return scan(h, home);
+        }
+    }
+
+    /** The same table read one slot at a time with a branch per comparison, as fastutil reads its arrays. */
+    static final class LinearBranchy extends Linear
+    {
+        LinearBranchy(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final int home = range(h, capacity);
+            final long[] w = words;
+            for (int b = ALIGNED_START + 2 * home; ; b += 2)
+            {
+                final long resident = w[b];
+                final long stored = w[b + 1];
+                if (resident == h && stored != 0)
+                {
+                    return ~stored;
+                }
+                if (stored == 0 || range(resident, capacity) > home)
+                {
+                    return MISSING;
+                }
+            }
+        }
+    }
+
+    /** The home slot compared with a branch first, then docref's window for the rest. */
+    static final class LinearHybrid extends Linear
+    {
+        LinearHybrid(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final int home = range(h, capacity);
+            final long[] w = words;
+            final int b = ALIGNED_START + 2 * home;
+            final long stored0 = w[b + 1];
+            if (w[b] == h && stored0 != 0)
+            {
+                return ~stored0;
+            }
+            return super.get(key);
+        }
+    }
+
+    /**
+     * fastutil's {@code Long2LongOpenHashMap} at the nearest power-of-two capacity to {@code slots}: for the reference
+     * in the same run (at 7,340,032 keys, fill 0.875 gives 2^23 slots, exactly that fill; 0.5 gives 2^24, fill 0.4375).
+     */
+    static final class FastutilTable extends Table
+    {
+        private final it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap map;
+
+        FastutilTable(final long slots)
+        {
+            super(ALIGNED_START, 0);
+            final long power = Long.highestOneBit(slots - 1) << 1;
+            map = new it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap((int)(power * 0.99f), 0.99f);
+            map.defaultReturnValue(MISSING);
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            return map.get(key);
+        }
+    }
+
+    /** Robin Hood linear probing, docref's {@code Segment} layout on one flat table; value stored as {@code ~v}. */
+    static class Linear extends Table
+    {
+        final int capacity;
 
         Linear(final long slots, final long seed)
         {
@@ -233,12 +361,19 @@ public class ProbeLayoutBenchmark
             final long[] w = words;
             final int b = base(home);
             final long found = window(w, b, h);
+            if (found != 0)
+            {
+                return ~found;
+            }
             final long stored3 = w[b + 7];
             final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
-            if ((found | stop) != 0)
-            {
-                return ~found; // found == 0 gives ~0 == MISSING
-            }
+            return stop != 0 ? MISSING : scan(h, home);
+        }
+
+        /** The slot-at-a-time scan after the first window; the linear variants share it. */
+        final long scan(final long h, final int home)
+        {
+            final long[] w = words;
             for (int i = home + 4; ; i++)
             {
                 final long stored = w[base(i) + 1];

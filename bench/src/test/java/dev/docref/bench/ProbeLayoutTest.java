@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProbeLayoutTest
 {
     @ParameterizedTest
-    @ValueSource(strings = {"linear", "cuckoo"})
+    @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo", "fastutil"})
     void aTableFilledToSevenEighthsFindsEveryKeyAndNoAbsentOne(final String layout)
     {
         final int n = 200_000;
@@ -49,7 +49,7 @@ class ProbeLayoutTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"linear", "cuckoo"})
+    @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo", "fastutil"})
     void benchmarkSetUpBuildsAndChecksTheTable(final String layout)
     {
         final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
