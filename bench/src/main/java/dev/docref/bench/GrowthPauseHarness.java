@@ -26,10 +26,13 @@ import org.HdrHistogram.Histogram;
  * latency of every single put in an HdrHistogram; in its reader mode, also the latency of every get made by reader
  * threads while the map grows.
  * <p>
- * <b>Write mode</b> (the default, {@code --mode puts}): one thread puts. It reports, per map: put latency at p50, p99, p99.9, p99.99 and max; total time and average put; the largest
- * single allocation made while growing (heap allocations from JFR's {@code jdk.ObjectAllocationOutsideTLAB} events,
- * where every large array shows up, and native allocations as the map reports them); and heap plus off-heap bytes per
- * entry after growth (heap measured as used-after-GC minus the same before the map existed).
+ * <b>Write mode</b> (the default, {@code --mode puts}): one thread puts. It reports, per map: put latency at p50,
+ * p99, p99.9, p99.99 and max; total time and average put; the largest single allocation made while growing (heap
+ * allocations from JFR's {@code jdk.ObjectAllocationOutsideTLAB} events, where every large array shows up, and native
+ * allocations as the map reports them); and heap plus off-heap bytes per entry after growth (heap measured as
+ * used-after-GC minus the same before the map existed). For docref it also splits the puts into those during which
+ * the segment count changed (the puts that split a segment) and all others, with the worst of each and how many took
+ * over 1 ms: when the other puts stall as long as the splitting ones, the machine, not the split, sets the worst put.
  * <p>
  * Each child first warms up by growing three throwaway maps of the same kind to 2M keys, so that the JIT has
  * compiled the put and resize paths of every map before measurement. Children run with {@code -Xms} equal to
@@ -168,6 +171,8 @@ public final class GrowthPauseHarness
         }
         final long largestHeapAllocation;
         final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
+        final Worst splits = new Worst();
+        final Worst others = new Worst();
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         final Path jfrFile = Files.createTempFile("docref-growth-", ".jfr");
         final long totalNs;
@@ -186,13 +191,26 @@ public final class GrowthPauseHarness
             final long measureFrom = System.nanoTime();
 
             map = kind.create(options.presized ? n : 0);
+            int segments = map.segmentCount();
             final long start = System.nanoTime();
             long previous = start;
             for (int i = 0; i < keys.length; i++)
             {
                 map.set(keys[i], i);
                 final long now = System.nanoTime();
-                histogram.recordValue(now - previous);
+                final long latency = now - previous;
+                histogram.recordValue(latency);
+                // A segmented map: was this the put that split a segment? (A field read; 0 for the other maps.)
+                final int after = map.segmentCount();
+                if (after != segments)
+                {
+                    splits.record(latency);
+                    segments = after;
+                }
+                else
+                {
+                    others.record(latency);
+                }
                 previous = now;
             }
             totalNs = previous - start;
@@ -220,6 +238,14 @@ public final class GrowthPauseHarness
         result.put("largestNativeAllocation", Long.toString(map.largestNativeAllocationBytes()));
         result.put("heapBytes", Long.toString(heapBytes));
         result.put("offHeapBytes", Long.toString(map.offHeapBytes()));
+        if (map.segmentCount() > 0)
+        {
+            result.put("splitPuts", Long.toString(splits.count));
+            result.put("splitMax", Long.toString(splits.max));
+            result.put("splitOver1ms", Long.toString(splits.over1ms));
+            result.put("otherMax", Long.toString(others.max));
+            result.put("otherOver1ms", Long.toString(others.over1ms));
+        }
         map.close();
         return format(result);
     }
@@ -304,6 +330,24 @@ public final class GrowthPauseHarness
         return largest;
     }
 
+    /** Count, worst and puts over 1 ms of one class of puts. */
+    static final class Worst
+    {
+        long count;
+        long max;
+        long over1ms;
+
+        void record(final long nanos)
+        {
+            count++;
+            max = Math.max(max, nanos);
+            if (nanos > 1_000_000)
+            {
+                over1ms++;
+            }
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // Reporting.
     // ----------------------------------------------------------------------------------------------------------
@@ -337,6 +381,33 @@ public final class GrowthPauseHarness
                 (double)(heap + offHeap) / entries, (double)heap / entries, (double)offHeap / entries));
         }
         out.append(ratios(results, "max", "put"));
+        out.append(splitTable(results));
+        return out.toString();
+    }
+
+    /**
+     * docref's puts that split a segment (its segment count changed during the put) against all its other puts: if
+     * the other puts stall as long, the worst put is the machine's, not the split's.
+     */
+    static String splitTable(final List<Map<String, String>> results)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final Map<String, String> r : results)
+        {
+            if (!r.containsKey("splitPuts"))
+            {
+                continue;
+            }
+            if (out.length() == 0)
+            {
+                out.append(String.format(Locale.ROOT, "%nPuts that split a segment against all other puts:%n%n" +
+                    "| Map | Puts that split | Worst of them | Of them > 1 ms | Worst other put | " +
+                    "Other puts > 1 ms |%n|---|---:|---:|---:|---:|---:|%n"));
+            }
+            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s | %s |%n",
+                LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("splitPuts")),
+                millis(r.get("splitMax")), r.get("splitOver1ms"), millis(r.get("otherMax")), r.get("otherOver1ms")));
+        }
         return out.toString();
     }
 

@@ -55,6 +55,15 @@ public interface LongMap extends AutoCloseable
         return 0;
     }
 
+    /**
+     * Segments of a segmented map (docref), 0 for the others: {@link GrowthPauseHarness} reads it around each put to
+     * tell the puts that split a segment from those that did not.
+     */
+    default int segmentCount()
+    {
+        return 0;
+    }
+
     default void close()
     {
     }
@@ -198,6 +207,12 @@ public interface LongMap extends AutoCloseable
         public long get(final long key)
         {
             return map.get(key);
+        }
+
+        @Override
+        public int segmentCount()
+        {
+            return map.segmentCount();
         }
 
         public long remove(final long key)

@@ -101,6 +101,33 @@ class GrowthPauseHarnessTest
         assertTrue(table.contains("ReentrantReadWriteLock (non-fair)"), table);
     }
 
+    @Test
+    void docrefsPutsAreSplitIntoThoseThatSplitASegmentAndTheRest() throws Exception
+    {
+        final GrowthPauseHarness.Options options =
+            GrowthPauseHarness.Options.parse(new String[] {"--entries", "200000"});
+        final Map<String, String> docref =
+            GrowthPauseHarness.parse(GrowthPauseHarness.runChild(LongMap.Kind.PRESIZED_ST, options));
+        final Map<String, String> fastutil =
+            GrowthPauseHarness.parse(GrowthPauseHarness.runChild(LongMap.Kind.FASTUTIL, options));
+
+        // 200,000 keys from one segment: at least 200,000 / 7,105 splits, each counted once.
+        final long splits = Long.parseLong(docref.get("splitPuts"));
+        assertTrue(splits >= 200_000 / 7_105 && splits < 200, docref.toString());
+        // The histogram keeps 3 significant digits; the two classes keep exact nanoseconds.
+        final long worst = Long.parseLong(docref.get("max"));
+        final long worstOfClasses =
+            Math.max(Long.parseLong(docref.get("splitMax")), Long.parseLong(docref.get("otherMax")));
+        assertTrue(Math.abs(worst - worstOfClasses) <= worst / 1000, "the worst put is in one of the two classes: " +
+            worst + " against " + worstOfClasses);
+        assertTrue(!fastutil.containsKey("splitPuts"), "fastutil has no segments: " + fastutil);
+
+        final String table = GrowthPauseHarness.table(List.of(docref, fastutil), options);
+        assertTrue(table.contains("| docref PresizedDocRefMap (single-threaded) | " +
+            String.format(java.util.Locale.ROOT, "%,d", splits) + " |"), table);
+        assertTrue(!table.contains("| fastutil Long2LongOpenHashMap | " + "0 |"), table);
+    }
+
     private static Map<String, String> row(final String kind, final String locking, final long worstGet,
         final long totalNs)
     {
