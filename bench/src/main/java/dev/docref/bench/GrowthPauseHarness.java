@@ -31,8 +31,9 @@ import org.HdrHistogram.Histogram;
  * allocations from JFR's {@code jdk.ObjectAllocationOutsideTLAB} events, where every large array shows up, and native
  * allocations as the map reports them); and heap plus off-heap bytes per entry after growth (heap measured as
  * used-after-GC minus the same before the map existed). For docref it also splits the puts into those during which
- * the segment count changed (the puts that split a segment) and all others, with the worst of each and how many took
- * over 1 ms: when the other puts stall as long as the splitting ones, the machine, not the split, sets the worst put.
+ * the segment count changed (the puts that split a segment), with their median and 99th percentile, and all others,
+ * with the worst of each and how many took over 1 ms: when the other puts stall as long as the splitting ones, the
+ * machine, not the split, sets the worst put.
  * <p>
  * Each child first warms up by growing three throwaway maps of the same kind to 2M keys, so that the JIT has
  * compiled the put and resize paths of every map before measurement. Children run with {@code -Xms} equal to
@@ -242,6 +243,8 @@ public final class GrowthPauseHarness
         {
             result.put("splitPuts", Long.toString(splits.count));
             result.put("splitMax", Long.toString(splits.max));
+            result.put("splitP50", Long.toString(splits.histogram.getValueAtPercentile(50)));
+            result.put("splitP99", Long.toString(splits.histogram.getValueAtPercentile(99)));
             result.put("splitOver1ms", Long.toString(splits.over1ms));
             result.put("otherMax", Long.toString(others.max));
             result.put("otherOver1ms", Long.toString(others.over1ms));
@@ -330,15 +333,17 @@ public final class GrowthPauseHarness
         return largest;
     }
 
-    /** Count, worst and puts over 1 ms of one class of puts. */
+    /** Count, median, worst and puts over 1 ms of one class of puts. */
     static final class Worst
     {
+        final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         long count;
         long max;
         long over1ms;
 
         void record(final long nanos)
         {
+            histogram.recordValue(nanos);
             count++;
             max = Math.max(max, nanos);
             if (nanos > 1_000_000)
@@ -401,12 +406,13 @@ public final class GrowthPauseHarness
             if (out.length() == 0)
             {
                 out.append(String.format(Locale.ROOT, "%nPuts that split a segment against all other puts:%n%n" +
-                    "| Map | Puts that split | Worst of them | Of them > 1 ms | Worst other put | " +
-                    "Other puts > 1 ms |%n|---|---:|---:|---:|---:|---:|%n"));
+                    "| Map | Puts that split | Their p50 | Their p99 | Worst of them | Of them > 1 ms | " +
+                    "Worst other put | Other puts > 1 ms |%n|---|---:|---:|---:|---:|---:|---:|---:|%n"));
             }
-            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s | %s | %s | %s |%n",
                 LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("splitPuts")),
-                millis(r.get("splitMax")), r.get("splitOver1ms"), millis(r.get("otherMax")), r.get("otherOver1ms")));
+                micros(r.get("splitP50")), micros(r.get("splitP99")), millis(r.get("splitMax")), r.get("splitOver1ms"),
+                millis(r.get("otherMax")), r.get("otherOver1ms")));
         }
         return out.toString();
     }

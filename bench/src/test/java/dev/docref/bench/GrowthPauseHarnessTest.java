@@ -120,6 +120,7 @@ class GrowthPauseHarnessTest
             Math.max(Long.parseLong(docref.get("splitMax")), Long.parseLong(docref.get("otherMax")));
         assertTrue(Math.abs(worst - worstOfClasses) <= worst / 1000, "the worst put is in one of the two classes: " +
             worst + " against " + worstOfClasses);
+        assertTrue(Long.parseLong(docref.get("splitP50")) <= Long.parseLong(docref.get("splitP99")), docref.toString());
         assertTrue(!fastutil.containsKey("splitPuts"), "fastutil has no segments: " + fastutil);
 
         final String table = GrowthPauseHarness.table(List.of(docref, fastutil), options);
