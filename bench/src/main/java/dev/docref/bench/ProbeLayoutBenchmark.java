@@ -212,11 +212,9 @@ public class ProbeLayoutBenchmark
             final long h = mix(key);
             final int home = range(h, capacity);
             final long[] w = words;
-            final int b = ALIGNED_START + 2 * home;
+            final int b = base(home);
             final long found = window(w, b, h);
-            final long stored3 = w[b + 7];
-            final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
-            if ((found | stop) != 0)
+            if ((found | stop(w, b, home)) != 0)
             {
                 return ~found; // found == 0 gives ~0 == MISSING
             }
@@ -238,7 +236,7 @@ public class ProbeLayoutBenchmark
             final long h = mix(key);
             final int home = range(h, capacity);
             final long[] w = words;
-            for (int b = ALIGNED_START + 2 * home; ; b += 2)
+            for (int b = base(home); ; b += 2)
             {
                 final long resident = w[b];
                 final long stored = w[b + 1];
@@ -268,13 +266,13 @@ public class ProbeLayoutBenchmark
             final long h = mix(key);
             final int home = range(h, capacity);
             final long[] w = words;
-            final int b = ALIGNED_START + 2 * home;
+            final int b = base(home);
             final long stored0 = w[b + 1];
             if (w[b] == h && stored0 != 0)
             {
                 return ~stored0;
             }
-            return super.get(key);
+            return find(h, home);
         }
     }
 
@@ -319,7 +317,7 @@ public class ProbeLayoutBenchmark
             this.capacity = (int)slots;
         }
 
-        private int base(final int slot)
+        final int base(final int slot)
         {
             return ALIGNED_START + 2 * slot;
         }
@@ -357,7 +355,12 @@ public class ProbeLayoutBenchmark
         long get(final long key)
         {
             final long h = mix(key);
-            final int home = range(h, capacity);
+            return find(h, range(h, capacity));
+        }
+
+        /** docref's lookup of mixed key {@code h} homed at {@code home}: a hit in the window first, then the miss. */
+        final long find(final long h, final int home)
+        {
             final long[] w = words;
             final int b = base(home);
             final long found = window(w, b, h);
@@ -365,9 +368,14 @@ public class ProbeLayoutBenchmark
             {
                 return ~found;
             }
+            return stop(w, b, home) != 0 ? MISSING : scan(h, home);
+        }
+
+        /** All ones when the window's last slot shows {@code h} cannot be further on (empty, or homed later). */
+        final long stop(final long[] w, final int b, final int home)
+        {
             final long stored3 = w[b + 7];
-            final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
-            return stop != 0 ? MISSING : scan(h, home);
+            return ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
         }
 
         /** The slot-at-a-time scan after the first window; the linear variants share it. */
