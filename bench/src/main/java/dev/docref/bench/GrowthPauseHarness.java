@@ -172,8 +172,8 @@ public final class GrowthPauseHarness
         }
         final long largestHeapAllocation;
         final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
-        final Worst splits = new Worst();
-        final Worst others = new Worst();
+        final Histogram splits = new Histogram(3_600_000_000_000L, 3);
+        final Histogram others = new Histogram(3_600_000_000_000L, 3);
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         final Path jfrFile = Files.createTempFile("docref-growth-", ".jfr");
         final long totalNs;
@@ -205,12 +205,12 @@ public final class GrowthPauseHarness
                 final int after = map.segmentCount();
                 if (after != segments)
                 {
-                    splits.record(latency);
+                    splits.recordValue(latency);
                     segments = after;
                 }
                 else
                 {
-                    others.record(latency);
+                    others.recordValue(latency);
                 }
                 previous = now;
             }
@@ -234,20 +234,20 @@ public final class GrowthPauseHarness
         result.put("p999", Long.toString(histogram.getValueAtPercentile(99.9)));
         result.put("p9999", Long.toString(histogram.getValueAtPercentile(99.99)));
         result.put("max", Long.toString(histogram.getMaxValue()));
-        result.put("over1ms", Long.toString(histogram.getCountBetweenValues(1_000_001, histogram.getMaxValue())));
+        result.put("over1ms", Long.toString(over1ms(histogram)));
         result.put("largestHeapAllocation", Long.toString(largestHeapAllocation));
         result.put("largestNativeAllocation", Long.toString(map.largestNativeAllocationBytes()));
         result.put("heapBytes", Long.toString(heapBytes));
         result.put("offHeapBytes", Long.toString(map.offHeapBytes()));
         if (map.segmentCount() > 0)
         {
-            result.put("splitPuts", Long.toString(splits.count));
-            result.put("splitMax", Long.toString(splits.max));
-            result.put("splitP50", Long.toString(splits.histogram.getValueAtPercentile(50)));
-            result.put("splitP99", Long.toString(splits.histogram.getValueAtPercentile(99)));
-            result.put("splitOver1ms", Long.toString(splits.over1ms));
-            result.put("otherMax", Long.toString(others.max));
-            result.put("otherOver1ms", Long.toString(others.over1ms));
+            result.put("splitPuts", Long.toString(splits.getTotalCount()));
+            result.put("splitMax", Long.toString(splits.getMaxValue()));
+            result.put("splitP50", Long.toString(splits.getValueAtPercentile(50)));
+            result.put("splitP99", Long.toString(splits.getValueAtPercentile(99)));
+            result.put("splitOver1ms", Long.toString(over1ms(splits)));
+            result.put("otherMax", Long.toString(others.getMaxValue()));
+            result.put("otherOver1ms", Long.toString(over1ms(others)));
         }
         map.close();
         return format(result);
@@ -333,24 +333,10 @@ public final class GrowthPauseHarness
         return largest;
     }
 
-    /** Count, median, worst and puts over 1 ms of one class of puts. */
-    static final class Worst
+    /** Values over 1 ms recorded in {@code histogram}. */
+    static long over1ms(final Histogram histogram)
     {
-        final Histogram histogram = new Histogram(3_600_000_000_000L, 3);
-        long count;
-        long max;
-        long over1ms;
-
-        void record(final long nanos)
-        {
-            histogram.recordValue(nanos);
-            count++;
-            max = Math.max(max, nanos);
-            if (nanos > 1_000_000)
-            {
-                over1ms++;
-            }
-        }
+        return histogram.getCountBetweenValues(1_000_001, Math.max(1_000_001, histogram.getMaxValue()));
     }
 
     // ----------------------------------------------------------------------------------------------------------

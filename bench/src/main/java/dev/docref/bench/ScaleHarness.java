@@ -132,7 +132,7 @@ public final class ScaleHarness
                     "while verifying (no growth, no allocation: the machine's own jitter floor): %s.%n%n",
                 nanos(puts.getValueAtPercentile(50)), nanos(puts.getValueAtPercentile(99)),
                 nanos(puts.getValueAtPercentile(99.9)), nanos(puts.getValueAtPercentile(99.99)), nanos(worstPutNs),
-                worstPutAtEntry, worstPutAtUptimeMs, puts.getCountBetweenValues(1_000_001, Math.max(1_000_001, puts.getMaxValue())),
+                worstPutAtEntry, worstPutAtUptimeMs, GrowthPauseHarness.over1ms(puts),
                 GrowthPauseHarness.bytes(largestNativeAllocation), nanos(worstVerifyGetNs)));
             out.append("| Entries | Bytes/entry (heap + off-heap) | Off-heap | Heap | Process RSS | Segments | " +
                 "Worst put since previous row | Worst put so far | Largest heap allocation so far | Elapsed |\n");
