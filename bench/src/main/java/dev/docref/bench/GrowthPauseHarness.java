@@ -415,11 +415,11 @@ public final class GrowthPauseHarness
         final StringBuilder out = new StringBuilder();
         if (docref != null && fastutil != null)
         {
+            final double docrefWorst = Double.parseDouble(docref.get(maxKey));
+            final double fastutilWorst = Double.parseDouble(fastutil.get(maxKey));
             out.append(String.format(Locale.ROOT,
-                "%nRatios, docref / fastutil in this run: worst %s %.5fx (fastutil's is %.0fx larger), " +
-                "writer's total time %.2fx.%n", what,
-                Double.parseDouble(docref.get(maxKey)) / Double.parseDouble(fastutil.get(maxKey)),
-                Double.parseDouble(fastutil.get(maxKey)) / Double.parseDouble(docref.get(maxKey)),
+                "%nRatios, docref / fastutil in this run: worst %s %.5fx (%s), writer's total time %.2fx.%n", what,
+                docrefWorst / fastutilWorst, largerOf(docrefWorst, fastutilWorst),
                 Double.parseDouble(docref.get("totalNs")) / Double.parseDouble(fastutil.get("totalNs"))));
         }
         if (docref != null && single != null)
@@ -430,6 +430,18 @@ public final class GrowthPauseHarness
                 Double.parseDouble(docref.get("totalNs")) / Double.parseDouble(single.get("totalNs"))));
         }
         return out.toString();
+    }
+
+    /** Which of docref's and fastutil's worst latencies is larger, and how many times. */
+    static String largerOf(final double docrefWorst, final double fastutilWorst)
+    {
+        if (docrefWorst == fastutilWorst)
+        {
+            return "equal";
+        }
+        final double times = Math.max(docrefWorst, fastutilWorst) / Math.min(docrefWorst, fastutilWorst);
+        return String.format(Locale.ROOT, times < 10 ? "%s's is %.1fx larger" : "%s's is %.0fx larger",
+            docrefWorst < fastutilWorst ? "fastutil" : "docref", times);
     }
 
     static String readersTable(final List<Map<String, String>> results, final Options options)

@@ -102,6 +102,16 @@ class GrowthPauseHarnessTest
     }
 
     @Test
+    void theRatioLineNamesWhicheverWorstIsLarger()
+    {
+        assertEquals("fastutil's is 94x larger", GrowthPauseHarness.largerOf(1.592, 149.160));
+        assertEquals("docref's is 12x larger", GrowthPauseHarness.largerOf(66.191, 5.505));
+        assertEquals("fastutil's is 1.1x larger", GrowthPauseHarness.largerOf(0.91058, 1.0));
+        assertEquals("docref's is 1.4x larger", GrowthPauseHarness.largerOf(1.40452, 1.0));
+        assertEquals("equal", GrowthPauseHarness.largerOf(2.0, 2.0));
+    }
+
+    @Test
     void docrefsPutsAreSplitIntoThoseThatSplitASegmentAndTheRest() throws Exception
     {
         final GrowthPauseHarness.Options options =
