@@ -216,6 +216,34 @@ abstract class PresizedDocRefMapTest
     }
 
     @Test
+    void theKeyThatMixesToZeroIsNotMistakenForAnEmptySlot()
+    {
+        // Its mixed word, 0, equals the key word of every empty slot; the window compares slots without branches.
+        final long seed = 5;
+        final long zero = Hashing.unmix(0, seed);
+        try (PresizedDocRefMap map = builder().expectedEntries(100).hashSeed(seed).build())
+        {
+            for (long key = 1; key <= 50; key++)
+            {
+                map.put(key == zero ? -key : key, key);
+            }
+            assertEquals(-1, map.get(zero));
+            assertFalse(map.containsKey(zero));
+            assertEquals(-1, map.remove(zero), "absent: nothing removed");
+            assertEquals(50, map.size());
+            assertEquals(-1, map.put(zero, 7));
+            assertEquals(7, map.get(zero));
+            assertEquals(7, map.remove(zero));
+            assertEquals(-1, map.get(zero));
+            assertEquals(50, map.size());
+            for (long key = 1; key <= 50; key++)
+            {
+                assertEquals(key, map.get(key == zero ? -key : key));
+            }
+        }
+    }
+
+    @Test
     void failedSplitAllocationLeavesTheMapUnchangedAndUsable()
     {
         final FaultyAllocator allocator = new FaultyAllocator();
