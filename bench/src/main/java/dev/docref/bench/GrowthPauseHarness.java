@@ -439,9 +439,14 @@ public final class GrowthPauseHarness
         {
             return "equal";
         }
-        final double times = Math.max(docrefWorst, fastutilWorst) / Math.min(docrefWorst, fastutilWorst);
-        return String.format(Locale.ROOT, times < 10 ? "%s's is %.1fx larger" : "%s's is %.0fx larger",
-            docrefWorst < fastutilWorst ? "fastutil" : "docref", times);
+        final String larger = docrefWorst < fastutilWorst ? "fastutil" : "docref";
+        final double smaller = Math.min(docrefWorst, fastutilWorst);
+        if (smaller <= 0)
+        {
+            return larger + "'s is larger";
+        }
+        final double times = Math.max(docrefWorst, fastutilWorst) / smaller;
+        return String.format(Locale.ROOT, times < 10 ? "%s's is %.1fx larger" : "%s's is %.0fx larger", larger, times);
     }
 
     static String readersTable(final List<Map<String, String>> results, final Options options)

@@ -109,6 +109,7 @@ class GrowthPauseHarnessTest
         assertEquals("fastutil's is 1.1x larger", GrowthPauseHarness.largerOf(0.91058, 1.0));
         assertEquals("docref's is 1.4x larger", GrowthPauseHarness.largerOf(1.40452, 1.0));
         assertEquals("equal", GrowthPauseHarness.largerOf(2.0, 2.0));
+        assertEquals("fastutil's is larger", GrowthPauseHarness.largerOf(0, 3.0), "no factor when one is 0");
     }
 
     @Test
