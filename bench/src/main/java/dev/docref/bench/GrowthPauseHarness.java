@@ -33,7 +33,9 @@ import org.HdrHistogram.Histogram;
  * used-after-GC minus the same before the map existed). For docref it also splits the puts into those during which
  * the segment count changed (the puts that split a segment), with their median and 99th percentile, and all others,
  * with the worst of each and how many took over 1 ms: when the other puts stall as long as the splitting ones, the
- * machine, not the split, sets the worst put.
+ * machine, not the split, sets the worst put. For every map it lists the {@value #WORST_PUTS} worst puts with the
+ * JVM uptime at which each ended, to line up with the child's logs: {@code --jvm-arg -Xlog:safepoint,gc} prints
+ * every safepoint and GC pause on the same clock.
  * <p>
  * Each child first warms up by growing three throwaway maps of the same kind to 2M keys, so that the JIT has
  * compiled the put and resize paths of every map before measurement. Children run with {@code -Xms} equal to
@@ -61,6 +63,8 @@ public final class GrowthPauseHarness
     public static final long DEFAULT_ENTRIES = 58_720_257L;
     private static final long WARMUP_ENTRIES = 2_000_000L;
     private static final int WARMUP_ROUNDS = 3;
+    /** Worst puts listed per map, with when each ended. */
+    static final int WORST_PUTS = 5;
     private static final String RESULT_PREFIX = "RESULT ";
 
     private GrowthPauseHarness()
@@ -179,6 +183,7 @@ public final class GrowthPauseHarness
         final long totalNs;
         final LongMap map;
         final long heapBefore;
+        final WorstLatencies worst;
         // JFR starts before the warm-up: its start-up (class loading, threads) stalls the process for milliseconds.
         try (Recording recording = new Recording())
         {
@@ -193,6 +198,7 @@ public final class GrowthPauseHarness
 
             map = kind.create(options.presized ? n : 0);
             int segments = map.segmentCount();
+            worst = new WorstLatencies(WORST_PUTS, ManagementFactory.getRuntimeMXBean().getUptime(), System.nanoTime());
             final long start = System.nanoTime();
             long previous = start;
             for (int i = 0; i < keys.length; i++)
@@ -201,6 +207,7 @@ public final class GrowthPauseHarness
                 final long now = System.nanoTime();
                 final long latency = now - previous;
                 histogram.recordValue(latency);
+                worst.offer(latency, i, now);
                 // A segmented map: was this the put that split a segment? (A field read; 0 for the other maps.)
                 final int after = map.segmentCount();
                 if (after != segments)
@@ -235,6 +242,7 @@ public final class GrowthPauseHarness
         result.put("p9999", Long.toString(histogram.getValueAtPercentile(99.99)));
         result.put("max", Long.toString(histogram.getMaxValue()));
         result.put("over1ms", Long.toString(over1ms(histogram)));
+        result.put("worstPuts", worst.encode());
         result.put("largestHeapAllocation", Long.toString(largestHeapAllocation));
         result.put("largestNativeAllocation", Long.toString(map.largestNativeAllocationBytes()));
         result.put("heapBytes", Long.toString(heapBytes));
@@ -373,6 +381,32 @@ public final class GrowthPauseHarness
         }
         out.append(ratios(results, "max", "put"));
         out.append(splitTable(results));
+        out.append(worstPuts(results));
+        return out.toString();
+    }
+
+    /**
+     * Each map's {@value #WORST_PUTS} worst puts with the JVM uptime at which each ended, to line up with the
+     * child's {@code -Xlog} output (pass {@code --jvm-arg -Xlog:safepoint,gc}) or the machine's {@code vmstat}.
+     */
+    static String worstPuts(final List<Map<String, String>> results)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final Map<String, String> r : results)
+        {
+            final String encoded = r.get("worstPuts");
+            if (encoded == null || encoded.isEmpty())
+            {
+                continue;
+            }
+            if (out.length() == 0)
+            {
+                out.append(String.format(Locale.ROOT, "%nWorst puts, largest first, each with the JVM uptime at which " +
+                    "it ended (the clock of -Xlog's uptime decoration) and its index:%n%n"));
+            }
+            out.append(String.format(Locale.ROOT, "* %s: %s%n", LongMap.Kind.valueOf(r.get("kind")).title,
+                WorstLatencies.describe(encoded, "put")));
+        }
         return out.toString();
     }
 

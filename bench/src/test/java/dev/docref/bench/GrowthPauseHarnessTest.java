@@ -138,6 +138,22 @@ class GrowthPauseHarnessTest
         assertTrue(table.contains("| docref PresizedDocRefMap (single-threaded) | " +
             String.format(java.util.Locale.ROOT, "%,d", splits) + " |"), table);
         assertTrue(!table.contains("| fastutil Long2LongOpenHashMap | " + "0 |"), table);
+
+        // The worst puts: as many as asked, largest first, the first one the histogram's max, indices in range.
+        final String[] worstPuts = docref.get("worstPuts").split(";");
+        assertEquals(GrowthPauseHarness.WORST_PUTS, worstPuts.length, docref.get("worstPuts"));
+        long previous = Long.MAX_VALUE;
+        for (final String item : worstPuts)
+        {
+            final long latency = Long.parseLong(item.substring(0, item.indexOf('@')));
+            final long index = Long.parseLong(item.substring(item.indexOf('#') + 1));
+            assertTrue(latency <= previous && index >= 0 && index < 200_000, item);
+            previous = latency;
+        }
+        final long firstLatency = Long.parseLong(worstPuts[0].substring(0, worstPuts[0].indexOf('@')));
+        assertTrue(Math.abs(worst - firstLatency) <= worst / 1000, worst + " against " + firstLatency);
+        assertTrue(table.contains("Worst puts, largest first") &&
+            table.contains("* fastutil Long2LongOpenHashMap: ") && table.contains("(put #"), table);
     }
 
     private static Map<String, String> row(final String kind, final String locking, final long worstGet,
