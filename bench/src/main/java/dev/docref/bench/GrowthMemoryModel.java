@@ -40,6 +40,9 @@ import dev.docref.core.PresizedDocRefMap;
  *     pages once the map splits: what a design that reuses retired memory exactly would hold (blocks all of one page
  *     size, say). Its live pages alone are a lower bound for any arena; with the fixed reserve added it can exceed
  *     the arena while the map has few segments (below about 32 at 64-page chunks) or when a chunk is one segment.</li>
+ *     <li>{@code paged}: {@code classes-exact} where each page is its own table with its own tail and guard (a
+ *     segment of k pages holds k times a page's home slots: 952 at 16 KiB pages, so 7,616 for 8 pages against
+ *     8,120 in one block), so retired pages are reused exactly by any class: the design that needs no arena.</li>
  * </ul>
  * All three start with today's depth-0 phase, so they differ only once the map first splits (at 7,105 entries).
  * The report gives bytes per entry at each of {@code --sizes}, and over the growth from the first put after which the
@@ -127,7 +130,8 @@ public final class GrowthMemoryModel
     {
         TODAY("today"),
         CLASSES_ARENA("classes-arena"),
-        CLASSES_EXACT("classes-exact");
+        CLASSES_EXACT("classes-exact"),
+        PAGED("paged");
 
         final String title;
 
@@ -146,7 +150,7 @@ public final class GrowthMemoryModel
                 }
             }
             throw new IllegalArgumentException("--strategies: unknown strategy '" + name + "'; choose from today, " +
-                "classes-arena, classes-exact (comma-separated)");
+                "classes-arena, classes-exact, paged (comma-separated)");
         }
     }
 
@@ -174,6 +178,15 @@ public final class GrowthMemoryModel
             capacity--;
         }
         return capacity;
+    }
+
+    /**
+     * Home slots of a segment of {@code pages} pages: one table across the pages (tail and guard once), or, for
+     * {@code paged}, a table per page (tail and guard in every page).
+     */
+    static int classCapacityFor(final Strategy strategy, final int pages, final long pageBytes)
+    {
+        return strategy == Strategy.PAGED ? pages * capacityFitting(pageBytes) : capacityFitting(pages * pageBytes);
     }
 
     static int maxEntriesFor(final int capacity, final double loadFactor)
@@ -475,7 +488,7 @@ public final class GrowthMemoryModel
             this.classMaxEntries = new int[classPages.length];
             for (int i = 0; i < classPages.length; i++)
             {
-                classCapacity[i] = capacityFitting(classPages[i] * pageBytes);
+                classCapacity[i] = classCapacityFor(strategy, classPages[i], pageBytes);
                 classMaxEntries[i] = maxEntriesFor(classCapacity[i], options.loadFactor);
             }
             this.topClass = classPages.length - 1;
@@ -776,6 +789,7 @@ public final class GrowthMemoryModel
                     offHeapBytes = mallocBytes + arena.chunks() * options.chunkPages * pageBytes;
                     break;
                 case CLASSES_EXACT:
+                case PAGED:
                     offHeapBytes = mallocBytes + livePages * pageBytes +
                         (hasSplit ? (long)READY_BLOCKS * PAGES_PER_SEGMENT * pageBytes : 0);
                     break;
@@ -940,7 +954,7 @@ public final class GrowthMemoryModel
         final StringBuilder classes = new StringBuilder();
         for (final int pages : options.classes)
         {
-            final int capacity = capacityFitting(pages * pageBytes);
+            final int capacity = classCapacityFor(strategy, pages, pageBytes);
             classes.append(classes.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT,
                 "%d pages (%,d slots, %,d entries)", pages, capacity, maxEntriesFor(capacity, options.loadFactor)));
         }
@@ -952,6 +966,11 @@ public final class GrowthMemoryModel
                 "never freed.", common, options.chunkPages,
                 GrowthPauseHarness.bytes(options.chunkPages * pageBytes));
         }
+        if (strategy == Strategy.PAGED)
+        {
+            return "paged: " + common + ", each page its own table with its own tail and guard; live pages only, " +
+                "plus 4 full segments' worth once the map splits.";
+        }
         return "classes-exact: " + common + "; live pages only, plus 4 full segments' worth once the map splits.";
     }
 
@@ -959,12 +978,12 @@ public final class GrowthMemoryModel
     static final class Options
     {
         static final String USAGE = String.join("\n",
-            "usage: GrowthMemoryModel [--sizes N,N,...] [--strategies today,classes-arena,classes-exact]",
+            "usage: GrowthMemoryModel [--sizes N,N,...] [--strategies today,classes-arena,classes-exact,paged]",
             "                         [--classes 5,6,7,8] [--chunk-pages 64] [--segment-bytes SIZE]",
             "                         [--load-factor F] [--seed S] [--out FILE]",
             "  --sizes LIST         entry counts to report at; the model grows to the largest",
             "                       (default 10000000,58720257,100000000)",
-            "  --strategies LIST    today, classes-arena, classes-exact (default: all three)",
+            "  --strategies LIST    today, classes-arena, classes-exact, paged (default: all four)",
             "  --classes LIST       size classes in pages of segmentBytes/8, increasing, each 1 to 8 (default 5,6,7,8)",
             "  --chunk-pages N      classes-arena: pages per arena chunk, at least the largest class (default 64)",
             "  --segment-bytes SIZE the map's segmentBytes, a power of two from 512 to 64MiB (default 128KiB)",

@@ -240,4 +240,14 @@ class GrowthMemoryModelTest
         }
         return out.toString();
     }
+
+    @Test
+    void pagedSegmentsRepeatTailAndGuardInEveryPage()
+    {
+        final long page = PresizedDocRefMap.DEFAULT_SEGMENT_BYTES / 8;
+        assertEquals(952, GrowthMemoryModel.capacityFitting(page), "16 KiB page: 1,024 slots less 64 tail and 8 guard");
+        assertEquals(8 * 952, GrowthMemoryModel.classCapacityFor(GrowthMemoryModel.Strategy.PAGED, 8, page));
+        assertEquals(8_120, GrowthMemoryModel.classCapacityFor(GrowthMemoryModel.Strategy.CLASSES_EXACT, 8, page));
+        assertEquals(5_048, GrowthMemoryModel.classCapacityFor(GrowthMemoryModel.Strategy.CLASSES_ARENA, 5, page));
+    }
 }
