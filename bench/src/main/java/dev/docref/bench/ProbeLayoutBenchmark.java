@@ -1,5 +1,7 @@
 package dev.docref.bench;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -33,15 +35,29 @@ import org.openjdk.jmh.annotations.Warmup;
  *     reads one line if the key is in its first bucket, two otherwise.</li>
  *     <li>{@code fastutil}: fastutil's {@code Long2LongOpenHashMap} at the nearest power-of-two table, the reference.</li>
  * </ul>
- * Both are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
+ * And the reader's chain beyond the layout, same lookup, same fill, all in one shared array (whose header stays
+ * cached, as an off-heap block has none), every segment or page on a cache line of its own:
+ * <ul>
+ *     <li>{@code linear_segmented}: cut into segments of about 8,120 home slots found through a directory of segment
+ *     objects, as docref's map is (no seqlock).</li>
+ *     <li>{@code linear_stamped}: the same, read with docref's seqlock stamp taken and validated on the segment
+ *     object.</li>
+ *     <li>{@code linear_direct}: the same, the slots' offset read from an array beside the directory rather than from
+ *     the segment object, so the slot loads do not wait for the segment's cache line.</li>
+ *     <li>{@code linear_paged}: each segment cut into 8 pages, each its own table, reached through the segment's
+ *     array of page offsets: one dependent load more, the chain of a map whose segments grow a page at a time.</li>
+ * </ul>
+ * All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
  * copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and {@link GetMissBenchmark} do.
  * Tables are on-heap {@code long[]} arrays large enough to be G1 humongous objects, which start at a region
  * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
  * <p>
- * Run (every layout at two fills, about 17 minutes):
+ * Run (every layout at two fills, about 27 minutes; the reader's chain alone, about 8 minutes):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2 -p fill=0.875,0.5
+ *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 3 -p fill=0.875 \
+ *       -p layout=linear,linear_segmented,linear_stamped,linear_direct,linear_paged
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -52,7 +68,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgs = {"-Xms4g", "-Xmx4g"})
 public class ProbeLayoutBenchmark
 {
-    @Param({"linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo", "fastutil"})
+    @Param({"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented", "linear_paged",
+        "linear_stamped", "linear_direct", "cuckoo", "fastutil"})
     public String layout;
 
     @Param({"7340032"})
@@ -147,11 +164,20 @@ public class ProbeLayoutBenchmark
                     return new LinearHybrid(slots, seed);
                 case "linear_combined":
                     return new LinearCombined(slots, seed);
+                case "linear_segmented":
+                    return new SegmentedLinear(slots, seed);
+                case "linear_paged":
+                    return new PagedLinear(slots, seed);
+                case "linear_stamped":
+                    return new StampedSegmented(slots, seed);
+                case "linear_direct":
+                    return new StampedDirect(slots, seed);
                 case "fastutil":
                     return new FastutilTable(slots);
                 default:
                     throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
-                        "linear_hybrid, cuckoo or fastutil but was '" + layout + "'");
+                        "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, cuckoo or fastutil but was '" +
+                        layout + "'");
             }
         }
 
@@ -313,42 +339,57 @@ public class ProbeLayoutBenchmark
         Linear(final long slots, final long seed)
         {
             // 64 overflow slots and 8 always-empty guard slots after the home slots, as in a docref segment.
-            super(2 * (slots + 72) + ALIGNED_START, seed);
+            super(wordsFor(slots), seed);
             this.capacity = (int)slots;
         }
 
-        final int base(final int slot)
+        static int base(final int slot)
         {
             return ALIGNED_START + 2 * slot;
+        }
+
+        /** Words for a table of {@code capacity} home slots with docref's 64 tail and 8 guard slots. */
+        static int wordsFor(final long capacity)
+        {
+            return (int)(2 * (capacity + 72) + ALIGNED_START);
         }
 
         @Override
         void put(final long key, final long value)
         {
             final long h = mix(key);
-            final int home = range(h, capacity);
-            int i = home;
-            while (words[base(i) + 1] != 0 && range(words[base(i)], capacity) <= home)
+            insert(words, ALIGNED_START, capacity, h, range(h, capacity), value);
+        }
+
+        /**
+         * Insert or update mixed key {@code h} homed at {@code home} in a table of {@code capacity} home slots whose
+         * slot 0 is at word {@code off}.
+         */
+        static void insert(final long[] words, final int off, final int capacity, final long h, final int home,
+            final long value)
+        {
+            int i = off + 2 * home;
+            while (words[i + 1] != 0 && range(words[i], capacity) <= home)
             {
-                if (words[base(i)] == h)
+                if (words[i] == h)
                 {
-                    words[base(i) + 1] = ~value;
+                    words[i + 1] = ~value;
                     return;
                 }
-                i++;
+                i += 2;
             }
             int empty = i;
-            while (words[base(empty) + 1] != 0)
+            while (words[empty + 1] != 0)
             {
-                empty++;
+                empty += 2;
             }
-            if (empty >= capacity + 64)
+            if (empty >= off + 2 * (capacity + 64))
             {
                 throw new IllegalStateException("linear prototype: spilled past its overflow slots");
             }
-            System.arraycopy(words, base(i), words, base(i + 1), 2 * (empty - i));
-            words[base(i)] = h;
-            words[base(i) + 1] = ~value;
+            System.arraycopy(words, i, words, i + 2, empty - i);
+            words[i] = h;
+            words[i + 1] = ~value;
         }
 
         @Override
@@ -361,18 +402,31 @@ public class ProbeLayoutBenchmark
         /** docref's lookup of mixed key {@code h} homed at {@code home}: a hit in the window first, then the miss. */
         final long find(final long h, final int home)
         {
-            final long[] w = words;
-            final int b = base(home);
+            return find(words, ALIGNED_START, capacity, h, home);
+        }
+
+        /**
+         * {@link #find(long, int)} in any table of this layout whose slot 0 is at word {@code off}: the segmented and
+         * paged variants share it.
+         */
+        static long find(final long[] w, final int off, final int capacity, final long h, final int home)
+        {
+            final int b = off + 2 * home;
             final long found = window(w, b, h);
             if (found != 0)
             {
                 return ~found;
             }
-            return stop(w, b, home) != 0 ? MISSING : scan(h, home);
+            return stop(w, capacity, b, home) != 0 ? MISSING : scan(w, b, capacity, h, home);
         }
 
         /** All ones when the window's last slot shows {@code h} cannot be further on (empty, or homed later). */
         final long stop(final long[] w, final int b, final int home)
+        {
+            return stop(w, capacity, b, home);
+        }
+
+        static long stop(final long[] w, final int capacity, final int b, final int home)
         {
             final long stored3 = w[b + 7];
             return ~((stored3 | -stored3) >> 63) | (((long)home - range(w[b + 6], capacity)) >> 63);
@@ -381,11 +435,16 @@ public class ProbeLayoutBenchmark
         /** The slot-at-a-time scan after the first window; the linear variants share it. */
         final long scan(final long h, final int home)
         {
-            final long[] w = words;
-            for (int i = home + 4; ; i++)
+            return scan(words, base(home), capacity, h, home);
+        }
+
+        /** The scan from the slot after the window that starts at word {@code b}. */
+        static long scan(final long[] w, final int b, final int capacity, final long h, final int home)
+        {
+            for (int i = b + 8; ; i += 2)
             {
-                final long stored = w[base(i) + 1];
-                final long resident = w[base(i)];
+                final long stored = w[i + 1];
+                final long resident = w[i];
                 if (stored == 0 || range(resident, capacity) > home)
                 {
                     return MISSING;
@@ -395,6 +454,262 @@ public class ProbeLayoutBenchmark
                     return ~stored;
                 }
             }
+        }
+    }
+
+    /**
+     * {@link Linear}'s table cut into segments of about docref's 8,120 home slots, each with its own tail and guard,
+     * found through a directory of segment objects by the top bits of the mixed key: a docref reader's chain
+     * (directory, {@code Segment} object, slots) without the seqlock. As docref's segments hold the address of their
+     * block, each segment object holds the offset of its slots in one shared array, whose header is always cached, so
+     * no per-segment array header is loaded; every segment starts on a cache line.
+     */
+    static final class SegmentedLinear extends Table
+    {
+        /** docref's home slots per 128 KiB segment. */
+        static final int SEGMENT_SLOTS = 8120;
+
+        /** A segment: where its slot 0 is in the shared array. */
+        static final class Segment
+        {
+            final int off;
+
+            Segment(final int off)
+            {
+                this.off = off;
+            }
+        }
+
+        final Segment[] directory;
+        final int depth;
+        final int capacity;
+
+        SegmentedLinear(final long slots, final long seed)
+        {
+            super(ALIGNED_START + (1L << depthFor(slots)) * strideFor(capacityFor(slots)), seed);
+            this.depth = depthFor(slots);
+            this.capacity = capacityFor(slots);
+            this.directory = new Segment[1 << depth];
+            for (int i = 0; i < directory.length; i++)
+            {
+                directory[i] = new Segment(ALIGNED_START + i * strideFor(capacity));
+            }
+        }
+
+        /** Segments: the largest power of two that leaves each at least {@link #SEGMENT_SLOTS} home slots. */
+        static int depthFor(final long slots)
+        {
+            return Math.max(0, 63 - Long.numberOfLeadingZeros(Math.max(1, slots / SEGMENT_SLOTS)));
+        }
+
+        static int capacityFor(final long slots)
+        {
+            final int depth = depthFor(slots);
+            return (int)((slots + (1L << depth) - 1) >> depth);
+        }
+
+        /** Words from one table of {@code capacity} home slots (with tail and guard) to the next cache line. */
+        static int strideFor(final int capacity)
+        {
+            return (Linear.wordsFor(capacity) - ALIGNED_START + 7) & -8;
+        }
+
+        /** The segment owning {@code h}: its top {@code depth} bits (0 bits when depth is 0). */
+        static int segment(final long h, final int depth)
+        {
+            return (int)((h >>> 1) >>> (63 - depth));
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            Linear.insert(words, directory[segment(h, depth)].off, capacity, h, range(h, capacity), value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            return Linear.find(words, directory[segment(h, depth)].off, capacity, h, range(h, capacity));
+        }
+    }
+
+    /**
+     * {@link SegmentedLinear} with each segment cut into {@value #PAGES} pages, each with its own tail and guard,
+     * reached through the segment's array of page offsets: the reader's chain of a design whose segments grow a page
+     * at a time (directory, segment object, its page array, slots), one dependent load more than
+     * {@code linear_segmented}. The page comes from the mixed-key bits just below the directory's, the slot from the
+     * low 32 bits, as in a segment. Same home slots, so same fill; the pages' tails take 7% more memory.
+     */
+    static final class PagedLinear extends Table
+    {
+        static final int PAGES = 8;
+
+        /** A segment: where each of its pages' slot 0 is in the shared array. */
+        static final class Segment
+        {
+            final int[] pageOff;
+
+            Segment(final int[] pageOff)
+            {
+                this.pageOff = pageOff;
+            }
+        }
+
+        final Segment[] directory;
+        final int depth;
+        final int capacity;
+
+        PagedLinear(final long slots, final long seed)
+        {
+            super(ALIGNED_START + (1L << SegmentedLinear.depthFor(slots)) * PAGES *
+                SegmentedLinear.strideFor(pageCapacityFor(slots)), seed);
+            this.depth = SegmentedLinear.depthFor(slots);
+            this.capacity = pageCapacityFor(slots);
+            final int stride = SegmentedLinear.strideFor(capacity);
+            this.directory = new Segment[1 << depth];
+            for (int i = 0; i < directory.length; i++)
+            {
+                final int[] pageOff = new int[PAGES];
+                for (int p = 0; p < PAGES; p++)
+                {
+                    pageOff[p] = ALIGNED_START + (i * PAGES + p) * stride;
+                }
+                directory[i] = new Segment(pageOff);
+            }
+        }
+
+        static int pageCapacityFor(final long slots)
+        {
+            return (SegmentedLinear.capacityFor(slots) + PAGES - 1) / PAGES;
+        }
+
+        /** Word offset of the page holding {@code h}. */
+        int page(final long h)
+        {
+            return directory[SegmentedLinear.segment(h, depth)].pageOff[range((h << depth) >>> 32, PAGES)];
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            Linear.insert(words, page(h), capacity, h, range(h, capacity), value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            return Linear.find(words, page(h), capacity, h, range(h, capacity));
+        }
+    }
+
+    /**
+     * {@link SegmentedLinear} read as docref reads it: each segment object also holds a seqlock stamp, read with
+     * acquire before the slots and validated after them. The slots' offset is the segment object's field, so the slot
+     * loads wait for the segment object's cache line: directory, segment, slots in series.
+     */
+    static class StampedSegmented extends Table
+    {
+        static final VarHandle VERSION;
+
+        static
+        {
+            try
+            {
+                VERSION = MethodHandles.lookup().findVarHandle(Segment.class, "version", long.class);
+            }
+            catch (final ReflectiveOperationException ex)
+            {
+                throw new ExceptionInInitializerError(ex);
+            }
+        }
+
+        /** A segment: where its slot 0 is in the shared array, and its seqlock stamp (always 0 here). */
+        static final class Segment
+        {
+            final int off;
+            volatile long version;
+
+            Segment(final int off)
+            {
+                this.off = off;
+            }
+        }
+
+        final Segment[] directory;
+        /** The same offsets as the segments', in an array of their own: what {@code linear_direct} reads. */
+        final int[] offsets;
+        final int depth;
+        final int capacity;
+
+        StampedSegmented(final long slots, final long seed)
+        {
+            super(ALIGNED_START + (1L << SegmentedLinear.depthFor(slots)) *
+                SegmentedLinear.strideFor(SegmentedLinear.capacityFor(slots)), seed);
+            this.depth = SegmentedLinear.depthFor(slots);
+            this.capacity = SegmentedLinear.capacityFor(slots);
+            this.directory = new Segment[1 << depth];
+            this.offsets = new int[1 << depth];
+            for (int i = 0; i < directory.length; i++)
+            {
+                offsets[i] = ALIGNED_START + i * SegmentedLinear.strideFor(capacity);
+                directory[i] = new Segment(offsets[i]);
+            }
+        }
+
+        @Override
+        final void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            Linear.insert(words, offsets[SegmentedLinear.segment(h, depth)], capacity, h, range(h, capacity), value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final Segment segment = directory[SegmentedLinear.segment(h, depth)];
+            final long stamp = (long)VERSION.getAcquire(segment);
+            final long found = Linear.find(words, segment.off, capacity, h, range(h, capacity));
+            return validated(segment, stamp, found);
+        }
+
+        /** docref's validation: nothing in flight here ever changes the stamp, so it never fails. */
+        static long validated(final Segment segment, final long stamp, final long found)
+        {
+            VarHandle.acquireFence();
+            if ((stamp & 1) != 0 || (long)VERSION.getOpaque(segment) != stamp)
+            {
+                throw new IllegalStateException("prototype tables are never written while read");
+            }
+            return found;
+        }
+    }
+
+    /**
+     * {@link StampedSegmented} with the slots' offset read from an array beside the directory instead of from the
+     * segment object: the slot loads wait only for the directory, and the segment's stamp is fetched alongside them.
+     * What docref's reader would do with a directory of block addresses next to its directory of segments.
+     */
+    static final class StampedDirect extends StampedSegmented
+    {
+        StampedDirect(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final int index = SegmentedLinear.segment(h, depth);
+            final Segment segment = directory[index];
+            final long stamp = (long)VERSION.getAcquire(segment);
+            final long found = Linear.find(words, offsets[index], capacity, h, range(h, capacity));
+            return validated(segment, stamp, found);
         }
     }
 

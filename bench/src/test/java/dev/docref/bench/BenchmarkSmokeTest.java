@@ -106,8 +106,8 @@ class BenchmarkSmokeTest
         final List<String> expected = new ArrayList<>();
         for (final String method : List.of("getHit", "getMiss"))
         {
-            for (final String layout : List.of("linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo",
-                "fastutil"))
+            for (final String layout : List.of("linear", "linear_combined", "linear_branchy", "linear_hybrid",
+                "linear_segmented", "linear_paged", "linear_stamped", "linear_direct", "cuckoo", "fastutil"))
             {
                 expected.add(method + " " + layout);
             }

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProbeLayoutTest
 {
     @ParameterizedTest
-    @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo", "fastutil"})
+    @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
+        "linear_paged", "linear_stamped", "linear_direct", "cuckoo", "fastutil"})
     void aTableFilledToSevenEighthsFindsEveryKeyAndNoAbsentOne(final String layout)
     {
         final int n = 200_000;
@@ -49,7 +50,8 @@ class ProbeLayoutTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "cuckoo", "fastutil"})
+    @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
+        "linear_paged", "linear_stamped", "linear_direct", "cuckoo", "fastutil"})
     void benchmarkSetUpBuildsAndChecksTheTable(final String layout)
     {
         final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
@@ -67,5 +69,31 @@ class ProbeLayoutTest
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> ProbeLayoutBenchmark.Table.create("quadratic", 100, 1));
         assertTrue(ex.getMessage().contains("'quadratic'"), ex.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void thePagedTableSpreadsKeysEvenlyOverSegmentsAndPages()
+    {
+        // What linear_paged claims to measure: 8 pages per segment, each holding its share of the keys, so a page's
+        // fill is the table's fill and only the extra hop differs from linear_segmented.
+        final int n = 400_000;
+        final long slots = (long)Math.ceil(n / 0.875);
+        final ProbeLayoutBenchmark.PagedLinear table = new ProbeLayoutBenchmark.PagedLinear(slots, 99);
+        final ProbeLayoutBenchmark.SegmentedLinear segmented = new ProbeLayoutBenchmark.SegmentedLinear(slots, 99);
+        assertEquals(5, table.depth, "32 segments of at least 8,120 home slots");
+        assertEquals(segmented.depth, table.depth);
+        assertEquals((segmented.capacity + 7) / 8, table.capacity);
+        assertEquals(0, (table.page(0L) - ProbeLayoutBenchmark.Table.ALIGNED_START) % 8, "pages start on a line");
+        final java.util.Map<Integer, Integer> perPage = new java.util.HashMap<>();
+        for (final long key : Keys.distinct(n, 3))
+        {
+            perPage.merge(table.page(table.mix(key)), 1, Integer::sum);
+        }
+        assertEquals(32 * 8, perPage.size(), "every page used");
+        final double mean = (double)n / perPage.size();
+        for (final int count : perPage.values())
+        {
+            assertTrue(Math.abs(count - mean) < 0.1 * mean, () -> "page holds " + count + ", mean " + mean);
+        }
     }
 }
