@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -46,18 +47,26 @@ import org.openjdk.jmh.annotations.Warmup;
  *     the segment object, so the slot loads do not wait for the segment's cache line.</li>
  *     <li>{@code linear_paged}: each segment cut into 8 pages, each its own table, reached through the segment's
  *     array of page offsets: one dependent load more, the chain of a map whose segments grow a page at a time.</li>
+ *     <li>{@code map_read}: the map's read path replicated: slots off-heap read with {@code Unsafe}, a
+ *     {@code volatile} directory field, the segment read with acquire, the stamp taken and validated, a retry loop;
+ *     {@code map_read_unvalidated}, {@code map_read_no_fence} and {@code map_read_fence_only} change only the
+ *     validation (measurement only: the last two are wrong under the memory model with writers, and there are
+ *     none).</li>
  * </ul>
  * All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
  * copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and {@link GetMissBenchmark} do.
  * Tables are on-heap {@code long[]} arrays large enough to be G1 humongous objects, which start at a region
  * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
  * <p>
- * Run (every layout at two fills, about 27 minutes; the reader's chain alone, about 8 minutes):
+ * Run (every layout at two fills, about 40 minutes; the reader's chain alone, about 8 minutes; the read path's
+ * validation, about 3 minutes):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2 -p fill=0.875,0.5
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 3 -p fill=0.875 \
  *       -p layout=linear,linear_segmented,linear_stamped,linear_direct,linear_paged
+ *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark.getHit -f 4 -p fill=0.875 \
+ *       -p layout=map_read,map_read_unvalidated,map_read_no_fence,map_read_fence_only
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -69,7 +78,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ProbeLayoutBenchmark
 {
     @Param({"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented", "linear_paged",
-        "linear_stamped", "linear_direct", "cuckoo", "fastutil"})
+        "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
+        "map_read_fence_only", "cuckoo", "fastutil"})
     public String layout;
 
     @Param({"7340032"})
@@ -111,6 +121,12 @@ public class ProbeLayoutBenchmark
                 misses[i++] = key;
             }
         }
+    }
+
+    @TearDown(Level.Trial)
+    public void free()
+    {
+        table.free();
     }
 
     @Benchmark
@@ -172,11 +188,20 @@ public class ProbeLayoutBenchmark
                     return new StampedSegmented(slots, seed);
                 case "linear_direct":
                     return new StampedDirect(slots, seed);
+                case "map_read":
+                    return new MapRead(slots, seed);
+                case "map_read_unvalidated":
+                    return new MapReadUnvalidated(slots, seed);
+                case "map_read_no_fence":
+                    return new MapReadNoFence(slots, seed);
+                case "map_read_fence_only":
+                    return new MapReadFenceOnly(slots, seed);
                 case "fastutil":
                     return new FastutilTable(slots);
                 default:
                     throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
-                        "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, cuckoo or fastutil but was '" +
+                        "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, map_read, " +
+                        "map_read_unvalidated, map_read_no_fence, map_read_fence_only, cuckoo or fastutil but was '" +
                         layout + "'");
             }
         }
@@ -219,6 +244,11 @@ public class ProbeLayoutBenchmark
         abstract void put(long key, long value);
 
         abstract long get(long key);
+
+        /** Free native memory, for the tables that hold some. */
+        void free()
+        {
+        }
     }
 
     /**
@@ -710,6 +740,287 @@ public class ProbeLayoutBenchmark
             final long stamp = (long)VERSION.getAcquire(segment);
             final long found = Linear.find(words, offsets[index], capacity, h, range(h, capacity));
             return validated(segment, stamp, found);
+        }
+    }
+
+    /**
+     * docref's read path replicated on a prototype, to find what in it costs: the slots off-heap, 64-byte aligned,
+     * read with {@code Unsafe}; a {@code volatile} field holding a directory object (segment array and shift); the
+     * segment read from it with acquire; the seqlock stamp taken with acquire, checked even, the window read, the
+     * stamp validated (acquire fence, reload), all in a retry loop: {@code PresizedDocRefMap.find} and
+     * {@code Segment.find} line for line, without the rest of the map. {@code map_read_unvalidated} skips only the
+     * validation (unsafe with writers; there are none here).
+     */
+    static class MapRead extends Table
+    {
+        static final sun.misc.Unsafe UNSAFE;
+        static final VarHandle VERSION;
+        static final VarHandle SEGMENTS = MethodHandles.arrayElementVarHandle(Segment[].class);
+
+        static
+        {
+            try
+            {
+                final java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+                field.setAccessible(true);
+                UNSAFE = (sun.misc.Unsafe)field.get(null);
+                VERSION = MethodHandles.lookup().findVarHandle(Segment.class, "version", long.class);
+            }
+            catch (final ReflectiveOperationException ex)
+            {
+                throw new ExceptionInInitializerError(ex);
+            }
+        }
+
+        /** A segment as docref's: its block's address and capacity, and its seqlock stamp. */
+        static final class Segment
+        {
+            final long address;
+            final int capacity;
+            volatile long version;
+
+            Segment(final long address, final int capacity)
+            {
+                this.address = address;
+                this.capacity = capacity;
+            }
+
+            /** {@code Segment.find}: the window branch-free, a hit returned at once, then the miss, then the scan. */
+            long find(final long h)
+            {
+                final int capacity = this.capacity;
+                final int home = range(h, capacity);
+                final long slot = address + ((long)home << 4);
+                final long stored0 = UNSAFE.getLong(slot + 8);
+                final long resident0 = UNSAFE.getLong(slot);
+                final long stored1 = UNSAFE.getLong(slot + 24);
+                final long resident1 = UNSAFE.getLong(slot + 16);
+                final long stored2 = UNSAFE.getLong(slot + 40);
+                final long resident2 = UNSAFE.getLong(slot + 32);
+                final long stored3 = UNSAFE.getLong(slot + 56);
+                final long resident3 = UNSAFE.getLong(slot + 48);
+                final long found = (stored0 & equalMask(resident0, h)) | (stored1 & equalMask(resident1, h)) |
+                    (stored2 & equalMask(resident2, h)) | (stored3 & equalMask(resident3, h));
+                if (found != 0)
+                {
+                    return found;
+                }
+                final long stop = ~((stored3 | -stored3) >> 63) | (((long)home - range(resident3, capacity)) >> 63);
+                if (stop != 0)
+                {
+                    return 0;
+                }
+                for (long at = slot + 64; ; at += 16)
+                {
+                    final long stored = UNSAFE.getLong(at + 8);
+                    final long resident = UNSAFE.getLong(at);
+                    if (stored == 0 || range(resident, capacity) > home)
+                    {
+                        return 0;
+                    }
+                    if (resident == h)
+                    {
+                        return stored;
+                    }
+                }
+            }
+        }
+
+        /** docref's {@code Directory}: the segments and the shift that selects one by the top bits. */
+        static final class Directory
+        {
+            final Segment[] segments;
+            final int shift;
+
+            Directory(final Segment[] segments, final int depth)
+            {
+                this.segments = segments;
+                this.shift = 63 - depth;
+            }
+        }
+
+        volatile Directory directory;
+        private final long block;
+
+        MapRead(final long slots, final long seed)
+        {
+            super(0, seed);
+            final int depth = SegmentedLinear.depthFor(slots);
+            final int capacity = SegmentedLinear.capacityFor(slots);
+            final long stride = 8L * SegmentedLinear.strideFor(capacity);
+            block = UNSAFE.allocateMemory((stride << depth) + 64);
+            UNSAFE.setMemory(block, (stride << depth) + 64, (byte)0);
+            final long aligned = (block + 63) & -64L;
+            final Segment[] segments = new Segment[1 << depth];
+            for (int i = 0; i < segments.length; i++)
+            {
+                segments[i] = new Segment(aligned + i * stride, capacity);
+            }
+            directory = new Directory(segments, depth);
+        }
+
+        @Override
+        void free()
+        {
+            UNSAFE.freeMemory(block);
+        }
+
+        @Override
+        final void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            final Segment segment = directory.segments[(int)((h >>> 1) >>> directory.shift)];
+            final int capacity = segment.capacity;
+            final int home = range(h, capacity);
+            long at = segment.address + ((long)home << 4);
+            while (UNSAFE.getLong(at + 8) != 0 && range(UNSAFE.getLong(at), capacity) <= home)
+            {
+                if (UNSAFE.getLong(at) == h)
+                {
+                    UNSAFE.putLong(at + 8, ~value);
+                    return;
+                }
+                at += 16;
+            }
+            long empty = at;
+            while (UNSAFE.getLong(empty + 8) != 0)
+            {
+                empty += 16;
+            }
+            if (empty >= segment.address + ((long)(capacity + 64) << 4))
+            {
+                throw new IllegalStateException("map_read prototype: spilled past its overflow slots");
+            }
+            UNSAFE.copyMemory(at, at + 16, empty - at);
+            UNSAFE.putLong(at, h);
+            UNSAFE.putLong(at + 8, ~value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long stored = find(mix(key));
+            return stored == 0 ? MISSING : ~stored;
+        }
+
+        /** {@code PresizedDocRefMap.find}. */
+        long find(final long h)
+        {
+            Directory directory = this.directory;
+            while (true)
+            {
+                final Segment segment = (Segment)SEGMENTS.getAcquire(directory.segments,
+                    (int)((h >>> 1) >>> directory.shift));
+                final long stamp = (long)VERSION.getAcquire(segment);
+                if ((stamp & 1) == 0)
+                {
+                    final long stored = segment.find(h);
+                    VarHandle.acquireFence();
+                    if ((long)VERSION.getOpaque(segment) == stamp)
+                    {
+                        return stored;
+                    }
+                }
+                else
+                {
+                    directory = this.directory;
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link MapRead} validating with a plain reload of the stamp and no fence before it: wrong under the Java memory
+     * model (the reload may be ordered before the slot loads); measurement only, to tell the fence's cost from the
+     * reload's.
+     */
+    static final class MapReadNoFence extends MapRead
+    {
+        MapReadNoFence(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long find(final long h)
+        {
+            Directory directory = this.directory;
+            while (true)
+            {
+                final Segment segment = (Segment)SEGMENTS.getAcquire(directory.segments,
+                    (int)((h >>> 1) >>> directory.shift));
+                final long stamp = (long)VERSION.getAcquire(segment);
+                if ((stamp & 1) == 0)
+                {
+                    final long stored = segment.find(h);
+                    if ((long)VERSION.get(segment) == stamp)
+                    {
+                        return stored;
+                    }
+                }
+                else
+                {
+                    directory = this.directory;
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /** {@link MapRead} with the acquire fence after the window but no reload of the stamp: measurement only. */
+    static final class MapReadFenceOnly extends MapRead
+    {
+        MapReadFenceOnly(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long find(final long h)
+        {
+            Directory directory = this.directory;
+            while (true)
+            {
+                final Segment segment = (Segment)SEGMENTS.getAcquire(directory.segments,
+                    (int)((h >>> 1) >>> directory.shift));
+                final long stamp = (long)VERSION.getAcquire(segment);
+                if ((stamp & 1) == 0)
+                {
+                    final long stored = segment.find(h);
+                    VarHandle.acquireFence();
+                    return stored;
+                }
+                directory = this.directory;
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** {@link MapRead} without the validation after the window. */
+    static final class MapReadUnvalidated extends MapRead
+    {
+        MapReadUnvalidated(final long slots, final long seed)
+        {
+            super(slots, seed);
+        }
+
+        @Override
+        long find(final long h)
+        {
+            Directory directory = this.directory;
+            while (true)
+            {
+                final Segment segment = (Segment)SEGMENTS.getAcquire(directory.segments,
+                    (int)((h >>> 1) >>> directory.shift));
+                final long stamp = (long)VERSION.getAcquire(segment);
+                if ((stamp & 1) == 0)
+                {
+                    return segment.find(h);
+                }
+                directory = this.directory;
+                Thread.onSpinWait();
+            }
         }
     }
 

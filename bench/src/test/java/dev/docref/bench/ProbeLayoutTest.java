@@ -14,7 +14,8 @@ class ProbeLayoutTest
 {
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
-        "linear_paged", "linear_stamped", "linear_direct", "cuckoo", "fastutil"})
+        "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
+        "map_read_fence_only", "cuckoo", "fastutil"})
     void aTableFilledToSevenEighthsFindsEveryKeyAndNoAbsentOne(final String layout)
     {
         final int n = 200_000;
@@ -47,11 +48,13 @@ class ProbeLayoutTest
                 assertEquals(ProbeLayoutBenchmark.Table.MISSING, table.get(key), layout + " found absent key " + key);
             }
         }
+        table.free();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
-        "linear_paged", "linear_stamped", "linear_direct", "cuckoo", "fastutil"})
+        "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
+        "map_read_fence_only", "cuckoo", "fastutil"})
     void benchmarkSetUpBuildsAndChecksTheTable(final String layout)
     {
         final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
@@ -61,6 +64,7 @@ class ProbeLayoutTest
         benchmark.fill();
         assertTrue(benchmark.getHit() >= 0);
         assertEquals(ProbeLayoutBenchmark.Table.MISSING, benchmark.getMiss());
+        benchmark.free();
     }
 
     @org.junit.jupiter.api.Test
