@@ -22,7 +22,7 @@ class GrowthMemoryModelTest
     private static final long[] QUIET_SIZES = {650_000, 1_300_000, 2_600_000};
 
     @Test
-    void todayModelMatchesARealMapGrownFromEmptyAwayFromSplitWaves()
+    void classesArenaModelMatchesARealMapGrownFromEmptyAwayFromSplitWaves()
     {
         final long[] sizes = new long[QUIET_SIZES.length * 3];
         for (int i = 0; i < QUIET_SIZES.length; i++)
@@ -33,7 +33,7 @@ class GrowthMemoryModelTest
         }
         final GrowthMemoryModel.Options options = options("--sizes", join(sizes));
         final List<GrowthMemoryModel.Point> model =
-            GrowthMemoryModel.run(options, GrowthMemoryModel.Strategy.TODAY, 0).checkpoints;
+            GrowthMemoryModel.run(options, GrowthMemoryModel.Strategy.CLASSES_ARENA, 0).checkpoints;
         assertEquals(sizes.length, model.size());
 
         try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(0))

@@ -28,6 +28,8 @@ final class PageArena
 {
     /** Pages per chunk: one {@code long} of free bits. */
     static final int CHUNK_PAGES = 64;
+    /** Bytes {@link #step()} touches at a time: one operating-system page. */
+    private static final long TOUCH_BYTES = 4096;
 
     private final NativeMemory memory;
     private final long pageBytes;
@@ -36,8 +38,16 @@ final class PageArena
     private long[] chunks = new long[16];
     /** Free pages of each chunk: bit {@code p} set when page {@code p} is free. */
     private long[] freeBits = new long[16];
+    /** Pages of each chunk: {@value #CHUNK_PAGES}, or fewer for an adopted block. */
+    private int[] chunkPages = new int[16];
     private int chunkCount;
     private long freePages;
+    /** The newest chunk, whose free pages {@link #step()} touches ahead of need, or 0. */
+    private long fresh;
+    /** Offset in {@link #fresh} of the next 4 KiB to touch; {@link #chunkBytes} when done. */
+    private long touched;
+    /** Whether {@link #step()} has work: read by the put path without the lock. */
+    private volatile boolean pendingWork;
 
     /**
      * @param memory    where chunks come from.
@@ -81,10 +91,59 @@ final class PageArena
             }
         }
         final long chunk = memory.allocate(chunkBytes, false, purpose, context);
-        final int c = insertChunk(chunk);
+        final int c = insertChunk(chunk, CHUNK_PAGES);
         freeBits[c] = ~mask(0, pages);
         freePages += CHUNK_PAGES - pages;
+        // The block's own pages are faulted in by the copy that fills it; the rest of the chunk a page per put.
+        fresh = chunk;
+        touched = pages * pageBytes;
+        pendingWork = touched < chunkBytes;
         return chunk;
+    }
+
+    /** Whether {@link #step()} has work: a racy read, which at worst delays or repeats a harmless check. */
+    boolean pendingWork()
+    {
+        return pendingWork;
+    }
+
+    /**
+     * Fault in one more 4 KiB of the newest chunk's free pages, so that the grows and splits that take them do not
+     * wait for the operating system: on the reference machine a page fault costs about 2-3 us, 32 of them a 128 KiB
+     * block. The map calls this once per inserting put while there is work, as {@link BlockReserve#step()}. Pages
+     * already handed out are skipped: a segment being filled owns them. Never throws.
+     */
+    synchronized void step()
+    {
+        if (fresh == 0 || touched >= chunkBytes)
+        {
+            pendingWork = false;
+            return;
+        }
+        final int c = chunkOf(fresh);
+        final int page = (int)(touched / pageBytes);
+        if ((freeBits[c] & (1L << page)) != 0)
+        {
+            OffHeap.putLong(fresh + touched, 0L);
+        }
+        touched += TOUCH_BYTES;
+        pendingWork = touched < chunkBytes;
+    }
+
+    /**
+     * Take in a block the map allocated on its own (a retired full-size segment of a pre-sized map, say) as a chunk
+     * of {@code pages} free pages, so that any class can reuse it. It stays owned by {@link NativeMemory}.
+     */
+    synchronized void adopt(final long address, final int pages)
+    {
+        checkPages(pages);
+        if (chunkOf(address) >= 0 || chunkOf(address + pages * pageBytes - 1) >= 0)
+        {
+            throw new IllegalStateException("docref internal error: block " + address + " is already in the arena");
+        }
+        final int c = insertChunk(address, pages);
+        freeBits[c] = mask(0, pages);
+        freePages += pages;
     }
 
     /** Give back a block {@link #allocate} returned; its pages join their free neighbours at once. */
@@ -93,7 +152,7 @@ final class PageArena
         checkPages(pages);
         final int c = chunkOf(address);
         final long offset = c < 0 ? -1 : address - chunks[c];
-        if (c < 0 || offset % pageBytes != 0 || offset / pageBytes + pages > CHUNK_PAGES)
+        if (c < 0 || offset % pageBytes != 0 || offset / pageBytes + pages > chunkPages[c])
         {
             throw new IllegalStateException("docref internal error: block " + address + " of " + pages +
                 " pages is not in this arena");
@@ -162,25 +221,28 @@ final class PageArena
                 high = mid - 1;
             }
         }
-        return high >= 0 && address - chunks[high] < chunkBytes ? high : -1;
+        return high >= 0 && address - chunks[high] < chunkPages[high] * pageBytes ? high : -1;
     }
 
     /** Insert a new chunk in address order; a rare event (one per {@value #CHUNK_PAGES} pages) so shifting is fine. */
-    private int insertChunk(final long chunk)
+    private int insertChunk(final long chunk, final int pages)
     {
         if (chunkCount == chunks.length)
         {
             chunks = java.util.Arrays.copyOf(chunks, chunkCount * 2);
             freeBits = java.util.Arrays.copyOf(freeBits, chunkCount * 2);
+            chunkPages = java.util.Arrays.copyOf(chunkPages, chunkCount * 2);
         }
         int c = chunkCount;
         while (c > 0 && Long.compareUnsigned(chunks[c - 1], chunk) > 0)
         {
             chunks[c] = chunks[c - 1];
             freeBits[c] = freeBits[c - 1];
+            chunkPages[c] = chunkPages[c - 1];
             c--;
         }
         chunks[c] = chunk;
+        chunkPages[c] = pages;
         chunkCount++;
         return c;
     }

@@ -88,6 +88,8 @@ final class Segment
     final int maxEntries;
     /** How many leading bits of the mixed key every entry of this segment shares (extendible hashing). */
     final int localDepth;
+    /** Pages of the map's {@link PageArena} this segment's block occupies, or 0 when the block was allocated alone. */
+    final int pages;
     /** Entries in this segment. Written only under the segment's lock; read racily by {@code size()}. */
     int count;
     /**
@@ -100,11 +102,17 @@ final class Segment
 
     Segment(final long address, final int capacity, final int maxEntries, final int localDepth)
     {
+        this(address, capacity, maxEntries, localDepth, 0);
+    }
+
+    Segment(final long address, final int capacity, final int maxEntries, final int localDepth, final int pages)
+    {
         this.address = address;
         this.capacity = capacity;
         this.limit = capacity + tailFor(capacity);
         this.maxEntries = maxEntries;
         this.localDepth = localDepth;
+        this.pages = pages;
     }
 
     /** Overflow slots after the home slots: an eighth of the capacity, from 8 to 64. */
@@ -349,8 +357,15 @@ final class Segment
     private int search(final long h, final int from, final int home)
     {
         final int capacity = this.capacity;
+        final int limit = this.limit;
         for (int index = from; ; index++)
         {
+            // Stop at the limit rather than at the first guard slot: a stale reader may be reading a block that the
+            // map's page arena has handed to a segment of another size, whose slots here need not be empty.
+            if (index >= limit)
+            {
+                return -index - 1;
+            }
             final long stored = storedAt(index);
             if (stored == 0)
             {
@@ -586,6 +601,89 @@ final class Segment
             {
                 return false;
             }
+        }
+        return true;
+    }
+
+    /** Entries whose mixed-key bit {@code bit} is {@code value}: how many of them one child of a split takes. */
+    int countWithBit(final int bit, final long value)
+    {
+        int n = 0;
+        for (int position = 0, limit = this.limit; position < limit; position++)
+        {
+            if (storedAt(position) != 0 && ((hashAt(position) >>> bit) & 1) == value)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Fill this segment, whose block may hold anything, with the entries of {@code source} (all of them, or those
+     * whose mixed-key bit {@code bit} is {@code wantBit}), writing every slot: a grow into another size class, or one
+     * child of a split into size classes.
+     * <p>
+     * Homes are the fast range of the low 32 bits, so entries in the source's order (ascending home there) come in
+     * ascending home here too, except among entries that shared a home in the source; each goes to
+     * {@code max(home, next free slot)} with no probing, and only such an inversion takes an ordinary Robin Hood
+     * insert into the part already written, which is short there. Gaps are zeroed as they are passed.
+     *
+     * @param bit     the mixed-key bit that chooses the entries, or -1 for all.
+     * @param wantBit the value of that bit this segment takes.
+     * @return false if an entry would spill past the tail; this segment is then garbage and must not be published.
+     */
+    boolean fillFrom(final Segment source, final int bit, final long wantBit)
+    {
+        final int capacity = this.capacity;
+        final int limit = this.limit;
+        int next = 0;
+        int entries = 0;
+        count = 0;
+        for (int position = 0, end = source.limit; position < end; position++)
+        {
+            final long stored = source.storedAt(position);
+            if (stored == 0)
+            {
+                continue;
+            }
+            final long h = source.hashAt(position);
+            if (bit >= 0 && ((h >>> bit) & 1) != wantBit)
+            {
+                continue;
+            }
+            final int home = home(h, capacity);
+            if (home >= next)
+            {
+                next = zeroUpTo(next, home);
+                writeSlot(next++, h, stored);
+                count++;
+            }
+            else
+            {
+                // Homed before entries already written: a Robin Hood insert into [0, next], slot next made empty first.
+                if (next >= limit)
+                {
+                    return false;
+                }
+                writeSlot(next, 0, 0);
+                final int at = -search(h, home, home) - 1;
+                if (!insertAt(at, h, stored))
+                {
+                    return false;
+                }
+                if (storedAt(next) != 0)
+                {
+                    // The run it joined reached the slot after the part written so far (else it filled a gap).
+                    next++;
+                }
+            }
+            entries++;
+        }
+        zeroUpTo(next, slotsFor(capacity));
+        if (count != entries)
+        {
+            throw new IllegalStateException("docref internal error: filled " + count + " of " + entries + " entries");
         }
         return true;
     }

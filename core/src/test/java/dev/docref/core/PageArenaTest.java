@@ -157,4 +157,55 @@ class PageArenaTest
         assertThrows(IllegalArgumentException.class, () -> arena.allocate(65, NativeMemory.Purpose.SPLIT, "test"));
         assertEquals(64, arena.freePages(), "nothing changed by the refused calls");
     }
+
+    @Test
+    void anAdoptedBlockServesAnyClassAndKeepsItsBounds()
+    {
+        final long own = BASE + 10 * CHUNK; // a block the map allocated alone, far from the arena's chunks
+        arena.adopt(own, 8);
+        assertEquals(8, arena.freePages());
+        final long five = arena.allocate(5, NativeMemory.Purpose.SPLIT, "test");
+        assertEquals(own, five, "the only free run");
+        assertEquals(0, arena.chunkCount() - 1, "no chunk allocated");
+        final long next = arena.allocate(5, NativeMemory.Purpose.SPLIT, "test");
+        assertEquals(BASE, next, "3 pages left in the adopted block hold no 5: a new chunk");
+        assertThrows(IllegalStateException.class, () -> arena.free(own + 5 * PAGE, 5), "past the adopted block");
+        arena.free(five, 5);
+        assertEquals(BASE + 5 * PAGE, arena.allocate(59, NativeMemory.Purpose.SPLIT, "test"), "lower addresses first");
+        assertEquals(own, arena.allocate(8, NativeMemory.Purpose.SPLIT, "test"), "then the adopted block, whole again");
+        assertThrows(IllegalStateException.class, () -> arena.adopt(own, 8), "already in");
+        assertEquals(CHUNK, memory.offHeapBytes(), "only the chunk was allocated through the arena");
+    }
+
+    @Test
+    void stepsTouchTheNewestChunksFreePagesOnlyThenStop()
+    {
+        try (AllocationGuard own = AllocationGuard.fromProperties(new Properties()))
+        {
+            final NativeMemory real = new NativeMemory(NativeMemory.OFF_HEAP, own, "PageArenaTest");
+            final PageArena touching = new PageArena(real, PAGE);
+            final long block = touching.allocate(5, NativeMemory.Purpose.SPLIT, "test");
+            final long later = touching.allocate(3, NativeMemory.Purpose.SPLIT, "test"); // pages 5-7
+            for (long at = later; at < later + 3 * PAGE; at += 8)
+            {
+                OffHeap.putLong(at, 0x5EED);
+            }
+            int steps = 0;
+            while (touching.pendingWork())
+            {
+                touching.step();
+                steps++;
+            }
+            assertEquals(64 - 5, steps, "one 4 KiB page per step from the end of the first block");
+            for (long at = later; at < later + 3 * PAGE; at += 8)
+            {
+                assertEquals(0x5EED, OffHeap.getLong(at), "a page handed out is never touched");
+            }
+            touching.step(); // nothing left: harmless
+            assertEquals(false, touching.pendingWork());
+            assertEquals(block + 5 * PAGE, later);
+            real.markClosedExplicitly();
+            real.run();
+        }
+    }
 }
