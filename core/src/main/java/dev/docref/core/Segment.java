@@ -90,6 +90,8 @@ final class Segment
     final int localDepth;
     /** Pages of the map's {@link PageArena} this segment's block occupies, or 0 when the block was allocated alone. */
     final int pages;
+    /** While this segment is being filled ({@link #fillFrom}, {@link #splitFill}): the largest home written so far. */
+    private int fillHome;
     /** Entries in this segment. Written only under the segment's lock; read racily by {@code size()}. */
     int count;
     /**
@@ -629,6 +631,7 @@ final class Segment
     {
         count = 0;
         int next = 0;
+        fillHome = 0;
         for (int position = 0, end = source.limit; position < end && next >= 0; position++)
         {
             final long stored = source.storedAt(position);
@@ -652,6 +655,8 @@ final class Segment
         final int bit = 63 - localDepth;
         low.count = 0;
         high.count = 0;
+        low.fillHome = 0;
+        high.fillHome = 0;
         int lowNext = 0;
         int highNext = 0;
         for (int position = 0, end = limit; position < end && lowNext >= 0 && highNext >= 0; position++)
@@ -680,16 +685,23 @@ final class Segment
      * <p>
      * Homes are the fast range of the low 32 bits, so entries in the source's order (ascending home there) come in
      * ascending home here too, whatever the capacity, except among entries that shared a home in the source: an
-     * entry goes to {@code max(home, next)} with no probing, and only such an inversion takes an ordinary Robin Hood
-     * insert into the part already written, which is short there. Gaps are zeroed as they are passed.
+     * entry homed at or after every home written so far goes to {@code max(home, next)} with no probing, and only an
+     * entry homed before one of them takes an ordinary Robin Hood insert into the part already written, which is
+     * short there. Gaps are zeroed as they are passed.
      *
      * @return the new {@code next}, or -1 if the entry would spill past the tail.
      */
     private int append(final long h, final long stored, final int next)
     {
         final int home = home(h, capacity);
-        if (home >= next)
+        if (home >= fillHome)
         {
+            // In home order: at max(home, next), as a split into children of the parent's size writes them.
+            fillHome = home;
+            if (next >= limit)
+            {
+                return -1;
+            }
             final int at = zeroUpTo(next, home);
             writeSlot(at, h, stored);
             count++;
