@@ -22,7 +22,7 @@ class GrowthMemoryModelTest
     private static final long[] QUIET_SIZES = {650_000, 1_300_000, 2_600_000};
 
     @Test
-    void todayModelMatchesARealMapGrownFromEmptyAwayFromSplitWaves()
+    void classesArenaModelMatchesARealMapGrownFromEmptyAwayFromSplitWaves()
     {
         final long[] sizes = new long[QUIET_SIZES.length * 3];
         for (int i = 0; i < QUIET_SIZES.length; i++)
@@ -33,7 +33,7 @@ class GrowthMemoryModelTest
         }
         final GrowthMemoryModel.Options options = options("--sizes", join(sizes));
         final List<GrowthMemoryModel.Point> model =
-            GrowthMemoryModel.run(options, GrowthMemoryModel.Strategy.TODAY, 0).checkpoints;
+            GrowthMemoryModel.run(options, GrowthMemoryModel.Strategy.CLASSES_ARENA, 0).checkpoints;
         assertEquals(sizes.length, model.size());
 
         try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(0))
@@ -54,8 +54,10 @@ class GrowthMemoryModelTest
                 }
                 assertEquals(at.entries, map.size());
                 assertEquals(at.segments, map.segmentCount(), "segments at " + at.entries);
+                // The model numbers chunks in the order it allocates them; the map's first fit goes by their real
+                // addresses, which the allocator hands out in no set order, so the holes fall differently: 5%.
                 final double ratio = map.offHeapBytes() / (double)at.offHeapBytes;
-                assertTrue(Math.abs(ratio - 1) < 0.02, "off-heap at " + at.entries + ": real " +
+                assertTrue(Math.abs(ratio - 1) < 0.05, "off-heap at " + at.entries + ": real " +
                     map.offHeapBytes() + ", model " + at.offHeapBytes);
             }
         }

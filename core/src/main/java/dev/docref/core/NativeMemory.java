@@ -34,6 +34,7 @@ final class NativeMemory implements Runnable
         WITH_CAPACITY("the up-front allocation of withCapacity", "PresizedDocRefMap withCapacity"),
         SPLIT("a segment split", "PresizedDocRefMap segment split"),
         GROW("growing a small map's only segment", "PresizedDocRefMap segment growth"),
+        CLASS_GROW("growing a segment into the next size class", "PresizedDocRefMap segment growth"),
         RESERVE("a block prepared for a later split", "PresizedDocRefMap block reserve");
 
         final String description;

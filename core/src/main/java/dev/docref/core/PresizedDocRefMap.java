@@ -20,16 +20,20 @@ import org.jetbrains.annotations.NotNull;
  * document-reference index that must never freeze the process when it grows.
  * <p>
  * {@link #withCapacity(long)} allocates, up front, room for the expected number of entries. Past that the map grows
- * one segment at a time: a full segment splits into two, which allocates exactly one new segment (at most
- * {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default) and copies only that segment's entries.
- * No single allocation is ever larger than one segment or the directory, and no put does more work than one split.
+ * one segment at a time, copying only that segment's entries: a full segment grows into the next of four size
+ * classes (5/8 to 8/8 of {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default), and a full segment of
+ * full size splits into two of the smallest class that holds each half. The classes keep a grown map from swinging
+ * between 19 and 37 bytes per entry as all its segments fill and split at once. Their blocks are carved from chunks
+ * of 8 segments (1 MiB by default) that are reused, never freed, while the map is open. No single allocation is ever
+ * larger than one chunk or the directory, and no put does more work than copying one segment.
  * For contrast: a conventional map doubles one array, and at 58,720,256 entries that is one multi-GB allocation and a
  * rehash of every entry inside a single put.
  * <p>
  * <b>Worked numbers at the defaults</b> (128 KiB segments, load factor 7/8): a full-size segment has 8,120 home
  * slots and holds up to 7,105 entries. {@code withCapacity(58_720_256)} allocates 16,384 segments of 68 KiB
- * (1.06 GiB in all, 19.4 bytes per entry) and a directory of 16,384 references; grown past that, each split
- * allocates one 128 KiB block. See {@code src/site/markdown/design.md}.
+ * (1.06 GiB in all, 19.4 bytes per entry) and a directory of 16,384 references; grown past that, each split of one
+ * of those segments allocates two more of 68 KiB, reusing the retired ones. A map grown from empty carves its
+ * segments of 80 to 128 KiB from 1 MiB chunks. See {@code src/site/markdown/design.md}.
  * <p>
  * <b>Keys and values.</b> Every 64-bit key is valid, including 0, -1, {@link Long#MIN_VALUE} and
  * {@link Long#MAX_VALUE}. Every docRef is valid except {@link #missingValue()} (default -1), which {@link #get(long)}
@@ -88,6 +92,17 @@ public final class PresizedDocRefMap implements AutoCloseable
     public static final double DEFAULT_LOAD_FACTOR = 0.875;
 
     private static final int MIN_SEGMENT_SLOTS = 16;
+    /**
+     * Size classes, in pages of an eighth of a segment: a full segment of a class grows into the next at the same
+     * depth, and a full segment of the top class, a full-size segment, splits into two of the smallest class that
+     * holds each half. Four classes hold a grown map at 24 bytes per entry where one size swings between 19 and 37
+     * (modelled by {@code GrowthMemoryModel}; see {@code design.md}, Growth).
+     */
+    static final int[] CLASS_PAGES = {5, 6, 7, 8};
+    /** Pages of the top class: a full-size segment. */
+    static final int TOP_PAGES = 8;
+    /** Largest segment with size classes: its arena chunks of 8 segments stay at 8 MiB or less. */
+    static final int MAX_CLASS_SEGMENT_BYTES = 1024 * 1024;
     private static final Cleaner CLEANER = Cleaner.create();
     private static final VarHandle DIRECTORY;
     private static final VarHandle SEGMENT_COUNT;
@@ -115,6 +130,15 @@ public final class PresizedDocRefMap implements AutoCloseable
     private final Cleaner.Cleanable cleanable;
     /** Blocks kept ready for splits; see {@link BlockReserve}. */
     private final BlockReserve reserve;
+    /**
+     * Blocks of size-class segments, carved from chunks of 8 segments; {@code null} when segments are larger than
+     * {@link #MAX_CLASS_SEGMENT_BYTES}, where the map keeps one segment size.
+     */
+    private final PageArena arena;
+    /** Home slots of a segment of each size class: {@link #CLASS_PAGES} pages of an eighth of a segment. */
+    private final int[] classCapacity;
+    /** Fill limit of each size class. */
+    private final int[] classMaxEntries;
     /** Serialises every change to the directory (split, grow, doubling) and {@link #close()}. */
     private final Object directoryLock = new Object();
 
@@ -139,6 +163,24 @@ public final class PresizedDocRefMap implements AutoCloseable
         this.threadSafe = builder.concurrency == Concurrency.THREAD_SAFE;
         this.memory = new NativeMemory(builder.rawAllocator, builder.guard, "PresizedDocRefMap");
         this.reserve = new BlockReserve(memory, threadSafe);
+        if (builder.segmentBytes <= MAX_CLASS_SEGMENT_BYTES)
+        {
+            final int pageBytes = builder.segmentBytes / TOP_PAGES;
+            this.arena = new PageArena(memory, pageBytes);
+            this.classCapacity = new int[CLASS_PAGES.length];
+            this.classMaxEntries = new int[CLASS_PAGES.length];
+            for (int i = 0; i < CLASS_PAGES.length; i++)
+            {
+                classCapacity[i] = maxCapacityFor(CLASS_PAGES[i] * pageBytes);
+                classMaxEntries[i] = maxEntriesFor(classCapacity[i], loadFactor);
+            }
+        }
+        else
+        {
+            this.arena = null;
+            this.classCapacity = null;
+            this.classMaxEntries = null;
+        }
 
         final long expectedEntries = builder.expectedEntries;
         final int depth = depthFor(expectedEntries, maxSegmentSlots, loadFactor);
@@ -342,6 +384,10 @@ public final class PresizedDocRefMap implements AutoCloseable
         if (reserve.pendingWork() > 0)
         {
             reserve.step();
+        }
+        if (arena != null && arena.pendingWork())
+        {
+            arena.step();
         }
     }
 
@@ -561,8 +607,9 @@ public final class PresizedDocRefMap implements AutoCloseable
     }
 
     /**
-     * @return all native memory the map holds, in bytes: its segments, and once it grows by splitting, the up to 5
-     * blocks kept ready for the next splits (640 KiB at the default segment size).
+     * @return all native memory the map holds, in bytes: its segments; the chunks its size-class segments are carved
+     * from, free pages included; and, once a pre-sized map grows by splitting, the up to 5 blocks kept ready for the
+     * next splits (5 times one of its segments).
      */
     public long offHeapBytes()
     {
@@ -656,10 +703,12 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * Make room in a full segment, whose lock the caller holds. While the map is one small segment it grows that
-     * segment (to at most one segment's size); otherwise the segment splits: copy-on-split into two children whose
-     * blocks come from the {@link BlockReserve}, to which the parent's block returns, so a split costs exactly one
-     * new block. Nothing is changed until every allocation succeeded. The full segment is only read, so readers go
-     * on reading it, without waiting, until it is retired; then they find its replacement in the directory.
+     * segment (to at most one segment's size). A size-class segment below full size grows into the next class at
+     * the same depth; a full-size segment splits into two children of the smallest classes that hold their halves,
+     * their blocks from the {@link PageArena}, to which the parent's block returns. A pre-sized segment of another
+     * size splits into two of its own size, whose blocks come from the {@link BlockReserve}, to which the parent's
+     * returns. Nothing is changed until every allocation succeeded. The full segment is only read, so readers go on
+     * reading it, without waiting, until it is retired; then they find its replacement in the directory.
      */
     private void grow(final Segment full, final long h)
     {
@@ -678,6 +727,19 @@ public final class PresizedDocRefMap implements AutoCloseable
             }
             // Keys piled up past the bigger segment's tail (only a known hashSeed makes that likely): split instead.
             reserve.retire(bigger.address, bigger.capacity);
+        }
+        if (arena != null)
+        {
+            if (full.pages > 0 && full.pages < TOP_PAGES && growIntoNextClass(full, h))
+            {
+                return;
+            }
+            if (full.capacity == maxSegmentSlots && splitIntoClasses(full, h))
+            {
+                return;
+            }
+            // A child would spill past its tail in its class (only a known hashSeed makes that likely): split into
+            // full-size children as below, which never spill.
         }
         if (full.localDepth == Directory.MAX_DEPTH)
         {
@@ -706,7 +768,17 @@ public final class PresizedDocRefMap implements AutoCloseable
             throw ex;
         }
         full.splitInto(low, high);
+        publishSplit(full, h, low, high);
+        reserve.prepareFor(full.capacity);
+    }
 
+    /**
+     * Point the directory at the two children of {@code full} instead of it (doubling the directory first if need
+     * be), then retire it. If the doubled directory cannot be allocated, the children's blocks are given back and the
+     * map is unchanged.
+     */
+    private void publishSplit(final Segment full, final long h, final Segment low, final Segment high)
+    {
         synchronized (directoryLock)
         {
             final Directory current = directory();
@@ -719,8 +791,8 @@ public final class PresizedDocRefMap implements AutoCloseable
                 }
                 catch (final OutOfMemoryError ex)
                 {
-                    reserve.retire(low.address, low.capacity);
-                    reserve.retire(high.address, high.capacity);
+                    release(low);
+                    release(high);
                     throw ex;
                 }
             }
@@ -739,14 +811,143 @@ public final class PresizedDocRefMap implements AutoCloseable
             SEGMENT_COUNT.setOpaque(this, segmentCount + 1);
             replaced(full);
         }
-        reserve.prepareFor(full.capacity);
+    }
+
+    /**
+     * Copy a full segment of a size class below the top into a segment of the next class at the same depth, and
+     * put it in the directory in place of the full one. Copy-on-write, as a split: readers go on reading the full
+     * segment until it is retired.
+     *
+     * @return false, changing nothing, if an entry would spill past the new segment's tail.
+     */
+    private boolean growIntoNextClass(final Segment full, final long h)
+    {
+        final int next = classIndexOf(full.pages) + 1;
+        final Segment bigger = newClassSegment(next, full.localDepth, NativeMemory.Purpose.CLASS_GROW);
+        if (!bigger.fillFrom(full))
+        {
+            release(bigger);
+            return false;
+        }
+        synchronized (directoryLock)
+        {
+            final Directory current = directory();
+            final int span = 1 << (current.depth - full.localDepth);
+            final int first = current.indexFor(h) & -span;
+            for (int i = 0; i < span; i++)
+            {
+                current.set(first + i, bigger);
+            }
+            replaced(full);
+        }
+        return true;
+    }
+
+    /**
+     * Split a full-size segment into two children, each of the smallest size class that holds its half.
+     *
+     * @return false, changing nothing, if an entry of either child would spill past its tail.
+     */
+    private boolean splitIntoClasses(final Segment full, final long h)
+    {
+        if (full.localDepth == Directory.MAX_DEPTH)
+        {
+            return false;
+        }
+        final Directory before = directory();
+        if (full.localDepth == before.depth)
+        {
+            memory.guard().check(16 + 4L * 2 * before.segments.length, "PresizedDocRefMap directory doubling");
+        }
+        // Each child in the smallest class that holds its half: one counting pass over the parent, about a tenth
+        // of a split's time, and exact, so that a lopsided split does not leave a child too large for its entries.
+        final int lows = full.countWithBit(63 - full.localDepth, 0);
+        final int childDepth = full.localDepth + 1;
+        final Segment low = newClassSegment(classFor(lows), childDepth, NativeMemory.Purpose.SPLIT);
+        final Segment high;
+        try
+        {
+            high = newClassSegment(classFor(full.count - lows), childDepth, NativeMemory.Purpose.SPLIT);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            release(low);
+            throw ex;
+        }
+        if (!full.splitFill(low, high))
+        {
+            release(low);
+            release(high);
+            return false;
+        }
+        publishSplit(full, h, low, high);
+        return true;
+    }
+
+    /** The smallest size class whose fill limit exceeds {@code entries}, else the top class. */
+    private int classFor(final int entries)
+    {
+        for (int i = 0; i < CLASS_PAGES.length - 1; i++)
+        {
+            if (classMaxEntries[i] > entries)
+            {
+                return i;
+            }
+        }
+        return CLASS_PAGES.length - 1;
+    }
+
+    private static int classIndexOf(final int pages)
+    {
+        for (int i = 0; i < CLASS_PAGES.length; i++)
+        {
+            if (CLASS_PAGES[i] == pages)
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException("docref internal error: no size class of " + pages + " pages");
+    }
+
+    private Segment newClassSegment(final int sizeClass, final int localDepth, final NativeMemory.Purpose purpose)
+    {
+        final int pages = CLASS_PAGES[sizeClass];
+        final long address = arena.allocate(pages, purpose, this);
+        return new Segment(address, classCapacity[sizeClass], classMaxEntries[sizeClass], localDepth, pages);
+    }
+
+    /** Give back the block of a segment that was never published. */
+    private void release(final Segment segment)
+    {
+        if (segment.pages > 0)
+        {
+            arena.free(segment.address, segment.pages);
+        }
+        else
+        {
+            reserve.retire(segment.address, segment.capacity);
+        }
     }
 
     /** Retire a segment the directory no longer points to, then hand its block back for reuse. */
     private void replaced(final Segment old)
     {
         old.retire();
-        reserve.retire(old.address, old.capacity);
+        if (old.pages > 0)
+        {
+            arena.free(old.address, old.pages);
+        }
+        else if (arena != null && old.capacity == maxSegmentSlots &&
+            Segment.bytesFor(old.capacity) == TOP_PAGES * arena.pageBytes())
+        {
+            // A full-size block allocated alone (a pre-sized map's, or the last of a small map's grows): the classes
+            // reuse it.
+            arena.adopt(old.address, TOP_PAGES);
+        }
+        else
+        {
+            reserve.retire(old.address, old.capacity);
+        }
         if (!threadSafe)
         {
             modCount++;

@@ -88,6 +88,10 @@ final class Segment
     final int maxEntries;
     /** How many leading bits of the mixed key every entry of this segment shares (extendible hashing). */
     final int localDepth;
+    /** Pages of the map's {@link PageArena} this segment's block occupies, or 0 when the block was allocated alone. */
+    final int pages;
+    /** While this segment is being filled ({@link #fillFrom}, {@link #splitFill}): the largest home written so far. */
+    private int fillHome;
     /** Entries in this segment. Written only under the segment's lock; read racily by {@code size()}. */
     int count;
     /**
@@ -100,11 +104,17 @@ final class Segment
 
     Segment(final long address, final int capacity, final int maxEntries, final int localDepth)
     {
+        this(address, capacity, maxEntries, localDepth, 0);
+    }
+
+    Segment(final long address, final int capacity, final int maxEntries, final int localDepth, final int pages)
+    {
         this.address = address;
         this.capacity = capacity;
         this.limit = capacity + tailFor(capacity);
         this.maxEntries = maxEntries;
         this.localDepth = localDepth;
+        this.pages = pages;
     }
 
     /** Overflow slots after the home slots: an eighth of the capacity, from 8 to 64. */
@@ -349,8 +359,15 @@ final class Segment
     private int search(final long h, final int from, final int home)
     {
         final int capacity = this.capacity;
+        final int limit = this.limit;
         for (int index = from; ; index++)
         {
+            // Stop at the limit rather than at the first guard slot: a stale reader may be reading a block that the
+            // map's page arena has handed to a segment of another size, whose slots here need not be empty.
+            if (index >= limit)
+            {
+                return -index - 1;
+            }
             final long stored = storedAt(index);
             if (stored == 0)
             {
@@ -586,6 +603,131 @@ final class Segment
             {
                 return false;
             }
+        }
+        return true;
+    }
+
+    /** Entries whose mixed-key bit {@code bit} is {@code value}: how many of them one child of a split takes. */
+    int countWithBit(final int bit, final long value)
+    {
+        int n = 0;
+        for (int position = 0, limit = this.limit; position < limit; position++)
+        {
+            if (storedAt(position) != 0 && ((hashAt(position) >>> bit) & 1) == value)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Fill this segment, whose block may hold anything, with every entry of {@code source}, writing every slot: a
+     * grow into another size class. See {@link #append}.
+     *
+     * @return false if an entry would spill past the tail; this segment is then garbage and must not be published.
+     */
+    boolean fillFrom(final Segment source)
+    {
+        count = 0;
+        int next = 0;
+        fillHome = 0;
+        for (int position = 0, end = source.limit; position < end && next >= 0; position++)
+        {
+            final long stored = source.storedAt(position);
+            if (stored != 0)
+            {
+                next = append(source.hashAt(position), stored, next);
+            }
+        }
+        return next >= 0 && finishFill(next, source.count);
+    }
+
+    /**
+     * Fill {@code low} and {@code high}, whose blocks may hold anything and whose capacities may differ from this
+     * segment's, with this segment's entries by the mixed-key bit just below its prefix, in one pass, writing every
+     * slot of both: a split into size classes. See {@link #append}.
+     *
+     * @return false if an entry would spill past a child's tail; both are then garbage and must not be published.
+     */
+    boolean splitFill(final Segment low, final Segment high)
+    {
+        final int bit = 63 - localDepth;
+        low.count = 0;
+        high.count = 0;
+        low.fillHome = 0;
+        high.fillHome = 0;
+        int lowNext = 0;
+        int highNext = 0;
+        for (int position = 0, end = limit; position < end && lowNext >= 0 && highNext >= 0; position++)
+        {
+            final long stored = storedAt(position);
+            if (stored != 0)
+            {
+                final long h = hashAt(position);
+                if (((h >>> bit) & 1) == 0)
+                {
+                    lowNext = low.append(h, stored, lowNext);
+                }
+                else
+                {
+                    highNext = high.append(h, stored, highNext);
+                }
+            }
+        }
+        return lowNext >= 0 && highNext >= 0 && low.finishFill(lowNext, -1) && high.finishFill(highNext, -1) &&
+            low.count + high.count == count;
+    }
+
+    /**
+     * Write one entry of a segment being filled in its source's slot order, {@code next} being the first slot not
+     * yet written.
+     * <p>
+     * Homes are the fast range of the low 32 bits, so entries in the source's order (ascending home there) come in
+     * ascending home here too, whatever the capacity, except among entries that shared a home in the source: an
+     * entry homed at or after every home written so far goes to {@code max(home, next)} with no probing, and only an
+     * entry homed before one of them takes an ordinary Robin Hood insert into the part already written, which is
+     * short there. Gaps are zeroed as they are passed.
+     *
+     * @return the new {@code next}, or -1 if the entry would spill past the tail.
+     */
+    private int append(final long h, final long stored, final int next)
+    {
+        final int home = home(h, capacity);
+        if (home >= fillHome)
+        {
+            // In home order: at max(home, next), as a split into children of the parent's size writes them.
+            fillHome = home;
+            if (next >= limit)
+            {
+                return -1;
+            }
+            final int at = zeroUpTo(next, home);
+            writeSlot(at, h, stored);
+            count++;
+            return at + 1;
+        }
+        if (next >= limit)
+        {
+            return -1;
+        }
+        // Homed before entries already written: a Robin Hood insert into [0, next], slot next made empty first.
+        writeSlot(next, 0, 0);
+        if (!insertAt(-search(h, home, home) - 1, h, stored))
+        {
+            return -1;
+        }
+        // The run it joined reached slot next (else it filled a gap before it).
+        return storedAt(next) != 0 ? next + 1 : next;
+    }
+
+    /** Zero the slots from {@code next} to the end; check {@code expected} entries were written unless -1. */
+    private boolean finishFill(final int next, final int expected)
+    {
+        zeroUpTo(next, slotsFor(capacity));
+        if (expected >= 0 && count != expected)
+        {
+            throw new IllegalStateException("docref internal error: filled " + count + " of " + expected + " entries");
         }
         return true;
     }

@@ -8,10 +8,14 @@
  *     <li><b>segment</b>: one bounded open-addressing table in one native block ({@code Segment}).</li>
  *     <li><b>directory</b>: the on-heap array that maps the top bits of a mixed key to its segment
  *     ({@code Directory}, extendible hashing).</li>
- *     <li><b>grow</b>: the map gains capacity. It happens by a <i>split</i>, or, while the map is a single small
- *     segment, by copying that segment into one twice its size.</li>
- *     <li><b>split</b>: one full segment becomes two; exactly one new block is allocated (the other child reuses the
- *     retired parent's block, kept in the {@code BlockReserve}).</li>
+ *     <li><b>grow</b>: the map gains capacity. It happens by a <i>split</i>; by a segment copied into the next
+ *     <i>size class</i> at the same depth; or, while the map is a single small segment, by copying that segment into
+ *     one twice its size.</li>
+ *     <li><b>size class</b>: a segment of 5, 6, 7 or 8 pages of an eighth of {@code segmentBytes}; its block is
+ *     carved from the map's {@code PageArena}, where a retired block is reused by any class.</li>
+ *     <li><b>split</b>: one full segment becomes two: a full-size one into two of the smallest classes that hold
+ *     its halves, a pre-sized one of another size into two of its own size (reusing retired blocks kept in the
+ *     {@code BlockReserve}).</li>
  *     <li><b>remove</b>: a map entry goes ({@code remove(key)}).</li>
  *     <li><b>delete</b>: a slot is cleared inside a segment, by backward shift, leaving no tombstone.</li>
  *     <li><b>mixed key</b>: {@code Hashing.mix(key, seed)}, what a slot stores in place of the key.</li>
@@ -28,9 +32,11 @@
  *     <li><b>Writers</b> lock the key's segment (CAS on {@code Segment.lock}), check it is not retired, then bracket
  *     slot writes with {@code beginWrite} (version odd, {@code storeStoreFence}) and {@code endWrite} (version even,
  *     release).</li>
- *     <li><b>Splits</b> copy the locked segment into two fresh blocks, publish them in the directory with release
- *     stores (a doubled directory is published whole) under the map's directory lock, then retire the parent, and
- *     only then hand its block back for reuse. Retired blocks are never freed while the map is open.</li>
+ *     <li><b>Splits and class grows</b> copy the locked segment into fresh blocks, publish them in the directory with
+ *     release stores (a doubled directory is published whole) under the map's directory lock, then retire the
+ *     parent, and only then hand its block back for reuse. Retired blocks are never freed while the map is open; a
+ *     block reused at another size may leave a stale reader reading anything inside it, so the reader's scan stops
+ *     at its segment's {@code limit}, and its validation fails.</li>
  * </ul>
  * The full argument, variable by variable, is in {@code src/site/markdown/concurrency.md}.
  * {@link dev.docref.core.Concurrency#SINGLE_THREADED} maps skip the locks and stamps: one thread at a time.

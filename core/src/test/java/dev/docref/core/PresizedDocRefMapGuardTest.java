@@ -44,9 +44,9 @@ class PresizedDocRefMapGuardTest
      */
     @ParameterizedTest(name = "{3} blocked by {0} = {1}")
     @CsvSource({
-        AllocationGuard.TOTAL_LIMIT_PROP_NAME + ", 256KiB, 4096, PresizedDocRefMap segment split",
+        AllocationGuard.TOTAL_LIMIT_PROP_NAME + ", 256KiB, 4096, PresizedDocRefMap segment growth",
         AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 32KiB, 65536, PresizedDocRefMap segment growth",
-        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 1KiB, 512, PresizedDocRefMap directory doubling",
+        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 8KiB, 512, PresizedDocRefMap directory doubling",
     })
     void aBlockedGrowthLeavesTheMapIntactAndTheNextPutSucceedsOnceTheLimitIsRaised(
         final String limitProperty, final String limit, final int segmentBytes, final String blockedWhat)

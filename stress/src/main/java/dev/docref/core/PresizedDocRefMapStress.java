@@ -206,6 +206,59 @@ public final class PresizedDocRefMapStress
     }
 
     /**
+     * (c2) A reader racing the grow of its key's segment into the next size class finds the key, with its value. The
+     * grow copies the segment into a block of the next class and gives the old block back to the page arena, where
+     * any later grow or split may take it while a stale reader still reads it. The state fills the top-bit-1 segment
+     * (local depth 1, created empty in the smallest class by the root's split) to the fill limit of its second class
+     * (7 entries), so the racing put grows it into the third.
+     */
+    @JCStressTest
+    @Description("A reader racing the grow of its key's segment into the next size class finds the key.")
+    @Outcome(id = "1000, 1", expect = ACCEPTABLE, desc = "The key's value, read before or after the grow.")
+    @Outcome(expect = FORBIDDEN, desc = "Missing or wrong value, or the put did not grow the segment in place.")
+    @State
+    public static class ReaderRacingClassGrow
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key;
+        final long newKey;
+        final int segmentsBefore;
+        final long capacityBefore;
+
+        public ReaderRacingClassGrow()
+        {
+            fill(map, 0, FILL_LIMIT + 1, 1_000_000);
+            require(directoryDepth(map) >= 2, "directory depth >= 2 after the top-bit-0 half split");
+            key = keyWithPrefix(1, 1, 2_000_000);
+            map.put(key, 1000);
+            final long next = fill(map, 1, 6, key + 1);
+            newKey = keyWithPrefix(1, 1, next);
+            segmentsBefore = map.segmentCount();
+            capacityBefore = map.capacity();
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.put(newKey, 5);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            r.r1 = map.get(key);
+        }
+
+        @Arbiter
+        public void arbiter(final JJ_Result r)
+        {
+            // 1: same segments, more room: the put grew the key's segment into the next class.
+            r.r2 = map.segmentCount() == segmentsBefore && map.capacity() > capacityBefore ? 1 : 0;
+            map.close();
+        }
+    }
+
+    /**
      * (d) A reader racing a remove sees the value or missing; and it always finds the key displaced right after the
      * removed one (same home slot), which the remove shifts back one slot.
      */
