@@ -595,7 +595,7 @@ public final class GrowthPauseHarness
             "                          [--mode puts|readers] [--readers N] [--presized] [--seed S] [--child-heap 16g]",
             "                          [--jvm-arg ARG]... [--out FILE]",
             "  --entries N      keys to insert (default 58720257, one past the incident's resize threshold)",
-            "  --maps LIST      maps to compare, each in its own JVM (default: all seven)",
+            "  --maps LIST      maps to compare, each in its own JVM (default: all eight)",
             "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
             "                   --readers threads reading while the map grows (maps that are not thread-safe behind",
             "                   a ReentrantReadWriteLock)",

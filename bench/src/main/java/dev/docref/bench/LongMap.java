@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.function.BiConsumer;
 
 import dev.docref.core.Concurrency;
+import dev.docref.core.Growth;
 import dev.docref.core.PresizedDocRefMap;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongLongBiConsumer;
@@ -75,6 +76,8 @@ public interface LongMap extends AutoCloseable
         PRESIZED("docref PresizedDocRefMap"),
         /** {@code PresizedDocRefMap} built with {@code concurrency(Concurrency.SINGLE_THREADED)}. */
         PRESIZED_ST("docref PresizedDocRefMap (single-threaded)"),
+        /** {@code PresizedDocRefMap} built with {@code growth(Growth.COMPACT)}: thread-safe, grows by size classes. */
+        PRESIZED_COMPACT("docref PresizedDocRefMap (compact growth)"),
         FASTUTIL("fastutil Long2LongOpenHashMap"),
         AGRONA("Agrona Long2LongHashMap"),
         HPPC("HPPC LongLongHashMap"),
@@ -128,6 +131,9 @@ public interface LongMap extends AutoCloseable
                     return new Presized(PresizedDocRefMap.builder().expectedEntries(expected)
                         .loadFactor(docrefFactor).segmentBytes(docrefSegmentBytes)
                         .concurrency(Concurrency.SINGLE_THREADED).build());
+                case PRESIZED_COMPACT:
+                    return new Presized(PresizedDocRefMap.builder().expectedEntries(expected)
+                        .loadFactor(docrefFactor).segmentBytes(docrefSegmentBytes).growth(Growth.COMPACT).build());
                 case FASTUTIL:
                 {
                     final float f = dflt ? Long2LongOpenHashMap.DEFAULT_LOAD_FACTOR : (float)loadFactor;
@@ -171,7 +177,7 @@ public interface LongMap extends AutoCloseable
         /** Whether the map may be read and written by several threads at once without a lock around it. */
         public boolean threadSafe()
         {
-            return this == PRESIZED;
+            return this == PRESIZED || this == PRESIZED_COMPACT;
         }
 
         public static Kind parse(final String name)

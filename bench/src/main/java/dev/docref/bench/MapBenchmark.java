@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>
  * {@code presized} is {@code PresizedDocRefMap} as built by default (thread-safe) and {@code presized_st} the same
  * map built with {@code Concurrency.SINGLE_THREADED}: the two rows side by side measure what thread safety costs a
- * single thread. Every benchmark here runs one thread ({@link ReaderScalingBenchmark} runs several); the state is
+ * single thread. {@code presized_compact} is the default map built with {@code growth(Growth.COMPACT)}, which
+ * changes only how a map grows past its expected entries. Every benchmark here runs one thread ({@link ReaderScalingBenchmark} runs several); the state is
  * not shared. The trial tear-down closes the map (frees native memory).
  */
 @State(Scope.Benchmark)
@@ -41,7 +42,7 @@ public abstract class MapBenchmark
     public static final int CHUNK = 1000;
 
     /** The map, by {@link LongMap.Kind#id()}. */
-    @Param({"presized", "presized_st", "fastutil", "agrona", "hppc", "eclipse", "hashmap"})
+    @Param({"presized", "presized_st", "presized_compact", "fastutil", "agrona", "hppc", "eclipse", "hashmap"})
     public String kind;
 
     /** Entries in the map (the get, remove and iterate benchmarks) or entries per fill (the put benchmarks). */

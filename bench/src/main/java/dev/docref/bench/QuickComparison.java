@@ -31,7 +31,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
  * against fastutil and against the single-threaded docref; {@link ReaderScalingBenchmark} runs for the maps of
- * {@link #READER_KINDS} that are selected. A quick comparison shows the shape, not final figures:
+ * {@link #READER_KINDS} that are selected, and {@code presized_compact} only in {@link PutGrowingBenchmark}: a
+ * pre-sized map of it is the default map. A quick comparison shows the shape, not final figures:
  * quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
  * <p>
  * Run through {@code bench/run-comparison}, which builds first. Not thread-safe; one run at a time.
@@ -81,6 +82,11 @@ public final class QuickComparison
             final boolean gets = benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss") ||
                 benchmark.equals(READER_SCALING);
             final List<String> maps = new ArrayList<>(options.maps);
+            if (!benchmark.equals(PutGrowingBenchmark.class.getSimpleName()))
+            {
+                // Growth.COMPACT changes only how a map grows: everywhere else it is the default map measured again.
+                maps.remove(LongMap.Kind.PRESIZED_COMPACT.id());
+            }
             if (benchmark.equals(READER_SCALING))
             {
                 maps.retainAll(READER_KINDS);
@@ -602,8 +608,8 @@ public final class QuickComparison
             "usage: QuickComparison [--maps presized,fastutil,...] [--sizes 1000000] [--get-sizes 1000000,10000000]",
             "                       [--benchmarks GetHitBenchmark,...] [--forks 1] [--warmup 3] [--iterations 5]",
             "                       [--time 500ms] [--heap 4g] [--out FILE] [--site FILE] [--readme FILE]",
-            "  --maps LIST        maps to compare (default: all seven; reader scaling runs presized, presized_st",
-            "                     and fastutil of them)",
+            "  --maps LIST        maps to compare (default: all eight; reader scaling runs presized, presized_st",
+            "                     and fastutil of them, and presized_compact runs only in put while growing)",
             "  --sizes LIST       entries for every benchmark (default 1000000)",
             "  --get-sizes LIST   entries for get hit, get miss and reader scaling (default 1000000,10000000)",
             "  --benchmarks LIST  benchmark classes (default: all seven)",

@@ -94,8 +94,7 @@ class ScaleHarnessTest
         // (at the default 128 KiB it would hold 32 or more).
         final ScaleHarness.Checkpoint last = result.checkpoints.get(result.checkpoints.size() - 1);
         assertTrue(last.segments <= 8, "segments " + last.segments);
-        // Size-class segments come from arena chunks of 8 segments.
-        assertEquals(8L << 20, result.largestNativeAllocation);
+        assertEquals(1L << 20, result.largestNativeAllocation);
         assertTrue(result.report(options).contains("with segmentBytes 1.00 MiB and loadFactor 0.9375 (thread-safe)"),
             result.report(options));
 

@@ -20,20 +20,20 @@ import org.jetbrains.annotations.NotNull;
  * document-reference index that must never freeze the process when it grows.
  * <p>
  * {@link #withCapacity(long)} allocates, up front, room for the expected number of entries. Past that the map grows
- * one segment at a time, copying only that segment's entries: a full segment grows into the next of four size
- * classes (5/8 to 8/8 of {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default), and a full segment of
- * full size splits into two of the smallest class that holds each half. The classes keep a grown map from swinging
- * between 19 and 37 bytes per entry as all its segments fill and split at once. Their blocks are carved from chunks
- * of 8 segments (1 MiB by default) that are reused, never freed, while the map is open. No single allocation is ever
- * larger than one chunk or the directory, and no put does more work than copying one segment.
+ * one segment at a time: a full segment splits into two, which allocates exactly one new segment (at most
+ * {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default) and copies only that segment's entries.
+ * No single allocation is ever larger than one segment or the directory, and no put does more work than one split.
+ * With {@link Builder#growth(Growth) growth(Growth.COMPACT)} segments come in four size classes instead, which keeps
+ * a grown map at 23-25 bytes per entry where one size swings between 19 and 37, for growing puts about 1.5 times
+ * slower; its blocks are carved from chunks of 8 segments (1 MiB by default), the largest allocation it makes.
  * For contrast: a conventional map doubles one array, and at 58,720,256 entries that is one multi-GB allocation and a
  * rehash of every entry inside a single put.
  * <p>
  * <b>Worked numbers at the defaults</b> (128 KiB segments, load factor 7/8): a full-size segment has 8,120 home
  * slots and holds up to 7,105 entries. {@code withCapacity(58_720_256)} allocates 16,384 segments of 68 KiB
- * (1.06 GiB in all, 19.4 bytes per entry) and a directory of 16,384 references; grown past that, each split of one
- * of those segments allocates two more of 68 KiB, reusing the retired ones. A map grown from empty carves its
- * segments of 80 to 128 KiB from 1 MiB chunks. See {@code src/site/markdown/design.md}.
+ * (1.06 GiB in all, 19.4 bytes per entry) and a directory of 16,384 references; grown past that, each split
+ * allocates one block of that size. With {@link Growth#COMPACT} a map grown from empty carves its segments of 80 to
+ * 128 KiB from 1 MiB chunks. See {@code src/site/markdown/design.md}.
  * <p>
  * <b>Keys and values.</b> Every 64-bit key is valid, including 0, -1, {@link Long#MIN_VALUE} and
  * {@link Long#MAX_VALUE}. Every docRef is valid except {@link #missingValue()} (default -1), which {@link #get(long)}
@@ -131,8 +131,8 @@ public final class PresizedDocRefMap implements AutoCloseable
     /** Blocks kept ready for splits; see {@link BlockReserve}. */
     private final BlockReserve reserve;
     /**
-     * Blocks of size-class segments, carved from chunks of 8 segments; {@code null} when segments are larger than
-     * {@link #MAX_CLASS_SEGMENT_BYTES}, where the map keeps one segment size.
+     * Blocks of size-class segments, carved from chunks of 8 segments; {@code null} unless the map was built with
+     * {@link Growth#COMPACT}, and then it keeps one segment size.
      */
     private final PageArena arena;
     /** Home slots of a segment of each size class: {@link #CLASS_PAGES} pages of an eighth of a segment. */
@@ -163,7 +163,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         this.threadSafe = builder.concurrency == Concurrency.THREAD_SAFE;
         this.memory = new NativeMemory(builder.rawAllocator, builder.guard, "PresizedDocRefMap");
         this.reserve = new BlockReserve(memory, threadSafe);
-        if (builder.segmentBytes <= MAX_CLASS_SEGMENT_BYTES)
+        if (builder.growth == Growth.COMPACT)
         {
             final int pageBytes = builder.segmentBytes / TOP_PAGES;
             this.arena = new PageArena(memory, pageBytes);
@@ -607,9 +607,9 @@ public final class PresizedDocRefMap implements AutoCloseable
     }
 
     /**
-     * @return all native memory the map holds, in bytes: its segments; the chunks its size-class segments are carved
-     * from, free pages included; and, once a pre-sized map grows by splitting, the up to 5 blocks kept ready for the
-     * next splits (5 times one of its segments).
+     * @return all native memory the map holds, in bytes: its segments; once it grows by splitting, the up to 5
+     * blocks kept ready for the next splits (640 KiB at the default segment size); and with {@link Growth#COMPACT},
+     * the chunks its size-class segments are carved from, free pages included.
      */
     public long offHeapBytes()
     {
@@ -635,6 +635,12 @@ public final class PresizedDocRefMap implements AutoCloseable
     public @NotNull Concurrency concurrency()
     {
         return threadSafe ? Concurrency.THREAD_SAFE : Concurrency.SINGLE_THREADED;
+    }
+
+    /** @return how this map grows past the entries it was sized for. */
+    public @NotNull Growth growth()
+    {
+        return arena != null ? Growth.COMPACT : Growth.FAST;
     }
 
     /**
@@ -703,11 +709,12 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * Make room in a full segment, whose lock the caller holds. While the map is one small segment it grows that
-     * segment (to at most one segment's size). A size-class segment below full size grows into the next class at
-     * the same depth; a full-size segment splits into two children of the smallest classes that hold their halves,
-     * their blocks from the {@link PageArena}, to which the parent's block returns. A pre-sized segment of another
-     * size splits into two of its own size, whose blocks come from the {@link BlockReserve}, to which the parent's
-     * returns. Nothing is changed until every allocation succeeded. The full segment is only read, so readers go on
+     * segment (to at most one segment's size). Otherwise the segment splits: copy-on-split into two children whose
+     * blocks come from the {@link BlockReserve}, to which the parent's block returns, so a split costs exactly one
+     * new block. With {@link Growth#COMPACT}, a size-class segment below full size instead grows into the next class
+     * at the same depth, and a full-size segment splits into two children of the smallest classes that hold their
+     * halves, their blocks from the {@link PageArena}, to which the parent's block returns (a pre-sized segment of
+     * another size splits as above). Nothing is changed until every allocation succeeded. The full segment is only read, so readers go on
      * reading it, without waiting, until it is retired; then they find its replacement in the directory.
      */
     private void grow(final Segment full, final long h)
@@ -1103,6 +1110,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         private boolean hashSeedSet;
         private NativeMemory.RawAllocator rawAllocator = NativeMemory.OFF_HEAP;
         private Concurrency concurrency = Concurrency.THREAD_SAFE;
+        private Growth growth = Growth.FAST;
         private AllocationGuard guard;
 
         private Builder()
@@ -1208,6 +1216,23 @@ public final class PresizedDocRefMap implements AutoCloseable
         }
 
         /**
+         * How the map grows past {@code expectedEntries}. Default {@link Growth#FAST}; {@link Growth#COMPACT} holds
+         * a grown map at 23-25 bytes per entry at every size, for growing puts about 1.5 times slower, and needs
+         * {@code segmentBytes} of at most 1 MiB (checked at {@link #build()}).
+         */
+        @Contract("_ -> this")
+        public @NotNull Builder growth(final @NotNull Growth growth)
+        {
+            if (growth == null)
+            {
+                throw new IllegalArgumentException("growth must be FAST or COMPACT but was null; leave it unset for " +
+                    "the default, FAST.");
+            }
+            this.growth = growth;
+            return this;
+        }
+
+        /**
          * The guard every native allocation of the map is shown to before it is made (segments, the up-front
          * allocation of {@code expectedEntries}, blocks kept ready for splits) and the directory's doubling. Each
          * allocation reserves its bytes against the guard's total limit, and each free, and {@code close()},
@@ -1251,6 +1276,12 @@ public final class PresizedDocRefMap implements AutoCloseable
                     "expectedEntries %,d is more than the %,d a map can address with segmentBytes=%d and " +
                     "loadFactor=%s (2^%d segments); use larger segmentBytes (up to %d) or a smaller expectedEntries.",
                     expectedEntries, max, segmentBytes, loadFactor, Directory.MAX_DEPTH, MAX_SEGMENT_BYTES));
+            }
+            if (growth == Growth.COMPACT && segmentBytes > MAX_CLASS_SEGMENT_BYTES)
+            {
+                throw new IllegalArgumentException("growth COMPACT needs segmentBytes of at most " +
+                    MAX_CLASS_SEGMENT_BYTES + " (1 MiB; its chunks hold 8 segments) but segmentBytes was " +
+                    segmentBytes + "; use segmentBytes " + MAX_CLASS_SEGMENT_BYTES + " or less, or growth FAST.");
             }
             if (guard == null)
             {

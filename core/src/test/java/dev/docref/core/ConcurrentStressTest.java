@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -35,8 +36,10 @@ class ConcurrentStressTest
     private static final int READERS = 2;
     private static final long WRITE_BUDGET_NANOS = 15_000_000_000L;
 
-    @Test
-    void readersNeverSeeAWrongValueOrLoseAStableKeyWhileWritersGrowTheMap() throws InterruptedException
+    @ParameterizedTest
+    @EnumSource(Growth.class)
+    void readersNeverSeeAWrongValueOrLoseAStableKeyWhileWritersGrowTheMap(final Growth growth)
+        throws InterruptedException
     {
         final int keys = KEYS_PER_WRITER * WRITERS;
         // Published versions; 0 = not yet inserted. Churn keys (k % 8 == 0) are removed and re-inserted.
@@ -49,7 +52,7 @@ class ConcurrentStressTest
         final AtomicLong iterated = new AtomicLong();
         final long[] progress = new long[WRITERS];
 
-        try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(4096).build())
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(4096).growth(growth).build())
         {
             final int depthBefore = directoryDepth(map);
             for (int w = 0; w < WRITERS; w++)

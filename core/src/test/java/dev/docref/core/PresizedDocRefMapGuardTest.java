@@ -42,14 +42,20 @@ class PresizedDocRefMapGuardTest
      * Grow a map under a guard in block mode until the guard refuses an allocation, then check the map against a
      * HashMap model; raise the limit at run time and check the refused put and further growth succeed.
      */
-    @ParameterizedTest(name = "{3} blocked by {0} = {1}")
+    @ParameterizedTest(name = "{3} blocked by {0} = {1} ({4})")
     @CsvSource({
-        AllocationGuard.TOTAL_LIMIT_PROP_NAME + ", 256KiB, 4096, PresizedDocRefMap segment growth",
-        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 32KiB, 65536, PresizedDocRefMap segment growth",
-        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 8KiB, 512, PresizedDocRefMap directory doubling",
+        AllocationGuard.TOTAL_LIMIT_PROP_NAME + ", 256KiB, 4096, PresizedDocRefMap segment split, FAST",
+        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 32KiB, 65536, PresizedDocRefMap segment growth, FAST",
+        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 1KiB, 512, PresizedDocRefMap directory doubling, FAST",
+        // COMPACT: the first size-class segments come from an arena chunk of 8 segments (32 KiB at 4 KiB), so the
+        // total limit stops a class grow; the directory test needs room for a chunk of 8 segments of 512 bytes.
+        AllocationGuard.TOTAL_LIMIT_PROP_NAME + ", 256KiB, 4096, PresizedDocRefMap segment growth, COMPACT",
+        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 32KiB, 65536, PresizedDocRefMap segment growth, COMPACT",
+        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 8KiB, 512, PresizedDocRefMap directory doubling, COMPACT",
     })
     void aBlockedGrowthLeavesTheMapIntactAndTheNextPutSucceedsOnceTheLimitIsRaised(
-        final String limitProperty, final String limit, final int segmentBytes, final String blockedWhat)
+        final String limitProperty, final String limit, final int segmentBytes, final String blockedWhat,
+        final Growth growth)
     {
         final Map<Long, Long> model = new HashMap<>();
         try (AllocationGuard guard = guard(AllocationGuard.MODE_PROP_NAME, "block", limitProperty, limit))
@@ -57,7 +63,7 @@ class PresizedDocRefMapGuardTest
             final List<AllocationEvent> events = new CopyOnWriteArrayList<>();
             guard.addListener(events::add);
             try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(segmentBytes).hashSeed(7)
-                .guard(guard).build())
+                .growth(growth).guard(guard).build())
             {
                 final SplittableRandom random = new SplittableRandom(11);
                 AllocationBlockedException blocked = null;

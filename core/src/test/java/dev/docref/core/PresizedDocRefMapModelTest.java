@@ -35,12 +35,13 @@ class PresizedDocRefMapModelTest
     }
 
     record Config(long expectedEntries, int segmentBytes, double loadFactor, long missingValue, long seed,
-        Concurrency concurrency)
+        Concurrency concurrency, Growth growth)
     {
         PresizedDocRefMap build()
         {
             return PresizedDocRefMap.builder()
                 .concurrency(concurrency)
+                .growth(growth)
                 .expectedEntries(expectedEntries)
                 .segmentBytes(segmentBytes)
                 .loadFactor(loadFactor)
@@ -157,7 +158,8 @@ class PresizedDocRefMapModelTest
             Arbitraries.of(0.5, 0.75, 0.875, 0.95),
             Arbitraries.oneOf(Arbitraries.of(-1L, 0L, Long.MIN_VALUE, Long.MAX_VALUE), Arbitraries.longs()),
             Arbitraries.longs(),
-            Arbitraries.of(Concurrency.values())).as(Config::new);
+            Arbitraries.of(Concurrency.values()),
+            Arbitraries.of(Growth.values())).as(Config::new);
     }
 
     @Provide

@@ -30,9 +30,21 @@ abstract class PresizedDocRefMapTest
 {
     abstract Concurrency concurrency();
 
+    /** How the maps under test grow; the {@code Compact...} subclasses run every test with {@link Growth#COMPACT}. */
+    Growth growth()
+    {
+        return Growth.FAST;
+    }
+
+    /** The largest allocation growth may make: one segment, or with {@link Growth#COMPACT} one chunk of 8. */
+    long largestGrowthAllocation(final int segmentBytes)
+    {
+        return growth() == Growth.COMPACT ? 8L * segmentBytes : segmentBytes;
+    }
+
     PresizedDocRefMap.Builder builder()
     {
-        return PresizedDocRefMap.builder().concurrency(concurrency());
+        return PresizedDocRefMap.builder().concurrency(concurrency()).growth(growth());
     }
 
     PresizedDocRefMap withCapacity(final long expectedEntries)
@@ -89,7 +101,7 @@ abstract class PresizedDocRefMapTest
     }
 
     @Test
-    void growingFromOneToTenMillionNeverAllocatesMoreThanOneArenaChunk()
+    void growingFromOneToTenMillionNeverAllocatesMoreThanOneSegmentOrChunk()
     {
         final int n = 10_000_000;
         try (PresizedDocRefMap map = withCapacity(1))
@@ -100,8 +112,9 @@ abstract class PresizedDocRefMapTest
                 map.put(random.nextLong(), i);
             }
             assertEquals(n, map.size());
-            // Size-class segments are carved from chunks of 8 segments: 1 MiB at the default 128 KiB.
-            assertEquals(8L * PresizedDocRefMap.DEFAULT_SEGMENT_BYTES, map.largestAllocationBytes());
+            assertTrue(map.largestAllocationBytes() <= largestGrowthAllocation(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES),
+                () -> "largest allocation " + map.largestAllocationBytes());
+            assertEquals(growth(), map.growth());
             assertTrue(map.segmentCount() > 500, "grew by splitting");
 
             final SplittableRandom replay = new SplittableRandom(42);
@@ -113,7 +126,7 @@ abstract class PresizedDocRefMapTest
     }
 
     @Test
-    void largestAllocationIsOneArenaChunkOfEightSegmentsForEverySegmentSize()
+    void largestAllocationIsOneSegmentOrChunkForEverySegmentSize()
     {
         for (final int segmentBytes : new int[] { 512, 4096, 65536, 1 << 20 })
         {
@@ -123,7 +136,8 @@ abstract class PresizedDocRefMapTest
                 {
                     map.put(i * 31L, i);
                 }
-                assertTrue(map.largestAllocationBytes() <= 8L * segmentBytes, "segmentBytes " + segmentBytes);
+                assertTrue(map.largestAllocationBytes() <= largestGrowthAllocation(segmentBytes),
+                    "segmentBytes " + segmentBytes + ", largest allocation " + map.largestAllocationBytes());
                 assertTrue(map.offHeapBytes() >= (long)map.segmentCount() * 16);
             }
         }
@@ -167,6 +181,9 @@ abstract class PresizedDocRefMapTest
         assertMessage(() -> builder().segmentBytes(128 * 1024 * 1024), "134217728", "67108864");
         assertMessage(() -> builder().segmentBytes(256), "256", "from 512");
         assertMessage(() -> builder().segmentBytes(0), "but was 0", "power of two");
+        assertMessage(() -> builder().growth(Growth.COMPACT).segmentBytes(2 << 20).build(), "2097152", "1048576",
+            "growth FAST");
+        assertMessage(() -> builder().growth(null), "but was null", "FAST");
         assertMessage(() -> builder().loadFactor(0.0), "0.0", "between 0 and 1");
         assertMessage(() -> builder().loadFactor(1.0), "1.0", "between 0 and 1");
         assertMessage(() -> builder().loadFactor(-0.5), "-0.5", "between 0 and 1");

@@ -37,6 +37,12 @@ public final class PresizedDocRefMapStress
         return PresizedDocRefMap.builder().segmentBytes(SEGMENT_BYTES).hashSeed(SEED).build();
     }
 
+    /** As {@link #newMap()}, growing by size classes ({@link Growth#COMPACT}). */
+    static PresizedDocRefMap newCompactMap()
+    {
+        return PresizedDocRefMap.builder().segmentBytes(SEGMENT_BYTES).hashSeed(SEED).growth(Growth.COMPACT).build();
+    }
+
     /** The first key at or after {@code from} whose mixed hash starts with {@code prefix} in its top {@code bits}. */
     static long keyWithPrefix(final int bits, final long prefix, final long from)
     {
@@ -219,7 +225,7 @@ public final class PresizedDocRefMapStress
     @State
     public static class ReaderRacingClassGrow
     {
-        final PresizedDocRefMap map = newMap();
+        final PresizedDocRefMap map = newCompactMap();
         final long key;
         final long newKey;
         final int segmentsBefore;
