@@ -132,7 +132,7 @@ public final class PresizedDocRefMap implements AutoCloseable
     private final BlockReserve reserve;
     /**
      * Blocks of size-class segments, carved from chunks of 8 segments; {@code null} unless the map was built with
-     * {@link Growth#COMPACT}, and then it keeps one segment size.
+     * {@link Growth#COMPACT} (without it the map keeps one segment size).
      */
     private final PageArena arena;
     /** Home slots of a segment of each size class: {@link #CLASS_PAGES} pages of an eighth of a segment. */
@@ -714,8 +714,9 @@ public final class PresizedDocRefMap implements AutoCloseable
      * new block. With {@link Growth#COMPACT}, a size-class segment below full size instead grows into the next class
      * at the same depth, and a full-size segment splits into two children of the smallest classes that hold their
      * halves, their blocks from the {@link PageArena}, to which the parent's block returns (a pre-sized segment of
-     * another size splits as above). Nothing is changed until every allocation succeeded. The full segment is only read, so readers go on
-     * reading it, without waiting, until it is retired; then they find its replacement in the directory.
+     * another size splits as above). Nothing is changed until every allocation succeeded. The full segment is only
+     * read, so readers go on reading it, without waiting, until it is retired; then they find its replacement in the
+     * directory.
      */
     private void grow(final Segment full, final long h)
     {
