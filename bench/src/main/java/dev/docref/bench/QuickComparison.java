@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.docref.core.PresizedDocRefMap;
+import it.unimi.dsi.fastutil.HashCommon;
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -32,7 +36,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
  * against fastutil and against the single-threaded docref; {@link ReaderScalingBenchmark} runs for the maps of
  * {@link #READER_KINDS} that are selected, and {@code presized_compact} only in {@link PutGrowingBenchmark}: a
- * pre-sized map of it is the default map. A quick comparison shows the shape, not final figures:
+ * pre-sized map of it is the default map. Then {@link #SAME_MEMORY_BENCHMARKS} run again at
+ * {@link #SAME_MEMORY_SIZE} entries with fastutil at load factor {@value #SAME_MEMORY_LOAD_FACTOR} (and at its default
+ * for reference), so that both tables run about 83% full in about 19 bytes per entry: the headline compares each map
+ * at its own default, this compares them at the same memory. A quick comparison shows the shape, not final figures:
  * quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
  * <p>
  * Run through {@code bench/run-comparison}, which builds first. Not thread-safe; one run at a time.
@@ -55,6 +62,15 @@ public final class QuickComparison
     /** The maps {@link ReaderScalingBenchmark} runs, in the order of its {@code kind} parameter. */
     static final List<String> READER_KINDS = List.of(DOCREF, DOCREF_SINGLE_THREADED, BASELINE);
 
+    /**
+     * fastutil's load factor in the same-memory comparison. fastutil rounds its table up to a power of two, so pre-sized
+     * for 870,000 entries at its default 0.75 it takes 2^21 slots and runs 41% full; at 0.875 it takes 2^20 slots and
+     * runs 83% full, as docref's segments do at docref's default.
+     */
+    static final String SAME_MEMORY_LOAD_FACTOR = "0.875";
+    /** Entries in the same-memory comparison: 0.83 * 2^20, so fastutil's table at 0.875 runs as full as docref's. */
+    static final int SAME_MEMORY_SIZE = 870_000;
+
     /** The benchmark classes in table order, with the heading each table gets. */
     static final Map<String, String> BENCHMARKS = new LinkedHashMap<>();
 
@@ -67,6 +83,10 @@ public final class QuickComparison
         BENCHMARKS.put(RemoveBenchmark.class.getSimpleName(), "Remove");
         BENCHMARKS.put(IterateBenchmark.class.getSimpleName(), "Iteration (one full pass)");
     }
+
+    /** The benchmarks of the same-memory comparison: a lookup hit, a lookup miss and an insert. */
+    static final List<String> SAME_MEMORY_BENCHMARKS = List.of(GetHitBenchmark.class.getSimpleName(),
+        GetMissBenchmark.class.getSimpleName(), PutPresizedBenchmark.class.getSimpleName());
 
     private QuickComparison()
     {
@@ -95,12 +115,30 @@ public final class QuickComparison
                     continue;
                 }
             }
-            rows.addAll(run(benchmark, maps, gets ? options.getSizes : options.sizes, options));
+            rows.addAll(run(benchmark, maps, gets ? options.getSizes : options.sizes, List.of("default"), options));
+        }
+        final List<Row> sameMemoryRows = new ArrayList<>();
+        if (options.sameMemorySize > 0 && options.maps.contains(DOCREF) && options.maps.contains(BASELINE))
+        {
+            final List<Integer> size = List.of(options.sameMemorySize);
+            for (final String benchmark : SAME_MEMORY_BENCHMARKS)
+            {
+                if (options.benchmarks.contains(benchmark))
+                {
+                    sameMemoryRows.addAll(run(benchmark, List.of(DOCREF), size, List.of("default"), options));
+                    sameMemoryRows.addAll(run(benchmark, List.of(BASELINE), size,
+                        List.of(SAME_MEMORY_LOAD_FACTOR, "default"), options));
+                }
+            }
         }
         final double minutes = (System.nanoTime() - start) / 60e9;
 
+        final String sameMemory = sameMemoryRows.isEmpty() ? "" : sameMemory(sameMemoryRows, options.sameMemorySize,
+            docrefBytesPerEntry(options.sameMemorySize), fastutilBytesPerEntry(options.sameMemorySize,
+                Float.parseFloat(SAME_MEMORY_LOAD_FACTOR)), fastutilBytesPerEntry(options.sameMemorySize,
+                Long2LongOpenHashMap.DEFAULT_LOAD_FACTOR));
         final String tables = tables(rows) + readerTables(rows);
-        final String headline = headline(rows) + readerHeadline(rows);
+        final String headline = headline(rows) + readerHeadline(rows) + sameMemory;
         final String machine = machine();
         final String settings = settings(options, minutes);
         final LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -131,7 +169,7 @@ public final class QuickComparison
     }
 
     private static List<Row> run(final String benchmark, final List<String> maps, final List<Integer> sizes,
-        final Options options) throws RunnerException
+        final List<String> loadFactors, final Options options) throws RunnerException
     {
         final List<String> sizeParams = new ArrayList<>();
         for (final int size : sizes)
@@ -150,6 +188,11 @@ public final class QuickComparison
             .jvmArgs("-Xms" + options.heap, "-Xmx" + options.heap)
             .addProfiler(GCProfiler.class)
             .shouldFailOnError(true);
+        if (!loadFactors.equals(List.of("default")))
+        {
+            // Only MapBenchmark's subclasses have this parameter (reader scaling does not).
+            jmh.param("loadFactor", loadFactors.toArray(new String[0]));
+        }
         final Collection<RunResult> results = new Runner(jmh.build()).run();
         final List<Row> rows = new ArrayList<>();
         for (final RunResult result : results)
@@ -178,6 +221,8 @@ public final class QuickComparison
         final int threads;
         /** Bytes allocated per operation, or NaN when {@code -prof gc} did not report it. */
         final double allocatedPerOp;
+        /** The map's load factor as the benchmark's {@code loadFactor} parameter gave it: {@code default} or a number. */
+        final String loadFactor;
 
         Row(final String benchmark, final String kind, final int size, final double median, final double mean,
             final double error, final String unit, final long samples, final double allocatedPerOp)
@@ -188,6 +233,14 @@ public final class QuickComparison
         Row(final String benchmark, final String kind, final int size, final double median, final double mean,
             final double error, final String unit, final long samples, final double allocatedPerOp, final int threads)
         {
+            this(benchmark, kind, size, median, mean, error, unit, samples, allocatedPerOp, threads, "default");
+        }
+
+        Row(final String benchmark, final String kind, final int size, final double median, final double mean,
+            final double error, final String unit, final long samples, final double allocatedPerOp, final int threads,
+            final String loadFactor)
+        {
+            this.loadFactor = loadFactor;
             this.threads = threads;
             this.benchmark = benchmark;
             this.kind = kind;
@@ -204,10 +257,12 @@ public final class QuickComparison
         {
             final Result<?> primary = result.getPrimaryResult();
             final Result<?> allocated = result.getSecondaryResults().get(GC_ALLOC_NORM);
+            final String loadFactor = result.getParams().getParam("loadFactor");
             return new Row(benchmark, result.getParams().getParam("kind"),
                 Integer.parseInt(result.getParams().getParam("size")), primary.getStatistics().getPercentile(50),
                 primary.getScore(), primary.getScoreError(), primary.getScoreUnit(), primary.getSampleCount(),
-                allocated == null ? Double.NaN : allocated.getScore(), result.getParams().getThreads());
+                allocated == null ? Double.NaN : allocated.getScore(), result.getParams().getThreads(),
+                loadFactor == null ? "default" : loadFactor);
         }
 
         boolean isIteration()
@@ -359,6 +414,65 @@ public final class QuickComparison
     }
 
     /**
+     * docref against fastutil when both tables use about the same memory: docref pre-sized at its defaults and
+     * fastutil at load factor {@value #SAME_MEMORY_LOAD_FACTOR}, with fastutil at its default load factor beside them
+     * to show what its emptier table buys. Each map's table bytes per entry are given, computed from the same sizing
+     * the maps use (docref's {@code offHeapBytes()}, fastutil's two arrays of {@code HashCommon.arraySize(n, f) + 1}
+     * longs).
+     */
+    static String sameMemory(final List<Row> rows, final int size, final double docrefBytes,
+        final double fastutilBytes, final double fastutilDefaultBytes)
+    {
+        final StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%nAt the same memory (%,d entries): docref at its defaults against " +
+            "fastutil at load factor %s, whose power-of-two table then runs about as full as docref's segments " +
+            "(%.1f and %.1f bytes per entry); fastutil at its default load factor (%.1f bytes per entry) for " +
+            "reference. Above, each map runs at its own default.%n%n", size, SAME_MEMORY_LOAD_FACTOR, docrefBytes,
+            fastutilBytes, fastutilDefaultBytes));
+        out.append("| Benchmark | docref median | fastutil median, load factor " + SAME_MEMORY_LOAD_FACTOR +
+            " | docref / fastutil, same memory | fastutil median, default load factor | fastutil, " +
+            SAME_MEMORY_LOAD_FACTOR + " / default |\n");
+        out.append("|---|---:|---:|---:|---:|---:|\n");
+        for (final String benchmark : SAME_MEMORY_BENCHMARKS)
+        {
+            final Row docref = find(rows, benchmark, size, DOCREF, "default");
+            final Row full = find(rows, benchmark, size, BASELINE, SAME_MEMORY_LOAD_FACTOR);
+            final Row roomy = find(rows, benchmark, size, BASELINE, "default");
+            if (docref == null && full == null && roomy == null)
+            {
+                continue;
+            }
+            final String unit = " " + (docref != null ? docref : full != null ? full : roomy).unit;
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", BENCHMARKS.get(benchmark),
+                docref == null ? "-" : number(docref.median) + unit, full == null ? "-" : number(full.median) + unit,
+                docref == null || full == null ? "-" : String.format(Locale.ROOT, "**%.2fx**",
+                    docref.median / full.median),
+                roomy == null ? "-" : number(roomy.median) + unit,
+                full == null || roomy == null ? "-" : String.format(Locale.ROOT, "%.2fx", full.median / roomy.median)));
+        }
+        return out.toString();
+    }
+
+    /** Off-heap bytes per entry of a docref map pre-sized for {@code size} entries at its defaults. */
+    static double docrefBytesPerEntry(final int size)
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.withCapacity(size))
+        {
+            return (double)map.offHeapBytes() / size;
+        }
+    }
+
+    /**
+     * Bytes per entry of the key and value arrays of a {@code Long2LongOpenHashMap} pre-sized for {@code size} entries
+     * at {@code loadFactor}: two arrays of {@code HashCommon.arraySize(size, loadFactor) + 1} longs (the extra slot
+     * holds the key 0).
+     */
+    static double fastutilBytesPerEntry(final int size, final float loadFactor)
+    {
+        return 2.0 * Long.BYTES * (HashCommon.arraySize(size, loadFactor) + 1) / size;
+    }
+
+    /**
      * Replace the text between {@code start} and {@code end} (both kept) in {@code file} with {@code block}.
      *
      * @throws IllegalStateException if either marker is missing or out of order, naming the file and the markers.
@@ -435,6 +549,20 @@ public final class QuickComparison
         for (final Row row : rows)
         {
             if (row.benchmark.equals(benchmark) && row.size == size && row.kind.equals(kind) && row.threads == threads)
+            {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    private static Row find(final List<Row> rows, final String benchmark, final int size, final String kind,
+        final String loadFactor)
+    {
+        for (final Row row : rows)
+        {
+            if (row.benchmark.equals(benchmark) && row.size == size && row.kind.equals(kind) &&
+                row.loadFactor.equals(loadFactor))
             {
                 return row;
             }
@@ -607,7 +735,8 @@ public final class QuickComparison
         static final String USAGE = String.join("\n",
             "usage: QuickComparison [--maps presized,fastutil,...] [--sizes 1000000] [--get-sizes 1000000,10000000]",
             "                       [--benchmarks GetHitBenchmark,...] [--forks 1] [--warmup 3] [--iterations 5]",
-            "                       [--time 500ms] [--heap 4g] [--out FILE] [--site FILE] [--readme FILE]",
+            "                       [--time 500ms] [--heap 4g] [--same-memory-size 870000] [--out FILE]",
+            "                       [--site FILE] [--readme FILE]",
             "  --maps LIST        maps to compare (default: all eight; reader scaling runs presized, presized_st",
             "                     and fastutil of them, and presized_compact runs only in put while growing)",
             "  --sizes LIST       entries for every benchmark (default 1000000)",
@@ -618,6 +747,11 @@ public final class QuickComparison
             "  --iterations N     measured iterations (default 5)",
             "  --time DURATION    length of each iteration, e.g. 500ms, 1s (default 500ms)",
             "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
+            "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
+            "                     fastutil at about the same memory (fastutil at load factor " + SAME_MEMORY_LOAD_FACTOR +
+                "); a multiple",
+            "                     of " + MapBenchmark.CHUNK + ", best about 0.83 * 2^k (default " + SAME_MEMORY_SIZE +
+                "); 0 skips it",
             "  --out FILE         results file (default bench/results/<UTC date>.md)",
             "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md)",
             "  --readme FILE      rewrite the jmh-headline block of this file (README.md)");
@@ -631,6 +765,7 @@ public final class QuickComparison
         int iterations = 5;
         TimeValue time = TimeValue.milliseconds(500);
         String heap = "4g";
+        int sameMemorySize = SAME_MEMORY_SIZE;
         Path out;
         Path site;
         Path readme;
@@ -708,6 +843,16 @@ public final class QuickComparison
                                 "but was '" + value + "'");
                         }
                         options.heap = value;
+                        break;
+                    case "--same-memory-size":
+                        options.sameMemorySize = atLeast(arg, value, 0);
+                        if (options.sameMemorySize % MapBenchmark.CHUNK != 0)
+                        {
+                            throw new IllegalArgumentException(String.format(Locale.ROOT, "--same-memory-size must " +
+                                "be a multiple of %d (the put benchmark puts %d keys per invocation) but was %d; " +
+                                "use for example %d, or 0 to skip the same-memory comparison", MapBenchmark.CHUNK,
+                                MapBenchmark.CHUNK, options.sameMemorySize, SAME_MEMORY_SIZE));
+                        }
                         break;
                     case "--out":
                         options.out = Path.of(value);

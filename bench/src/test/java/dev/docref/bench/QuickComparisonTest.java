@@ -52,6 +52,35 @@ class QuickComparisonTest
     }
 
     @Test
+    void sameMemoryDividesDocrefByFastutilAtTheFullerLoadFactorAndShowsWhatItsDefaultBuys()
+    {
+        final List<QuickComparison.Row> rows = List.of(
+            new QuickComparison.Row("GetHitBenchmark", "presized", 870_000, 49, 50, 1, "ns/op", 5, 0, 1, "default"),
+            new QuickComparison.Row("GetHitBenchmark", "fastutil", 870_000, 40, 41, 1, "ns/op", 5, 0, 1, "0.875"),
+            new QuickComparison.Row("GetHitBenchmark", "fastutil", 870_000, 25, 25, 1, "ns/op", 5, 0, 1, "default"),
+            new QuickComparison.Row("PutPresizedBenchmark", "presized", 870_000, 60, 61, 1, "ns/op", 5, 0, 1,
+                "default"));
+        final String table = QuickComparison.sameMemory(rows, 870_000, 19.43, 19.28, 38.57);
+        assertTrue(table.contains("| Get hit | 49.0 ns/op | 40.0 ns/op | **1.23x** | 25.0 ns/op | 1.60x |"), table);
+        assertTrue(table.contains("| Put into a pre-sized map | 60.0 ns/op | - | - | - | - |"), table);
+        assertTrue(table.contains("870,000 entries") && table.contains("19.4 and 19.3 bytes per entry") &&
+            table.contains("(38.6 bytes per entry)"), table);
+        assertTrue(!table.contains("Get miss"), "a benchmark with no rows gets no line: " + table);
+    }
+
+    @Test
+    void sameMemoryDefaultSizeGivesBothMapsAboutTheSameBytesPerEntry()
+    {
+        final double docref = QuickComparison.docrefBytesPerEntry(QuickComparison.SAME_MEMORY_SIZE);
+        final double fastutil = QuickComparison.fastutilBytesPerEntry(QuickComparison.SAME_MEMORY_SIZE,
+            Float.parseFloat(QuickComparison.SAME_MEMORY_LOAD_FACTOR));
+        // If docref's defaults or fastutil's sizing change, SAME_MEMORY_SIZE (or the load factor) must follow them.
+        assertTrue(Math.abs(docref - fastutil) / fastutil < 0.05, docref + " against " + fastutil);
+        assertEquals(16.0 * ((1 << 20) + 1) / 870_000, fastutil, 1e-9);
+        assertEquals(16.0 * ((1 << 21) + 1) / 870_000, QuickComparison.fastutilBytesPerEntry(870_000, 0.75f), 1e-9);
+    }
+
+    @Test
     void replaceBlockKeepsTheMarkersAndEverythingOutsideThem()
     {
         final String text = "intro\n<!-- a -->\nold\n<!-- b -->\nrest\n";
@@ -76,5 +105,10 @@ class QuickComparisonTest
         final IllegalArgumentException map = assertThrows(IllegalArgumentException.class,
             () -> QuickComparison.Options.parse(new String[] {"--maps", "fastutil,trove"}));
         assertTrue(map.getMessage().contains("'trove'"), map.getMessage());
+        final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--same-memory-size", "870001"}));
+        assertTrue(size.getMessage().contains("870001") && size.getMessage().contains("multiple of 1000") &&
+            size.getMessage().contains("0 to skip"), size.getMessage());
+        assertEquals(0, QuickComparison.Options.parse(new String[] {"--same-memory-size", "0"}).sameMemorySize);
     }
 }
