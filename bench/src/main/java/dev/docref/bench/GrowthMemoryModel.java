@@ -33,7 +33,7 @@ import dev.docref.core.PresizedDocRefMap;
  *     defaults; classes 5,6,7,8 hold 5,048, 6,072, 7,096 and 8,120 home slots, that is 4,417, 5,313, 6,209 and 7,105
  *     entries). A full segment below the top class grows into the next class at the same depth; a full top-class
  *     segment splits into two children, each in the smallest class whose fill limit exceeds its share. Blocks are
- *     carved from arenas of {@code --chunk-pages} pages (1 MiB at 64 pages) by address-ordered first fit; free runs
+ *     carved from arenas of {@code --chunk-pages} pages (1 MiB at 64 pages) by first fit, oldest chunk first; free runs
  *     coalesce within a chunk, never across chunks, and chunks are never freed while the map is open. New blocks are
  *     taken before the old one is given back (copy-on-write). Off-heap bytes = chunks + the depth-0 blocks.</li>
  *     <li>{@code classes-exact}: the same segments, holding only their live pages plus 4 full segments' worth of
@@ -195,8 +195,8 @@ public final class GrowthMemoryModel
     }
 
     /**
-     * Pages carved from chunks by address-ordered first fit: a block goes at the start of the lowest-addressed free
-     * run that holds it, free runs coalesce with their neighbours within a chunk but never across a chunk boundary
+     * Pages carved from chunks by first fit, oldest chunk first (as the map's {@code PageArena} does): a block goes at
+     * the start of the lowest free run that holds it in the first chunk that has one, free runs coalesce with their neighbours within a chunk but never across a chunk boundary
      * (chunks are separate mappings), and a chunk is added only when no free run fits. Chunks are never given back.
      * <p>
      * Free pages are bits of one {@link BitSet}, so coalescing is implicit: adjacent free pages are one run. A max-tree

@@ -10,9 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * {@link PageArena}: address-ordered first fit, coalescing, a new chunk only when nothing fits, never across chunks.
+ * {@link PageArena}: first fit, oldest chunk first, coalescing, a new chunk only when nothing fits, never across chunks.
  * Chunks come from a fake allocator that hands out consecutive addresses (the arena never touches its memory), so
- * neighbouring chunks are adjacent and a run that crossed their boundary would be visible.
+ * neighbouring chunks are adjacent and a run that crossed their boundary would be visible; one test hands them out
+ * downwards, as {@code mmap} tends to, to show that the order they came in decides, not their addresses.
  */
 class PageArenaTest
 {
@@ -25,10 +26,11 @@ class PageArenaTest
     private final NativeMemory memory = new NativeMemory(raw, guard, "PageArenaTest");
     private final PageArena arena = new PageArena(memory, PAGE);
 
-    /** Hands out chunk after chunk at consecutive addresses; can be told to fail. */
+    /** Hands out chunk after chunk at consecutive addresses, upwards or downwards; can be told to fail. */
     private static final class Consecutive implements NativeMemory.RawAllocator
     {
         long next = BASE;
+        boolean downwards;
         boolean fail;
 
         public long allocate(final long bytes, final boolean zeroed)
@@ -36,6 +38,11 @@ class PageArenaTest
             if (fail)
             {
                 throw new OutOfMemoryError("test");
+            }
+            if (downwards)
+            {
+                next -= bytes;
+                return next;
             }
             final long address = next;
             next += bytes;
@@ -131,6 +138,24 @@ class PageArenaTest
     }
 
     @Test
+    void theOldestChunkIsFilledFirstWhereverTheAllocatorPutTheChunks()
+    {
+        raw.downwards = true;
+        final long first = arena.allocate(60, NativeMemory.Purpose.SPLIT, "test");
+        final long second = arena.allocate(60, NativeMemory.Purpose.SPLIT, "test");
+        assertEquals(CHUNK, first - second, "the fake hands out the second chunk below the first");
+        assertEquals(first + 60 * PAGE, arena.allocate(4, NativeMemory.Purpose.SPLIT, "test"),
+            "the older chunk's free run, although the newer chunk lies lower in memory");
+        arena.free(first, 60);
+        arena.free(second, 60);
+        assertEquals(first, arena.allocate(8, NativeMemory.Purpose.SPLIT, "test"), "freed blocks find their chunks");
+        assertEquals(first + 8 * PAGE, arena.allocate(4, NativeMemory.Purpose.SPLIT, "test"), "the older chunk again");
+        assertEquals(second, arena.allocate(64, NativeMemory.Purpose.SPLIT, "test"), "the newer chunk, whole");
+        assertEquals(2, arena.chunkCount());
+        assertThrows(IllegalStateException.class, () -> arena.free(second - PAGE, 1), "below every chunk");
+    }
+
+    @Test
     void aFailedChunkAllocationChangesNothing()
     {
         arena.allocate(60, NativeMemory.Purpose.SPLIT, "test");
@@ -171,7 +196,7 @@ class PageArenaTest
         assertEquals(BASE, next, "3 pages left in the adopted block hold no 5: a new chunk");
         assertThrows(IllegalStateException.class, () -> arena.free(own + 5 * PAGE, 5), "past the adopted block");
         arena.free(five, 5);
-        assertEquals(BASE + 5 * PAGE, arena.allocate(59, NativeMemory.Purpose.SPLIT, "test"), "lower addresses first");
+        assertEquals(BASE + 5 * PAGE, arena.allocate(59, NativeMemory.Purpose.SPLIT, "test"), "the only run of 59");
         assertEquals(own, arena.allocate(8, NativeMemory.Purpose.SPLIT, "test"), "then the adopted block, whole again");
         assertThrows(IllegalStateException.class, () -> arena.adopt(own, 8), "already in");
         assertEquals(CHUNK, memory.offHeapBytes(), "only the chunk was allocated through the arena");
