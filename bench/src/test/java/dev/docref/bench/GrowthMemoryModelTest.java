@@ -22,15 +22,20 @@ class GrowthMemoryModelTest
      */
     private static final long[] QUIET_SIZES = {650_000, 1_300_000, 2_600_000};
 
+    /** A 1 MiB chunk of the page arena at the default 128 KiB segments: 64 pages of 16 KiB. */
+    private static final long ARENA_CHUNK_BYTES = 1L << 20;
+
     /**
-     * The model of each growth against a real map of it, within 2%. The classes model fills chunks oldest first, as
-     * the map's arena does; when the arena went by the chunks' real addresses, which the C allocator hands out in no
-     * set order, the real map came within 5% in most runs and 6.6% in one.
+     * The model of each growth against a real map of it, within 2%, or for the classes within one arena chunk where
+     * that is more. The model draws its own keys, and whether the last of the real map's chunks is needed depends on
+     * which keys its hash seed sends to which segment: over 12 seeds the same keys took the model's chunk count or one
+     * more or one fewer (at 650,000 entries one chunk is 6.6% of the arena, at 2,600,000 1.7%). The real map gets a
+     * fixed seed, so the test is deterministic, and the slack held for each of the 12 seeds tried.
      */
-    @ParameterizedTest(name = "{0} models {1} within {2}")
-    @CsvSource({"TODAY, FAST, 0.02", "CLASSES_ARENA, COMPACT, 0.02"})
+    @ParameterizedTest(name = "{0} models {1} within {2} or {3} bytes")
+    @CsvSource({"TODAY, FAST, 0.02, 0", "CLASSES_ARENA, COMPACT, 0.02, " + ARENA_CHUNK_BYTES})
     void modelMatchesARealMapGrownFromEmptyAwayFromSplitWaves(final GrowthMemoryModel.Strategy strategy,
-        final Growth growth, final double tolerance)
+        final Growth growth, final double tolerance, final long slackBytes)
     {
         final long[] sizes = new long[QUIET_SIZES.length * 3];
         for (int i = 0; i < QUIET_SIZES.length; i++)
@@ -44,7 +49,7 @@ class GrowthMemoryModelTest
             GrowthMemoryModel.run(options, strategy, 0).checkpoints;
         assertEquals(sizes.length, model.size());
 
-        try (PresizedDocRefMap map = PresizedDocRefMap.builder().growth(growth).build())
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().growth(growth).hashSeed(0x5EED_D0C5L).build())
         {
             final SplittableRandom keys = new SplittableRandom(42);
             long entries = 0;
@@ -62,9 +67,9 @@ class GrowthMemoryModelTest
                 }
                 assertEquals(at.entries, map.size());
                 assertEquals(at.segments, map.segmentCount(), "segments at " + at.entries);
-                final double ratio = map.offHeapBytes() / (double)at.offHeapBytes;
-                assertTrue(Math.abs(ratio - 1) < tolerance, "off-heap at " + at.entries + ": real " +
-                    map.offHeapBytes() + ", model " + at.offHeapBytes);
+                final long off = Math.abs(map.offHeapBytes() - at.offHeapBytes);
+                assertTrue(off < Math.max(tolerance * at.offHeapBytes, slackBytes + 1), "off-heap at " + at.entries +
+                    ": real " + map.offHeapBytes() + ", model " + at.offHeapBytes);
             }
         }
     }

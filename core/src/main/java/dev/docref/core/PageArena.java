@@ -15,8 +15,8 @@ package dev.docref.core;
  * <b>Policy:</b> first fit, oldest chunk first: a block goes at the lowest free run that holds it in the chunk that
  * came first. That is address-ordered first fit over the chunks as if each new one lay above the last, which is
  * what {@code GrowthMemoryModel} (bench) models; ordering by the chunks' real addresses would make a map's memory
- * depend on where the C allocator happens to place them (it measured up to 6.6% apart from the model, by run and by
- * what the process allocated before). A chunk's free pages are the set bits of one {@code long}, so neighbouring free
+ * depend on where the C allocator happens to place them ({@code mmap} tends to hand them out downwards, and what the
+ * process freed before moves them). A chunk's free pages are the set bits of one {@code long}, so neighbouring free
  * pages coalesce by construction, and finding the lowest run of {@code n} free pages in a chunk is {@code n - 1}
  * shifts and one count of trailing zeros. A new chunk is allocated only when no chunk has such a run. Chunks are
  * never freed while the map is open. A second index, sorted by address, finds the chunk a freed block belongs to.
