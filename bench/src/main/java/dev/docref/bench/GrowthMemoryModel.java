@@ -196,8 +196,9 @@ public final class GrowthMemoryModel
 
     /**
      * Pages carved from chunks by first fit, oldest chunk first (as the map's {@code PageArena} does): a block goes at
-     * the start of the lowest free run that holds it in the first chunk that has one, free runs coalesce with their neighbours within a chunk but never across a chunk boundary
-     * (chunks are separate mappings), and a chunk is added only when no free run fits. Chunks are never given back.
+     * the start of the lowest free run that holds it in the first chunk that has one, free runs coalesce with their
+     * neighbours within a chunk but never across a chunk boundary (chunks are separate mappings), and a chunk is added
+     * only when no free run fits. Chunks are never given back.
      * <p>
      * Free pages are bits of one {@link BitSet}, so coalescing is implicit: adjacent free pages are one run. A max-tree
      * over the chunks' longest free runs finds the first chunk that fits in {@code O(log chunks)}, then a scan of that

@@ -17,7 +17,6 @@ import java.util.Map;
 import dev.docref.core.PresizedDocRefMap;
 import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
-
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -63,9 +62,9 @@ public final class QuickComparison
     static final List<String> READER_KINDS = List.of(DOCREF, DOCREF_SINGLE_THREADED, BASELINE);
 
     /**
-     * fastutil's load factor in the same-memory comparison. fastutil rounds its table up to a power of two, so pre-sized
-     * for 870,000 entries at its default 0.75 it takes 2^21 slots and runs 41% full; at 0.875 it takes 2^20 slots and
-     * runs 83% full, as docref's segments do at docref's default.
+     * fastutil's load factor in the same-memory comparison. fastutil rounds its table up to a power of two, so
+     * pre-sized for 870,000 entries at its default 0.75 it takes 2^21 slots and runs 41% full; at 0.875 it takes 2^20
+     * slots and runs 83% full, as docref's segments do at docref's default.
      */
     static final String SAME_MEMORY_LOAD_FACTOR = "0.875";
     /** Entries in the same-memory comparison: 0.83 * 2^20, so fastutil's table at 0.875 runs as full as docref's. */
@@ -221,7 +220,7 @@ public final class QuickComparison
         final int threads;
         /** Bytes allocated per operation, or NaN when {@code -prof gc} did not report it. */
         final double allocatedPerOp;
-        /** The map's load factor as the benchmark's {@code loadFactor} parameter gave it: {@code default} or a number. */
+        /** The map's load factor as the benchmark's {@code loadFactor} parameter gave it: "default" or a number. */
         final String loadFactor;
 
         Row(final String benchmark, final String kind, final int size, final double median, final double mean,
@@ -748,8 +747,8 @@ public final class QuickComparison
             "  --time DURATION    length of each iteration, e.g. 500ms, 1s (default 500ms)",
             "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
-            "                     fastutil at about the same memory (fastutil at load factor " + SAME_MEMORY_LOAD_FACTOR +
-                "); a multiple",
+            "                     fastutil at about the same memory (fastutil at load factor " +
+                SAME_MEMORY_LOAD_FACTOR + "); a multiple",
             "                     of " + MapBenchmark.CHUNK + ", best about 0.83 * 2^k (default " + SAME_MEMORY_SIZE +
                 "); 0 skips it",
             "  --out FILE         results file (default bench/results/<UTC date>.md)",

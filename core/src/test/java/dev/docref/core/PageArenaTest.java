@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * {@link PageArena}: first fit, oldest chunk first, coalescing, a new chunk only when nothing fits, never across chunks.
- * Chunks come from a fake allocator that hands out consecutive addresses (the arena never touches its memory), so
- * neighbouring chunks are adjacent and a run that crossed their boundary would be visible; one test hands them out
- * downwards, as {@code mmap} tends to, to show that the order they came in decides, not their addresses.
+ * {@link PageArena}: first fit, oldest chunk first, coalescing, a new chunk only when nothing fits, never across
+ * chunks. Chunks come from a fake allocator that hands out consecutive addresses (the arena never touches its
+ * memory), so neighbouring chunks are adjacent and a run that crossed their boundary would be visible; one test hands
+ * them out downwards, as {@code mmap} tends to, to show that the order they came in decides, not their addresses.
  */
 class PageArenaTest
 {
