@@ -28,8 +28,8 @@ import java.lang.invoke.VarHandle;
  * <p>
  * <b>Robin Hood invariant.</b> Entries are sorted by home slot: along the block, homes never decrease. So a lookup
  * stops at the first slot that is empty or holds a key homed after its own, an insert goes exactly there (the run up
- * to the next empty slot moves one slot right with one {@code memmove}), and a remove moves the displaced part of the
- * run one slot left.
+ * to the next empty slot moves one slot right, in the same pass that finds that slot), and a remove moves the
+ * displaced part of the run one slot left.
  * <p>
  * <b>Why the first 4 slots are compared branch-free.</b> See {@link #find(long)}: a lookup whose few instructions
  * waiting on memory are predicted right lets the CPU overlap many lookups' cache misses; a slot-at-a-time loop at
@@ -462,51 +462,47 @@ final class Segment
         return insertAt(-found - 1, h, stored);
     }
 
-    /** Put an entry at {@code index}, moving the run from there to the next empty slot one slot right. */
+    /**
+     * Put an entry at {@code index}, moving the run from there to the next empty slot one slot right, in one pass:
+     * each slot takes the entry carried from the slot before it, until an empty slot takes the last one. If the run
+     * reaches the limit, the pass is undone (a rare case: the segment is then split) and nothing has changed.
+     * <p>
+     * One pass rather than a scan for the empty slot and then a move: one loop exit to mispredict instead of two, and
+     * each slot read once. Measured against the two loops (JMH, 8 forks each, builds alternating, median fork): put
+     * into a pre-sized map 0.94x at 1M and 0.77x at 10M (whose forks are bimodal in both builds), put while growing
+     * 0.94x at 1M and 0.90x at 10M. A run over 16 slots no longer moves by {@code Unsafe.copyMemory}; at docref's
+     * fills such runs are rare.
+     */
     private boolean insertAt(final int index, final long h, final long stored)
     {
-        int empty = index;
         final int limit = this.limit;
-        while (empty < limit && storedAt(empty) != 0)
+        long carriedHash = h;
+        long carriedStored = stored;
+        for (int i = index; i < limit; i++)
         {
-            empty++;
+            final long residentStored = storedAt(i);
+            final long resident = hashAt(i);
+            writeSlot(i, carriedHash, carriedStored);
+            if (residentStored == 0)
+            {
+                count++;
+                return true;
+            }
+            carriedHash = resident;
+            carriedStored = residentStored;
         }
-        if (empty >= limit)
+        if (index < limit)
         {
-            return false;
+            moveLeft(index + 1, limit);
+            writeSlot(limit - 1, carriedHash, carriedStored);
         }
-        if (empty > index)
-        {
-            moveRight(index, empty);
-        }
-        writeSlot(index, h, stored);
-        count++;
-        return true;
+        return false;
     }
 
     /**
-     * Move slots {@code [from, to)} one slot right. Short runs move word by word: {@code Unsafe.copyMemory} is a
-     * native call whose fixed cost (tens of ns) exceeds copying a few slots.
+     * Move slots {@code [from, to)} one slot left. Short runs move word by word: {@code Unsafe.copyMemory} is a native
+     * call whose fixed cost (tens of ns) exceeds copying a few slots.
      */
-    private void moveRight(final int from, final int to)
-    {
-        if (to - from > SHORT_MOVE_SLOTS)
-        {
-            final long source = slotAddress(from);
-            slotAddress(to);
-            OffHeap.copy(source, source + SLOT_BYTES, (long)(to - from) << SLOT_SHIFT);
-            return;
-        }
-        for (int i = to; i > from; i--)
-        {
-            final long target = slotAddress(i);
-            final long source = target - SLOT_BYTES;
-            OffHeap.putLong(target, OffHeap.getLong(source));
-            OffHeap.putLong(target + VALUE_OFFSET, OffHeap.getLong(source + VALUE_OFFSET));
-        }
-    }
-
-    /** Move slots {@code [from, to)} one slot left. */
     private void moveLeft(final int from, final int to)
     {
         if (to - from > SHORT_MOVE_SLOTS)
