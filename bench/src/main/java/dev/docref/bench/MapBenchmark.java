@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code presized} is {@code PresizedDocRefMap} as built by default (thread-safe) and {@code presized_st} the same
  * map built with {@code Concurrency.SINGLE_THREADED}: the two rows side by side measure what thread safety costs a
  * single thread. {@code presized_compact} is the default map built with {@code growth(Growth.COMPACT)}, which
- * changes only how a map grows past its expected entries. Every benchmark here runs one thread ({@link ReaderScalingBenchmark} runs several); the state is
- * not shared. The trial tear-down closes the map (frees native memory).
+ * changes only how a map grows past its expected entries. Every benchmark here runs one thread
+ * ({@link ReaderScalingBenchmark} runs several); the state is not shared. The trial tear-down closes the map (frees
+ * native memory).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

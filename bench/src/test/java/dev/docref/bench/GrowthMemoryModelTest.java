@@ -13,7 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The growth memory model: today's and the size classes' strategies against real maps, the arena allocator, and the strategies' order. */
+/**
+ * The growth memory model: today's and the size classes' strategies against real maps, the arena allocator, and the
+ * strategies' order.
+ */
 class GrowthMemoryModelTest
 {
     /**

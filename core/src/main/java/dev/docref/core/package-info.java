@@ -9,13 +9,14 @@
  *     <li><b>directory</b>: the on-heap array that maps the top bits of a mixed key to its segment
  *     ({@code Directory}, extendible hashing).</li>
  *     <li><b>grow</b>: the map gains capacity. It happens by a <i>split</i>; with {@code Growth.COMPACT}, by a
- *     segment copied into the next <i>size class</i> at the same depth; or, while the map is a single small segment, by copying that segment into
- *     one twice its size.</li>
- *     <li><b>size class</b> ({@code Growth.COMPACT} only): a segment of 5, 6, 7 or 8 pages of an eighth of {@code segmentBytes}; its block is
- *     carved from the map's {@code PageArena}, where a retired block is reused by any class.</li>
- *     <li><b>split</b>: one full segment becomes two; exactly one new block is allocated (the other child reuses the
- *     retired parent's block, kept in the {@code BlockReserve}). With {@code Growth.COMPACT} a full-size segment
- *     splits into two of the smallest classes that hold its halves.</li>
+ *     segment copied into the next <i>size class</i> at the same depth; or, while the map is a single small
+ *     segment, by copying that segment into one twice its size.</li>
+ *     <li><b>size class</b> ({@code Growth.COMPACT} only): a segment of 5, 6, 7 or 8 pages of an eighth of
+ *     {@code segmentBytes}; its block is carved from the map's {@code PageArena}, where a retired block is reused by
+ *     any class.</li>
+ *     <li><b>split</b>: one full segment becomes two, whose blocks come from the {@code BlockReserve}, to which the
+ *     retired parent's block returns, so a split costs one new block. With {@code Growth.COMPACT} a full-size
+ *     segment splits into two of the smallest classes that hold its halves.</li>
  *     <li><b>remove</b>: a map entry goes ({@code remove(key)}).</li>
  *     <li><b>delete</b>: a slot is cleared inside a segment, by backward shift, leaving no tombstone.</li>
  *     <li><b>mixed key</b>: {@code Hashing.mix(key, seed)}, what a slot stores in place of the key.</li>
