@@ -52,14 +52,23 @@ import org.openjdk.jmh.annotations.Warmup;
  *     {@code map_read_unvalidated}, {@code map_read_no_fence} and {@code map_read_fence_only} change only the
  *     validation (measurement only: the last two are wrong under the memory model with writers, and there are
  *     none).</li>
+ *     <li>{@code map_read_split}: {@code map_read} with each segment's slots in a block of its own, allocated one by
+ *     one as the map's are, twice as many segments of half the size (about the map's 7,100 home slots per segment at
+ *     100M entries, blocks small enough that glibc's malloc carves them from its heap), the segment objects allocated
+ *     one after another; {@code map_read_split48} and {@code map_read_split64} pad each segment object from 32 to 48
+ *     and 64 bytes (docref's is 64).</li>
+ *     <li>{@code docref} and {@code docref_st}: the real {@code PresizedDocRefMap}, thread-safe and single-threaded,
+ *     pre-sized for {@code 0.84 * size / fill} entries, so at {@code fill=0.84} for {@code size} (the map then runs
+ *     its own fill, 0.86 at 100M).</li>
  * </ul>
- * All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
+ * A layout name ending in {@code _gc} runs {@code System.gc()} once the table is filled, so the segment objects are
+ * compacted before measuring. All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
  * copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and {@link GetMissBenchmark} do.
  * Tables are on-heap {@code long[]} arrays large enough to be G1 humongous objects, which start at a region
  * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
  * <p>
  * Run (every layout at two fills, about 40 minutes; the reader's chain alone, about 8 minutes; the read path's
- * validation, about 3 minutes):
+ * validation, about 3 minutes; the real map against its replica at 100M entries, about 15 minutes):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2 -p fill=0.875,0.5
@@ -67,6 +76,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       -p layout=linear,linear_segmented,linear_stamped,linear_direct,linear_paged
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark.getHit -f 4 -p fill=0.875 \
  *       -p layout=map_read,map_read_unvalidated,map_read_no_fence,map_read_fence_only
+ *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark.getHit -f 2 -p fill=0.84 -p size=100000000 \
+ *       -p layout=docref,map_read,map_read_split,linear,fastutil -jvmArgs "-Xms14g -Xmx14g"
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -98,7 +109,9 @@ public class ProbeLayoutBenchmark
     public void fill()
     {
         final long[] keys = Keys.distinct(size, Keys.KEY_SEED);
-        table = Table.create(layout, (long)Math.ceil(size / fill), Keys.KEY_SEED);
+        final boolean gc = layout.endsWith("_gc");
+        table = Table.create(gc ? layout.substring(0, layout.length() - 3) : layout, (long)Math.ceil(size / fill),
+            Keys.KEY_SEED);
         for (int i = 0; i < keys.length; i++)
         {
             table.put(keys[i], i);
@@ -120,6 +133,10 @@ public class ProbeLayoutBenchmark
             {
                 misses[i++] = key;
             }
+        }
+        if (gc)
+        {
+            System.gc();
         }
     }
 
@@ -190,6 +207,12 @@ public class ProbeLayoutBenchmark
                     return new StampedDirect(slots, seed);
                 case "map_read":
                     return new MapRead(slots, seed);
+                case "map_read_split":
+                    return new MapRead(slots, seed, 32);
+                case "map_read_split48":
+                    return new MapRead(slots, seed, 48);
+                case "map_read_split64":
+                    return new MapRead(slots, seed, 64);
                 case "map_read_unvalidated":
                     return new MapReadUnvalidated(slots, seed);
                 case "map_read_no_fence":
@@ -198,11 +221,16 @@ public class ProbeLayoutBenchmark
                     return new MapReadFenceOnly(slots, seed);
                 case "fastutil":
                     return new FastutilTable(slots);
+                case "docref":
+                    return new DocrefTable(slots, seed, dev.docref.core.Concurrency.THREAD_SAFE);
+                case "docref_st":
+                    return new DocrefTable(slots, seed, dev.docref.core.Concurrency.SINGLE_THREADED);
                 default:
                     throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
                         "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, map_read, " +
-                        "map_read_unvalidated, map_read_no_fence, map_read_fence_only, cuckoo or fastutil but was '" +
-                        layout + "'");
+                        "map_read_unvalidated, map_read_no_fence, map_read_fence_only, map_read_split, " +
+                        "map_read_split48, map_read_split64, docref, docref_st, cuckoo or fastutil (any of them with " +
+                        "_gc appended) but was '" + layout + "'");
             }
         }
 
@@ -358,6 +386,37 @@ public class ProbeLayoutBenchmark
         long get(final long key)
         {
             return map.get(key);
+        }
+    }
+
+    /** The real map, pre-sized for {@code 0.84 * slots} entries: {@code size} when run at {@code fill=0.84}. */
+    static final class DocrefTable extends Table
+    {
+        private final dev.docref.core.PresizedDocRefMap map;
+
+        DocrefTable(final long slots, final long seed, final dev.docref.core.Concurrency concurrency)
+        {
+            super(0, seed);
+            map = dev.docref.core.PresizedDocRefMap.builder().expectedEntries(Math.round(slots * 0.84))
+                .concurrency(concurrency).missingValue(MISSING).build();
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            map.put(key, value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            return map.get(key);
+        }
+
+        @Override
+        void free()
+        {
+            map.close();
         }
     }
 
@@ -773,7 +832,7 @@ public class ProbeLayoutBenchmark
         }
 
         /** A segment as docref's: its block's address and capacity, and its seqlock stamp. */
-        static final class Segment
+        static class Segment
         {
             final long address;
             final int capacity;
@@ -844,7 +903,70 @@ public class ProbeLayoutBenchmark
 
         MapRead(final long slots, final long seed)
         {
+            this(slots, seed, 0);
+        }
+
+        /** A segment object of 48 bytes (docref's fields beyond the reader's, packed). */
+        static final class Segment48 extends Segment
+        {
+            int a;
+            int b;
+            int c;
+            int d;
+
+            Segment48(final long address, final int capacity)
+            {
+                super(address, capacity);
+            }
+        }
+
+        /** A segment object of 64 bytes, as docref's. */
+        static final class Segment64 extends Segment
+        {
+            int a;
+            int b;
+            int c;
+            int d;
+            int e;
+            int f;
+            int g;
+
+            Segment64(final long address, final int capacity)
+            {
+                super(address, capacity);
+            }
+        }
+
+        /**
+         * With {@code objectBytes} not 0, each segment's slots are a block of their own, allocated one by one as the
+         * map's are, and each segment object takes {@code objectBytes} (32, 48 or 64), all allocated one after another.
+         */
+        MapRead(final long slots, final long seed, final int objectBytes)
+        {
             super(0, seed);
+            if (objectBytes != 0)
+            {
+                // Twice as many segments of half the size: about the map's 7,300 home slots at 100M, blocks of about
+                // 117 KiB, which glibc's malloc takes from its heap rather than mapping one by one, as for the map.
+                final int depth = SegmentedLinear.depthFor(slots) + 1;
+                final int capacity = (int)((slots + (1L << depth) - 1) >> depth);
+                final long bytes = 16L * (capacity + 72);
+                final long[] addresses = new long[1 << depth];
+                for (int i = 0; i < addresses.length; i++)
+                {
+                    addresses[i] = UNSAFE.allocateMemory(bytes);
+                    UNSAFE.setMemory(addresses[i], bytes, (byte)0);
+                }
+                final Segment[] segments = new Segment[1 << depth];
+                for (int i = 0; i < segments.length; i++)
+                {
+                    segments[i] = objectBytes == 32 ? new Segment(addresses[i], capacity) : objectBytes == 48 ?
+                        new Segment48(addresses[i], capacity) : new Segment64(addresses[i], capacity);
+                }
+                block = 0;
+                directory = new Directory(segments, depth);
+                return;
+            }
             final int depth = SegmentedLinear.depthFor(slots);
             final int capacity = SegmentedLinear.capacityFor(slots);
             final long stride = 8L * SegmentedLinear.strideFor(capacity);
@@ -862,7 +984,15 @@ public class ProbeLayoutBenchmark
         @Override
         void free()
         {
-            UNSAFE.freeMemory(block);
+            if (block != 0)
+            {
+                UNSAFE.freeMemory(block);
+                return;
+            }
+            for (final Segment segment : directory.segments)
+            {
+                UNSAFE.freeMemory(segment.address);
+            }
         }
 
         @Override

@@ -15,7 +15,8 @@ class ProbeLayoutTest
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
         "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
-        "map_read_fence_only", "cuckoo", "fastutil"})
+        "map_read_fence_only", "map_read_split", "map_read_split48", "map_read_split64", "docref", "docref_st",
+        "cuckoo", "fastutil"})
     void aTableFilledToSevenEighthsFindsEveryKeyAndNoAbsentOne(final String layout)
     {
         final int n = 200_000;
@@ -54,13 +55,27 @@ class ProbeLayoutTest
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
         "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
-        "map_read_fence_only", "cuckoo", "fastutil"})
+        "map_read_fence_only", "map_read_split", "map_read_split48", "map_read_split64", "docref", "docref_st",
+        "cuckoo", "fastutil"})
     void benchmarkSetUpBuildsAndChecksTheTable(final String layout)
     {
         final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
         benchmark.layout = layout;
         benchmark.size = 50_000;
         benchmark.fill = 0.875;
+        benchmark.fill();
+        assertTrue(benchmark.getHit() >= 0);
+        assertEquals(ProbeLayoutBenchmark.Table.MISSING, benchmark.getMiss());
+        benchmark.free();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLayoutWithGcAppendedIsTheSameTableCollectedAfterTheFill()
+    {
+        final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
+        benchmark.layout = "docref_gc";
+        benchmark.size = 50_000;
+        benchmark.fill = 0.84;
         benchmark.fill();
         assertTrue(benchmark.getHit() >= 0);
         assertEquals(ProbeLayoutBenchmark.Table.MISSING, benchmark.getMiss());
