@@ -59,7 +59,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *     and 64 bytes (docref's is 64).</li>
  *     <li>{@code docref} and {@code docref_st}: the real {@code PresizedDocRefMap}, thread-safe and single-threaded,
  *     pre-sized for {@code 0.84 * size / fill} entries, so at {@code fill=0.84} for {@code size} (the map then runs
- *     its own fill, 0.86 at 100M).</li>
+ *     its own fill, 0.86 at 100M); {@code docref_seeded}: thread-safe with the prototypes' hash seed rather than a
+ *     random one.</li>
  * </ul>
  * A layout name ending in {@code _gc} runs {@code System.gc()} once the table is filled, so the segment objects are
  * compacted before measuring. All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
@@ -225,11 +226,13 @@ public class ProbeLayoutBenchmark
                     return new DocrefTable(slots, seed, dev.docref.core.Concurrency.THREAD_SAFE);
                 case "docref_st":
                     return new DocrefTable(slots, seed, dev.docref.core.Concurrency.SINGLE_THREADED);
+                case "docref_seeded":
+                    return new DocrefTable(slots, seed, dev.docref.core.Concurrency.THREAD_SAFE, true);
                 default:
                     throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
                         "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, map_read, " +
                         "map_read_unvalidated, map_read_no_fence, map_read_fence_only, map_read_split, " +
-                        "map_read_split48, map_read_split64, docref, docref_st, cuckoo or fastutil (any of them with " +
+                        "map_read_split48, map_read_split64, docref, docref_st, docref_seeded, cuckoo or fastutil (any of them with " +
                         "_gc appended) but was '" + layout + "'");
             }
         }
@@ -396,9 +399,17 @@ public class ProbeLayoutBenchmark
 
         DocrefTable(final long slots, final long seed, final dev.docref.core.Concurrency concurrency)
         {
+            this(slots, seed, concurrency, false);
+        }
+
+        /** With {@code seeded}, the map's hash seed is the table's, as the prototypes', rather than random. */
+        DocrefTable(final long slots, final long seed, final dev.docref.core.Concurrency concurrency,
+            final boolean seeded)
+        {
             super(0, seed);
-            map = dev.docref.core.PresizedDocRefMap.builder().expectedEntries(Math.round(slots * 0.84))
-                .concurrency(concurrency).missingValue(MISSING).build();
+            final dev.docref.core.PresizedDocRefMap.Builder builder = dev.docref.core.PresizedDocRefMap.builder()
+                .expectedEntries(Math.round(slots * 0.84)).concurrency(concurrency).missingValue(MISSING);
+            map = (seeded ? builder.hashSeed(seed) : builder).build();
         }
 
         @Override
