@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *     <li>{@code cuckoo}: buckets of 4 slots, each one 64-byte cache line; a key lives in one of two buckets chosen
  *     by independent bits of its hash; an insert takes a free slot in either, else evicts along a random walk. A hit
  *     reads one line if the key is in its first bucket, two otherwise.</li>
- *     <li>{@code fastutil}: fastutil's {@code Long2LongOpenHashMap} at the nearest power-of-two table, the reference.</li>
+ *     <li>{@code fastutil}: fastutil's {@code Long2LongOpenHashMap} at the nearest power-of-two table, the
+ *     reference.</li>
  * </ul>
  * And the reader's chain beyond the layout, same lookup, same fill, all in one shared array (whose header stays
  * cached, as an off-heap block has none), every segment or page on a cache line of its own:
@@ -53,18 +54,19 @@ import org.openjdk.jmh.annotations.Warmup;
  *     validation (measurement only: the last two are wrong under the memory model with writers, and there are
  *     none).</li>
  *     <li>{@code map_read_split}: {@code map_read} with each segment's slots in a block of its own, allocated one by
- *     one as the map's are, twice as many segments of half the size (about the map's 7,100 home slots per segment at
- *     100M entries, blocks small enough that glibc's malloc carves them from its heap), the segment objects allocated
- *     one after another; {@code map_read_split48} and {@code map_read_split64} pad each segment object from 32 to 48
- *     and 64 bytes (docref's is 64).</li>
+ *     one as the map's are, twice as many segments of half the size (about 7,250 home slots per segment at 100M
+ *     entries, the map's 7,103, blocks small enough that glibc's malloc carves them from its heap), the segment
+ *     objects allocated one after another; {@code map_read_split48} and {@code map_read_split64} pad each segment
+ *     object from 32 to 48 and 64 bytes (docref's is 64).</li>
  *     <li>{@code docref} and {@code docref_st}: the real {@code PresizedDocRefMap}, thread-safe and single-threaded,
  *     pre-sized for {@code 0.84 * size / fill} entries, so at {@code fill=0.84} for {@code size} (the map then runs
  *     its own fill, 0.86 at 100M); {@code docref_seeded}: thread-safe with the prototypes' hash seed rather than a
  *     random one.</li>
  * </ul>
  * A layout name ending in {@code _gc} runs {@code System.gc()} once the table is filled, so the segment objects are
- * compacted before measuring. All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get benchmarks walk a shuffled
- * copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and {@link GetMissBenchmark} do.
+ * compacted before measuring. All are filled to {@code fill} (entries / slots) with {@code size} random keys; the get
+ * benchmarks walk a shuffled copy of the keys (hits) or absent keys (misses), as {@link GetHitBenchmark} and
+ * {@link GetMissBenchmark} do.
  * Tables are on-heap {@code long[]} arrays large enough to be G1 humongous objects, which start at a region
  * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
  * <p>
@@ -232,8 +234,8 @@ public class ProbeLayoutBenchmark
                     throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
                         "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, map_read, " +
                         "map_read_unvalidated, map_read_no_fence, map_read_fence_only, map_read_split, " +
-                        "map_read_split48, map_read_split64, docref, docref_st, docref_seeded, cuckoo or fastutil (any of them with " +
-                        "_gc appended) but was '" + layout + "'");
+                        "map_read_split48, map_read_split64, docref, docref_st, docref_seeded, cuckoo or fastutil " +
+                        "(any of them with _gc appended) but was '" + layout + "'");
             }
         }
 
@@ -917,7 +919,7 @@ public class ProbeLayoutBenchmark
             this(slots, seed, 0);
         }
 
-        /** A segment object of 48 bytes (docref's fields beyond the reader's, packed). */
+        /** A segment object padded to 48 bytes: the fields are never read. */
         static final class Segment48 extends Segment
         {
             int a;
@@ -931,7 +933,7 @@ public class ProbeLayoutBenchmark
             }
         }
 
-        /** A segment object of 64 bytes, as docref's. */
+        /** A segment object padded to 64 bytes, docref's size: the fields are never read. */
         static final class Segment64 extends Segment
         {
             int a;
@@ -957,8 +959,8 @@ public class ProbeLayoutBenchmark
             super(0, seed);
             if (objectBytes != 0)
             {
-                // Twice as many segments of half the size: about the map's 7,300 home slots at 100M, blocks of about
-                // 117 KiB, which glibc's malloc takes from its heap rather than mapping one by one, as for the map.
+                // Twice as many segments of half the size: about 7,250 home slots at 100M (the map's 7,103), blocks of
+                // about 117 KiB, which glibc's malloc takes from its heap rather than mapping one by one, as the map's.
                 final int depth = SegmentedLinear.depthFor(slots) + 1;
                 final int capacity = (int)((slots + (1L << depth) - 1) >> depth);
                 final long bytes = 16L * (capacity + 72);
