@@ -46,6 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *     object.</li>
  *     <li>{@code linear_direct}: the same, the slots' offset read from an array beside the directory rather than from
  *     the segment object, so the slot loads do not wait for the segment's cache line.</li>
+ *     <li>{@code linear_strided}: the same segments, each one's offset computed from its index (segments of equal
+ *     stride), so no load at all comes before the slot loads.</li>
  *     <li>{@code linear_paged}: each segment cut into 8 pages, each its own table, reached through the segment's
  *     array of page offsets: one dependent load more, the chain of a map whose segments grow a page at a time.</li>
  *     <li>{@code map_read}: the map's read path replicated: slots off-heap read with {@code Unsafe}, a
@@ -71,7 +73,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * boundary, so the array's element 6 is 64-byte aligned (16-byte array header); the cuckoo buckets start there.
  * <p>
  * Run (every layout at two fills, about 40 minutes; the reader's chain alone, about 8 minutes; the read path's
- * validation, about 3 minutes; the real map against its replica at 100M entries, about 15 minutes):
+ * validation, about 3 minutes; the real map against its replica at 100M entries, or the chain's dependent load,
+ * about 15 minutes each):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark -f 2 -p fill=0.875,0.5
@@ -81,6 +84,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       -p layout=map_read,map_read_unvalidated,map_read_no_fence,map_read_fence_only
  *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark.getHit -f 2 -p fill=0.84 -p size=100000000 \
  *       -p layout=docref,map_read,map_read_split,linear,fastutil -jvmArgs "-Xms14g -Xmx14g"
+ *   java -jar bench/target/benchmarks.jar ProbeLayoutBenchmark.getHit -f 2 -p fill=0.84 -p size=100000000 \
+ *       -p layout=linear_strided,linear_direct,docref,linear,fastutil -jvmArgs "-Xms14g -Xmx14g"
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -208,6 +213,8 @@ public class ProbeLayoutBenchmark
                     return new StampedSegmented(slots, seed);
                 case "linear_direct":
                     return new StampedDirect(slots, seed);
+                case "linear_strided":
+                    return new StridedSegmented(slots, seed);
                 case "map_read":
                     return new MapRead(slots, seed);
                 case "map_read_split":
@@ -232,9 +239,10 @@ public class ProbeLayoutBenchmark
                     return new DocrefTable(slots, seed, dev.docref.core.Concurrency.THREAD_SAFE, true);
                 default:
                     throw new IllegalArgumentException("layout must be linear, linear_combined, linear_branchy, " +
-                        "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, map_read, " +
-                        "map_read_unvalidated, map_read_no_fence, map_read_fence_only, map_read_split, " +
-                        "map_read_split48, map_read_split64, docref, docref_st, docref_seeded, cuckoo or fastutil " +
+                        "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, " +
+                        "linear_strided, map_read, map_read_unvalidated, map_read_no_fence, " +
+                        "map_read_fence_only, map_read_split, map_read_split48, map_read_split64, docref, " +
+                        "docref_st, docref_seeded, cuckoo or fastutil " +
                         "(any of them with _gc appended) but was '" + layout + "'");
             }
         }
@@ -634,6 +642,46 @@ public class ProbeLayoutBenchmark
         {
             final long h = mix(key);
             return Linear.find(words, directory[segment(h, depth)].off, capacity, h, range(h, capacity));
+        }
+    }
+
+    /**
+     * {@link SegmentedLinear}'s slots, each segment's offset computed from its index ({@code index * stride}) instead
+     * of loaded: segmented addressing with no load before the slots. Against {@code linear_segmented} and
+     * {@code linear_direct} it separates what the dependent load costs from what addressing by segment costs.
+     */
+    static final class StridedSegmented extends Table
+    {
+        final int depth;
+        final int capacity;
+        final int stride;
+
+        StridedSegmented(final long slots, final long seed)
+        {
+            super(ALIGNED_START + (1L << SegmentedLinear.depthFor(slots)) *
+                SegmentedLinear.strideFor(SegmentedLinear.capacityFor(slots)), seed);
+            this.depth = SegmentedLinear.depthFor(slots);
+            this.capacity = SegmentedLinear.capacityFor(slots);
+            this.stride = SegmentedLinear.strideFor(capacity);
+        }
+
+        private int offset(final long h)
+        {
+            return ALIGNED_START + SegmentedLinear.segment(h, depth) * stride;
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            Linear.insert(words, offset(h), capacity, h, range(h, capacity), value);
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            return Linear.find(words, offset(h), capacity, h, range(h, capacity));
         }
     }
 

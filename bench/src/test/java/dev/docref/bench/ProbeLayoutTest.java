@@ -14,9 +14,9 @@ class ProbeLayoutTest
 {
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
-        "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
-        "map_read_fence_only", "map_read_split", "map_read_split48", "map_read_split64", "docref", "docref_st",
-        "docref_seeded", "cuckoo", "fastutil"})
+        "linear_paged", "linear_stamped", "linear_direct", "linear_strided", "map_read",
+        "map_read_unvalidated", "map_read_no_fence", "map_read_fence_only", "map_read_split", "map_read_split48",
+        "map_read_split64", "docref", "docref_st", "docref_seeded", "cuckoo", "fastutil"})
     void aTableFilledToSevenEighthsFindsEveryKeyAndNoAbsentOne(final String layout)
     {
         final int n = 200_000;
@@ -54,9 +54,9 @@ class ProbeLayoutTest
 
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
-        "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated", "map_read_no_fence",
-        "map_read_fence_only", "map_read_split", "map_read_split48", "map_read_split64", "docref", "docref_st",
-        "docref_seeded", "cuckoo", "fastutil"})
+        "linear_paged", "linear_stamped", "linear_direct", "linear_strided", "map_read",
+        "map_read_unvalidated", "map_read_no_fence", "map_read_fence_only", "map_read_split", "map_read_split48",
+        "map_read_split64", "docref", "docref_st", "docref_seeded", "cuckoo", "fastutil"})
     void benchmarkSetUpBuildsAndChecksTheTable(final String layout)
     {
         final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
