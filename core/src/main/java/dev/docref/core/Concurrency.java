@@ -13,8 +13,8 @@ public enum Concurrency
     THREAD_SAFE,
 
     /**
-     * One thread at a time, as for {@code java.util.HashMap}: no segment locks and no seqlock stamps to maintain on
-     * writes. Iteration then fails fast with {@link java.util.ConcurrentModificationException} if the map gains or
+     * One thread at a time, as for {@code java.util.HashMap}: no segment locks and no seqlock stamps, neither
+     * maintained on writes nor checked on reads. Iteration then fails fast with {@link java.util.ConcurrentModificationException} if the map gains or
      * loses entries, and {@code size()} is a field read rather than a sum over segments.
      */
     SINGLE_THREADED
