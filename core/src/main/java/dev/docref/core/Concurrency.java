@@ -14,8 +14,9 @@ public enum Concurrency
 
     /**
      * One thread at a time, as for {@code java.util.HashMap}: no segment locks and no seqlock stamps, neither
-     * maintained on writes nor checked on reads. Iteration then fails fast with {@link java.util.ConcurrentModificationException} if the map gains or
-     * loses entries, and {@code size()} is a field read rather than a sum over segments.
+     * maintained on writes nor checked on reads. Iteration then fails fast with
+     * {@link java.util.ConcurrentModificationException} if the map gains or loses entries, and {@code size()} is a
+     * field read rather than a sum over segments.
      */
     SINGLE_THREADED
 }
