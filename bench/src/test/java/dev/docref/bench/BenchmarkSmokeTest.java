@@ -1,14 +1,19 @@
 package dev.docref.bench;
 
+import java.io.File;
 import java.lang.reflect.Method;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.results.RunResult;
@@ -31,9 +36,18 @@ class BenchmarkSmokeTest
     /** The smallest size every benchmark accepts: whole chunks, and whole chunks in half of it (remove). */
     static final int SIZE = 2 * MapBenchmark.CHUNK * 5;
 
+    /** The map benchmarks, each smoke-run for every map by {@link #everyMapRunsOneIterationAndReportsAScore}. */
+    private static final List<Class<?>> MAP_BENCHMARKS = List.of(GetHitBenchmark.class, GetMissBenchmark.class,
+        PutPresizedBenchmark.class, PutGrowingBenchmark.class, RemoveBenchmark.class, IterateBenchmark.class,
+        ReaderScalingBenchmark.class);
+
+    static List<Class<?>> mapBenchmarks()
+    {
+        return MAP_BENCHMARKS;
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(classes = {GetHitBenchmark.class, GetMissBenchmark.class, PutPresizedBenchmark.class,
-        PutGrowingBenchmark.class, RemoveBenchmark.class, IterateBenchmark.class, ReaderScalingBenchmark.class})
+    @MethodSource("mapBenchmarks")
     void everyMapRunsOneIterationAndReportsAScore(final Class<?> benchmark) throws Exception
     {
         final Collection<RunResult> results = smokeRun(benchmark);
@@ -125,5 +139,55 @@ class BenchmarkSmokeTest
             all.add(kind.id());
         }
         assertEquals(all, List.of(MapBenchmark.class.getField("kind").getAnnotation(Param.class).value()));
+    }
+
+    /**
+     * Every class in this package with a {@code @Benchmark} method is smoke-run here, and its forks turn docref's
+     * bounds checks off (issue 6), prepended so that a {@code -jvmArgs} on the command line cannot drop it: a fork with
+     * them on measures the checks as part of docref's time against maps that have none.
+     */
+    @Test
+    void everyBenchmarkClassIsSmokeRunAndForksWithBoundsChecksOff() throws URISyntaxException, ClassNotFoundException
+    {
+        final TreeSet<String> found = new TreeSet<>();
+        final File dir = new File(GetHitBenchmark.class.getResource("GetHitBenchmark.class").toURI()).getParentFile();
+        for (final String file : dir.list())
+        {
+            if (!file.endsWith(".class") || file.contains("$"))
+            {
+                continue;
+            }
+            final Class<?> type = Class.forName(
+                GetHitBenchmark.class.getPackageName() + "." + file.substring(0, file.length() - ".class".length()));
+            if (Arrays.stream(type.getMethods()).noneMatch(method -> method.isAnnotationPresent(Benchmark.class)))
+            {
+                continue;
+            }
+            found.add(type.getSimpleName());
+            final Fork fork = forkOf(type);
+            final List<String> prepended = fork == null ? List.of() :
+                Arrays.stream(fork.jvmArgsPrepend()).filter(arg -> !Fork.BLANK_ARGS.equals(arg)).toList();
+            assertTrue(prepended.contains("-Ddocref.disable.bounds.checks=true"), type.getSimpleName() +
+                "'s forks keep docref's bounds checks on (@Fork jvmArgsPrepend: " + prepended + "); add " +
+                "jvmArgsPrepend = \"-Ddocref.disable.bounds.checks=true\" to its @Fork, as MapBenchmark has");
+        }
+        final TreeSet<String> smoked = new TreeSet<>();
+        MAP_BENCHMARKS.forEach(type -> smoked.add(type.getSimpleName()));
+        smoked.add(ProbeLayoutBenchmark.class.getSimpleName());
+        assertEquals(smoked, found, "every benchmark class must have a smoke run in this test");
+    }
+
+    /** The class's own {@code @Fork}, else its nearest superclass's. */
+    private static Fork forkOf(final Class<?> type)
+    {
+        for (Class<?> c = type; c != null; c = c.getSuperclass())
+        {
+            final Fork fork = c.getDeclaredAnnotation(Fork.class);
+            if (fork != null)
+            {
+                return fork;
+            }
+        }
+        return null;
     }
 }
