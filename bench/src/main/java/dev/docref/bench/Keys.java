@@ -122,16 +122,13 @@ public final class Keys
         return sum;
     }
 
-    /**
-     * Check a benchmark's {@code size} parameter: positive and a multiple of {@code multipleOf} (the benchmarks that
-     * work in chunks need whole chunks).
-     */
-    public static int requireSize(final int size, final int multipleOf, final String benchmark)
+    /** Check a benchmark's {@code size} parameter: at least {@code minimum} (remove needs two, to remove half). */
+    public static int requireSize(final int size, final int minimum, final String benchmark)
     {
-        if (size <= 0 || size % multipleOf != 0)
+        if (size < minimum)
         {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: size %d is not a positive multiple " +
-                "of %d; pass -p size=N with such an N, for example -p size=1000000", benchmark, size, multipleOf));
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: size %d is below its minimum of %d; " +
+                "pass -p size=N with a larger N, for example -p size=1000000", benchmark, size, minimum));
         }
         return size;
     }

@@ -39,14 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgsPrepend = "-Ddocref.disable.bounds.checks=true", jvmArgs = {"-Xms14g", "-Xmx14g"})
 public abstract class MapBenchmark
 {
-    /** Puts or removes per invocation in the benchmarks that must reset their map between invocations. */
-    public static final int CHUNK = 1000;
-
     /** The map, by {@link LongMap.Kind#id()}. */
     @Param({"presized", "presized_st", "presized_compact", "fastutil", "agrona", "hppc", "eclipse", "hashmap"})
     public String kind;
 
-    /** Entries in the map (the get, remove and iterate benchmarks) or entries per fill (the put benchmarks). */
+    /** Entries in the map (the get, remove and iterate benchmarks) or puts per fill (the put benchmarks). */
     @Param({"1000000", "10000000", "100000000"})
     public int size;
 
@@ -131,17 +128,15 @@ public abstract class MapBenchmark
         return keys[i];
     }
 
-    /** Put the next {@link #CHUNK} keys, {@code keys[i] -> i}. */
-    final void putChunk()
+    /** Put every key, {@code keys[i] -> i}: one fill (or growth) of the put benchmarks. */
+    final void putAll()
     {
         final LongMap map = this.map;
         final long[] keys = this.keys;
-        final int from = next;
-        for (int i = from, to = from + CHUNK; i < to; i++)
+        for (int i = 0; i < keys.length; i++)
         {
             map.set(keys[i], i);
         }
-        next = from + CHUNK;
     }
 
     @TearDown(Level.Trial)

@@ -1,59 +1,64 @@
 package dev.docref.bench;
 
+import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
- * Put while growing from empty: the average time of one {@code put} of a new random key into a map constructed
- * empty (default settings), averaged over growing it to {@code size} entries; with {@code -prof gc}, the bytes
- * allocated per put, which includes every array a resize allocates.
+ * Put while growing from empty: the time to grow a map constructed empty (default settings) to {@code size} entries
+ * by putting {@code size} new random keys; with {@code -prof gc}, the bytes allocated per growth, which includes
+ * every array a resize allocates. The score is milliseconds per growth; divide by {@code size} for the average time
+ * per put ({@link QuickComparison} shows both).
  * <p>
- * Each invocation puts the next {@value MapBenchmark#CHUNK} keys of a shuffled key array. When all {@code size} keys
- * are in, a per-invocation set-up (outside the measurement; it does nothing otherwise) checks the map, closes it,
- * runs {@code System.gc()} so the dropped map is not collected inside the next round's measurement, and starts a new
- * empty map. Garbage a map makes while growing (the arrays a resize retires) is collected during the measurement, as
- * it would be in an application. The score is per put, averaged over whole rounds when an iteration spans several;
- * at 100M one round takes about a minute, so use iterations of a minute or more there ({@code -r 60s}).
+ * Why a whole growth per invocation: what a put costs depends on where the growth is (a resize, a wave of splits, a
+ * nearly full table), so a score must average over whole growths; a time-bounded iteration of fixed chunks of puts
+ * held part of one, and which part decided its score.
+ * <p>
+ * Before each invocation a set-up (outside the measurement) checks the previous growth (the map's size and a sample
+ * of its entries), closes that map, runs {@code System.gc()} so the dropped map is not collected inside the next
+ * growth, and starts a new empty map. Garbage a map makes while growing (the arrays a resize retires) is collected
+ * during the measurement, as it would be in an application. Each iteration runs at least one whole growth; at 100M
+ * a growth takes about a minute, so use fewer iterations there ({@code -wi 1 -i 3}).
  * <p>
  * This is the average; the worst single put while growing is what {@link GrowthPauseHarness} measures.
  * <p>
- * Run (all maps and sizes; 100M needs the 14 GiB fork heap):
+ * Run (100M needs the 14 GiB fork heap):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -jar bench/target/benchmarks.jar PutGrowingBenchmark -p size=1000000,10000000 -prof gc
- *   java -jar bench/target/benchmarks.jar PutGrowingBenchmark -p size=100000000 -w 60s -r 60s -wi 1 -i 3 -prof gc
+ *   java -jar bench/target/benchmarks.jar PutGrowingBenchmark -p size=100000000 -wi 1 -i 3 -prof gc
  * </pre>
  */
-@OperationsPerInvocation(MapBenchmark.CHUNK)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class PutGrowingBenchmark extends MapBenchmark
 {
     @Setup(Level.Trial)
     public void createMap()
     {
-        Keys.requireSize(size, CHUNK, "PutGrowingBenchmark");
+        Keys.requireSize(size, 1, "PutGrowingBenchmark");
         keys = Keys.shuffled(Keys.distinct(size, Keys.KEY_SEED), Keys.SHUFFLE_SEED);
         map = newMap(0);
     }
 
     @Setup(Level.Invocation)
-    public void restartWhenFull()
+    public void replaceTheGrownMap()
     {
-        if (next == keys.length)
+        if (map.size() != 0)
         {
             Keys.verifyFilled(map, keys);
             map.close();
             map = null;
             System.gc();
             map = newMap(0);
-            next = 0;
         }
     }
 
     @Benchmark
-    public void put()
+    public void grow()
     {
-        putChunk();
+        putAll();
     }
 }

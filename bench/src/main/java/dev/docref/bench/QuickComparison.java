@@ -83,6 +83,37 @@ public final class QuickComparison
         BENCHMARKS.put(IterateBenchmark.class.getSimpleName(), "Iteration (one full pass)");
     }
 
+    /**
+     * A benchmark whose invocation is one whole cycle and whose score is milliseconds per cycle: what the cycle and
+     * its operations are called, and how many operations a cycle of {@code size} entries holds ({@code size /
+     * divisor}).
+     */
+    static final class Cycle
+    {
+        final String name;
+        final String op;
+        private final int divisor;
+
+        Cycle(final String name, final String op, final int divisor)
+        {
+            this.name = name;
+            this.op = op;
+            this.divisor = divisor;
+        }
+
+        long ops(final int size)
+        {
+            return size / divisor;
+        }
+    }
+
+    /** The cycle benchmarks, by class name: their tables and headline show the time per operation too. */
+    static final Map<String, Cycle> CYCLES = Map.of(
+        IterateBenchmark.class.getSimpleName(), new Cycle("pass", "entry", 1),
+        PutPresizedBenchmark.class.getSimpleName(), new Cycle("fill", "put", 1),
+        PutGrowingBenchmark.class.getSimpleName(), new Cycle("growth", "put", 1),
+        RemoveBenchmark.class.getSimpleName(), new Cycle("pass", "remove", 2));
+
     /** The benchmarks of the same-memory comparison: a lookup hit, a lookup miss and an insert. */
     static final List<String> SAME_MEMORY_BENCHMARKS = List.of(GetHitBenchmark.class.getSimpleName(),
         GetMissBenchmark.class.getSimpleName(), PutPresizedBenchmark.class.getSimpleName());
@@ -264,9 +295,37 @@ public final class QuickComparison
                 loadFactor == null ? "default" : loadFactor);
         }
 
-        boolean isIteration()
+        /**
+         * Operations in one invocation when the benchmark's score is per whole cycle (a pass over every entry, a fill,
+         * a growth, half the entries removed), else 0: such scores are milliseconds per cycle.
+         */
+        long opsPerCycle()
         {
-            return benchmark.startsWith("Iterate");
+            final Cycle cycle = CYCLES.get(benchmark);
+            return cycle == null ? 0 : cycle.ops(size);
+        }
+
+        boolean isCycle()
+        {
+            return opsPerCycle() > 0;
+        }
+
+        /** The median per operation in ns (per entry, put or remove for a cycle benchmark), else the median. */
+        double medianPerOp()
+        {
+            return isCycle() ? median * 1e6 / opsPerCycle() : median;
+        }
+
+        /** Bytes allocated per operation (the cycle's allocation shared among its operations). */
+        double allocatedPerSingleOp()
+        {
+            return isCycle() ? allocatedPerOp / opsPerCycle() : allocatedPerOp;
+        }
+
+        /** The unit of {@link #medianPerOp()}. */
+        String unitPerOp()
+        {
+            return isCycle() ? "ns/" + CYCLES.get(benchmark).op : unit;
         }
     }
 
@@ -284,17 +343,19 @@ public final class QuickComparison
                 out.append(String.format(Locale.ROOT, "%n## %s, %,d entries (`%s`, %s)%n%n", benchmark.getValue(),
                     size, benchmark.getKey(), unit));
                 out.append("| Map | Median | Mean ± error (99.9%) | Median / fastutil | ");
-                out.append(group.get(0).isIteration() ? "Allocated B/pass | Median ns/entry |\n" : "Allocated B/op |\n");
-                out.append(group.get(0).isIteration() ? "|---|---:|---:|---:|---:|---:|\n" : "|---|---:|---:|---:|---:|\n");
+                final Cycle cycle = CYCLES.get(benchmark.getKey());
+                out.append(cycle != null ? "Allocated B/" + cycle.name + " | Median ns/" + cycle.op + " |\n" :
+                    "Allocated B/op |\n");
+                out.append(cycle != null ? "|---|---:|---:|---:|---:|---:|\n" : "|---|---:|---:|---:|---:|\n");
                 for (final Row row : group)
                 {
                     out.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s | %s | %s |", title(row.kind),
                         number(row.median), number(row.mean), number(row.error),
                         baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx", row.median / baseline.median),
                         Double.isNaN(row.allocatedPerOp) ? "-" : String.format(Locale.ROOT, "%.2f", row.allocatedPerOp)));
-                    if (row.isIteration())
+                    if (row.isCycle())
                     {
-                        out.append(String.format(Locale.ROOT, " %.2f |", perEntryNanos(row)));
+                        out.append(String.format(Locale.ROOT, " %s |", number(row.medianPerOp())));
                     }
                     out.append('\n');
                 }
@@ -311,7 +372,7 @@ public final class QuickComparison
     {
         final StringBuilder out = new StringBuilder();
         out.append("| Benchmark | Entries | docref median | docref single-threaded median | fastutil median | " +
-            "docref / fastutil | thread-safe / single-threaded | docref allocated B/op (iteration: per entry) |\n");
+            "docref / fastutil | thread-safe / single-threaded | docref allocated B/op |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (final Map.Entry<String, String> benchmark : BENCHMARKS.entrySet())
         {
@@ -325,27 +386,21 @@ public final class QuickComparison
                 {
                     continue;
                 }
-                final String unit = docref.isIteration() ? "ns/entry" : docref.unit;
-                final double docrefMedian = headlineMedian(docref);
+                final String unit = docref.unitPerOp();
+                final double docrefMedian = docref.medianPerOp();
                 out.append(String.format(Locale.ROOT, "| %s | %s | %s %s | %s | %s | %s | %s | %s |%n",
                     benchmark.getValue(), shortCount(size), number(docrefMedian), unit,
-                    single == null ? "-" : number(headlineMedian(single)) + " " + unit,
-                    fastutil == null ? "-" : number(headlineMedian(fastutil)) + " " + unit,
+                    single == null ? "-" : number(single.medianPerOp()) + " " + unit,
+                    fastutil == null ? "-" : number(fastutil.medianPerOp()) + " " + unit,
                     fastutil == null ? "-" : String.format(Locale.ROOT, "**%.2fx**",
-                        docrefMedian / headlineMedian(fastutil)),
+                        docrefMedian / fastutil.medianPerOp()),
                     single == null ? "-" : String.format(Locale.ROOT, "**%.2fx**",
-                        docrefMedian / headlineMedian(single)),
+                        docrefMedian / single.medianPerOp()),
                     Double.isNaN(docref.allocatedPerOp) ? "-" : String.format(Locale.ROOT, "%.2f",
-                        docref.isIteration() ? docref.allocatedPerOp / docref.size : docref.allocatedPerOp)));
+                        docref.allocatedPerSingleOp())));
             }
         }
         return out.toString();
-    }
-
-    /** A row's median as the headline shows it: per operation, or per entry for iteration. */
-    private static double headlineMedian(final Row row)
-    {
-        return row.isIteration() ? perEntryNanos(row) : row.median;
     }
 
     /**
@@ -441,13 +496,15 @@ public final class QuickComparison
             {
                 continue;
             }
-            final String unit = " " + (docref != null ? docref : full != null ? full : roomy).unit;
+            final String unit = " " + (docref != null ? docref : full != null ? full : roomy).unitPerOp();
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", BENCHMARKS.get(benchmark),
-                docref == null ? "-" : number(docref.median) + unit, full == null ? "-" : number(full.median) + unit,
+                docref == null ? "-" : number(docref.medianPerOp()) + unit,
+                full == null ? "-" : number(full.medianPerOp()) + unit,
                 docref == null || full == null ? "-" : String.format(Locale.ROOT, "**%.2fx**",
-                    docref.median / full.median),
-                roomy == null ? "-" : number(roomy.median) + unit,
-                full == null || roomy == null ? "-" : String.format(Locale.ROOT, "%.2fx", full.median / roomy.median)));
+                    docref.medianPerOp() / full.medianPerOp()),
+                roomy == null ? "-" : number(roomy.medianPerOp()) + unit,
+                full == null || roomy == null ? "-" : String.format(Locale.ROOT, "%.2fx",
+                    full.medianPerOp() / roomy.medianPerOp())));
         }
         return out.toString();
     }
@@ -494,11 +551,6 @@ public final class QuickComparison
                 "that order) for the quick comparison to rewrite; add the two marker lines where the table belongs");
         }
         return text.substring(0, from + start.length()) + "\n" + block.strip() + "\n" + text.substring(to);
-    }
-
-    private static double perEntryNanos(final Row row)
-    {
-        return row.median * 1e6 / row.size;
     }
 
     private static List<Integer> sizesOf(final List<Row> rows, final String benchmark)
@@ -626,7 +678,9 @@ public final class QuickComparison
             "`-Ddocref.disable.bounds.checks=true -Xms%s -Xmx%s`. Median and mean are over the measured iterations; " +
             "the error is JMH's 99.9%% confidence half-width. Ratios are medians, docref or other map / fastutil: " +
             "below 1 is faster than fastutil. Maps are pre-sized (`withCapacity(n)`, or the map's own expected-size " +
-            "constructor) except in \"put while growing\".",
+            "constructor) except in \"put while growing\". Put, remove and iteration time whole cycles (a fill, a " +
+            "growth, a pass removing half the entries, a pass over all), in ms per cycle, and the headline shows them " +
+            "per operation.",
             command, options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(), options.forks,
             options.warmupIterations, options.iterations, options.time, options.heap, options.heap);
     }
@@ -748,9 +802,8 @@ public final class QuickComparison
             "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
             "                     fastutil at about the same memory (fastutil at load factor " +
-                SAME_MEMORY_LOAD_FACTOR + "); a multiple",
-            "                     of " + MapBenchmark.CHUNK + ", best about 0.83 * 2^k (default " + SAME_MEMORY_SIZE +
-                "); 0 skips it",
+                SAME_MEMORY_LOAD_FACTOR + "); best",
+            "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); 0 skips it",
             "  --out FILE         results file (default bench/results/<UTC date>.md)",
             "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md)",
             "  --readme FILE      rewrite the jmh-headline block of this file (README.md)");
@@ -845,13 +898,6 @@ public final class QuickComparison
                         break;
                     case "--same-memory-size":
                         options.sameMemorySize = atLeast(arg, value, 0);
-                        if (options.sameMemorySize % MapBenchmark.CHUNK != 0)
-                        {
-                            throw new IllegalArgumentException(String.format(Locale.ROOT, "--same-memory-size must " +
-                                "be a multiple of %d (the put benchmark puts %d keys per invocation) but was %d; " +
-                                "use for example %d, or 0 to skip the same-memory comparison", MapBenchmark.CHUNK,
-                                MapBenchmark.CHUNK, options.sameMemorySize, SAME_MEMORY_SIZE));
-                        }
                         break;
                     case "--out":
                         options.out = Path.of(value);

@@ -1,29 +1,35 @@
 package dev.docref.bench;
 
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
- * Remove: the average time of one {@code remove} of a key the map holds, in a map pre-sized for {@code size}
- * entries, while it goes from full to half full; with {@code -prof gc}, the bytes allocated per remove.
+ * Remove: the time to remove half the keys of a map pre-sized for {@code size} entries and filled with {@code size}
+ * random keys, in a shuffled order, so that it goes from full to half full; with {@code -prof gc}, the bytes
+ * allocated per pass. The score is milliseconds per pass of {@code size / 2} removes; divide by {@code size / 2} for
+ * the time per remove ({@link QuickComparison} shows both).
  * <p>
- * Each invocation removes the next {@value MapBenchmark#CHUNK} keys in a shuffled order. When half the keys are
- * gone, a per-invocation set-up (outside the measurement; it does nothing otherwise) puts them back in another
- * shuffled order, so that {@code java.util.HashMap}'s re-allocated nodes do not sit in the order they are removed
- * in, and checks that the map is full again. The score is per remove.
+ * Why a whole pass per invocation: what a remove costs changes as the table empties, so a score must average over
+ * whole passes, not over the part of one a time-bounded iteration happens to hold.
  * <p>
- * Run (all maps and sizes, about 30 minutes; 100M needs the 14 GiB fork heap):
+ * Before each invocation after the first, a set-up (outside the measurement) checks that the map holds the other
+ * half, puts the removed keys back in another shuffled order, so that {@code java.util.HashMap}'s re-allocated nodes
+ * do not sit in the order they are removed in, and checks that the map is full again. Each iteration runs at least
+ * one whole pass; at 100M use fewer iterations ({@code -wi 1 -i 3}).
+ * <p>
+ * Run (100M needs the 14 GiB fork heap):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
- *   java -jar bench/target/benchmarks.jar RemoveBenchmark -prof gc
+ *   java -jar bench/target/benchmarks.jar RemoveBenchmark -p size=1000000,10000000 -prof gc
  *   java -jar bench/target/benchmarks.jar RemoveBenchmark -p size=10000000 -p kind=presized,fastutil -prof gc
  * </pre>
  */
-@OperationsPerInvocation(MapBenchmark.CHUNK)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class RemoveBenchmark extends MapBenchmark
 {
     private long[] removals;
@@ -32,7 +38,7 @@ public class RemoveBenchmark extends MapBenchmark
     @Setup(Level.Trial)
     public void fill()
     {
-        Keys.requireSize(size, 2 * CHUNK, "RemoveBenchmark");
+        Keys.requireSize(size, 2, "RemoveBenchmark");
         keys = Keys.distinct(size, Keys.KEY_SEED);
         map = Keys.fill(newMap(size), keys);
         removals = Keys.shuffled(keys, Keys.SHUFFLE_SEED);
@@ -42,7 +48,7 @@ public class RemoveBenchmark extends MapBenchmark
     @Setup(Level.Invocation)
     public void refillWhenHalfEmpty()
     {
-        if (next == refills.length)
+        if (map.size() != keys.length)
         {
             if (map.size() != keys.length - refills.length)
             {
@@ -58,22 +64,19 @@ public class RemoveBenchmark extends MapBenchmark
                 throw new IllegalStateException("map holds " + map.size() + " entries after refilling to " +
                     keys.length);
             }
-            next = 0;
         }
     }
 
     @Benchmark
-    public long remove()
+    public long removeHalf()
     {
         final LongMap map = this.map;
         final long[] removals = this.removals;
         long sum = 0;
-        final int from = next;
-        for (int i = from, to = from + CHUNK; i < to; i++)
+        for (int i = 0, to = refills.length; i < to; i++)
         {
             sum += map.remove(removals[i]);
         }
-        next = from + CHUNK;
         return sum;
     }
 }

@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BenchmarkSmokeTest
 {
-    /** The smallest size every benchmark accepts: whole chunks, and whole chunks in half of it (remove). */
-    static final int SIZE = 2 * MapBenchmark.CHUNK * 5;
+    /** Entries: small, so that each 100 ms iteration holds many whole fills, growths and passes. */
+    static final int SIZE = 10_000;
 
     /** The map benchmarks, each smoke-run for every map by {@link #everyMapRunsOneIterationAndReportsAScore}. */
     private static final List<Class<?>> MAP_BENCHMARKS = List.of(GetHitBenchmark.class, GetMissBenchmark.class,

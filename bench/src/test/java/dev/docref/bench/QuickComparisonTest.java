@@ -16,18 +16,37 @@ class QuickComparisonTest
         new QuickComparison.Row("GetHitBenchmark", "presized_st", 1_000_000, 32, 33, 1, "ns/op", 5, 0),
         new QuickComparison.Row("IterateBenchmark", "presized", 1_000_000, 3, 3, 0.1, "ms/op", 5, 0.5),
         new QuickComparison.Row("IterateBenchmark", "fastutil", 1_000_000, 6, 6, 0.1, "ms/op", 5, 48),
+        new QuickComparison.Row("PutPresizedBenchmark", "presized", 1_000_000, 65, 66, 1, "ms/op", 5, 16),
+        new QuickComparison.Row("PutPresizedBenchmark", "fastutil", 1_000_000, 26, 26, 1, "ms/op", 5, 0),
+        new QuickComparison.Row("RemoveBenchmark", "presized", 1_000_000, 50, 50, 1, "ms/op", 5, 0),
+        new QuickComparison.Row("RemoveBenchmark", "fastutil", 1_000_000, 20, 20, 1, "ms/op", 5, 0),
         new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 30, 30, 1, "ops/us", 5, 0, 1),
         new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 54, 55, 2, "ops/us", 5, 0, 2),
         new QuickComparison.Row("ReaderScalingBenchmark", "fastutil", 1_000_000, 40, 40, 1, "ops/us", 5, 0, 1));
 
     @Test
-    void headlineDividesDocrefsMedianByFastutilsAndBySingleThreadedDocrefsAndIterationIsPerEntry()
+    void headlineDividesDocrefsMedianByFastutilsAndBySingleThreadedDocrefsAndCyclesArePerOperation()
     {
         final String headline = QuickComparison.headline(ROWS);
         assertTrue(headline.contains("| Get hit | 1M | 40.0 ns/op | 32.0 ns/op | 50.0 ns/op | **0.80x** | **1.25x** | " +
             "0.00 |"), headline);
         assertTrue(headline.contains("| Iteration (one full pass) | 1M | 3.00 ns/entry | - | 6.00 ns/entry | " +
             "**0.50x** | - |"), headline);
+        // A fill of 1M puts in 65 ms is 65 ns per put, and its 16 bytes are 0.000016 per put.
+        assertTrue(headline.contains("| Put into a pre-sized map | 1M | 65.0 ns/put | - | 26.0 ns/put | **2.50x** | - | " +
+            "0.00 |"), headline);
+        // A pass removes half the entries: 500,000 removes in 50 ms is 100 ns per remove.
+        assertTrue(headline.contains("| Remove | 1M | 100 ns/remove | - | 40.0 ns/remove | **2.50x** |"), headline);
+    }
+
+    @Test
+    void cycleTablesShowTheTimePerCycleAndPerOperation()
+    {
+        final String tables = QuickComparison.tables(ROWS);
+        assertTrue(tables.contains("| Map | Median | Mean ± error (99.9%) | Median / fastutil | Allocated B/fill | " +
+            "Median ns/put |"), tables);
+        assertTrue(tables.contains("| docref PresizedDocRefMap | 65.0 | 66.0 ± 1.00 | 2.50x | 16.00 | 65.0 |"), tables);
+        assertTrue(tables.contains("Allocated B/pass | Median ns/remove |"), tables);
     }
 
     @Test
@@ -38,7 +57,7 @@ class QuickComparisonTest
         assertTrue(readers.contains("| fastutil Long2LongOpenHashMap | 1M | 40.0 | - | - |"), readers);
         final String tables = QuickComparison.readerTables(ROWS);
         assertTrue(tables.contains("| docref PresizedDocRefMap | 2 | 54.0 | 55.0 ± 2.00 | 27.0 | 0.00 |"), tables);
-        assertEquals("", QuickComparison.readerHeadline(ROWS.subList(0, 5)), "no reader-scaling rows, no table");
+        assertEquals("", QuickComparison.readerHeadline(ROWS.subList(0, 9)), "no reader-scaling rows, no table");
     }
 
     @Test
@@ -58,11 +77,11 @@ class QuickComparisonTest
             new QuickComparison.Row("GetHitBenchmark", "presized", 870_000, 49, 50, 1, "ns/op", 5, 0, 1, "default"),
             new QuickComparison.Row("GetHitBenchmark", "fastutil", 870_000, 40, 41, 1, "ns/op", 5, 0, 1, "0.875"),
             new QuickComparison.Row("GetHitBenchmark", "fastutil", 870_000, 25, 25, 1, "ns/op", 5, 0, 1, "default"),
-            new QuickComparison.Row("PutPresizedBenchmark", "presized", 870_000, 60, 61, 1, "ns/op", 5, 0, 1,
+            new QuickComparison.Row("PutPresizedBenchmark", "presized", 870_000, 52.2, 53, 1, "ms/op", 5, 0, 1,
                 "default"));
         final String table = QuickComparison.sameMemory(rows, 870_000, 19.43, 19.28, 38.57);
         assertTrue(table.contains("| Get hit | 49.0 ns/op | 40.0 ns/op | **1.23x** | 25.0 ns/op | 1.60x |"), table);
-        assertTrue(table.contains("| Put into a pre-sized map | 60.0 ns/op | - | - | - | - |"), table);
+        assertTrue(table.contains("| Put into a pre-sized map | 60.0 ns/put | - | - | - | - |"), table);
         assertTrue(table.contains("870,000 entries") && table.contains("19.4 and 19.3 bytes per entry") &&
             table.contains("(38.6 bytes per entry)"), table);
         assertTrue(!table.contains("Get miss"), "a benchmark with no rows gets no line: " + table);
@@ -106,9 +125,10 @@ class QuickComparisonTest
             () -> QuickComparison.Options.parse(new String[] {"--maps", "fastutil,trove"}));
         assertTrue(map.getMessage().contains("'trove'"), map.getMessage());
         final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-            () -> QuickComparison.Options.parse(new String[] {"--same-memory-size", "870001"}));
-        assertTrue(size.getMessage().contains("870001") && size.getMessage().contains("multiple of 1000") &&
-            size.getMessage().contains("0 to skip"), size.getMessage());
+            () -> QuickComparison.Options.parse(new String[] {"--same-memory-size", "-870000"}));
+        assertTrue(size.getMessage().contains("-870000"), size.getMessage());
+        assertEquals(870_001, QuickComparison.Options.parse(new String[] {"--same-memory-size", "870001"})
+            .sameMemorySize, "any size: the put benchmark fills whole maps, no longer chunks of 1000");
         assertEquals(0, QuickComparison.Options.parse(new String[] {"--same-memory-size", "0"}).sameMemorySize);
     }
 }
