@@ -934,7 +934,7 @@ public final class QuickComparison
             return sizes;
         }
 
-        private static int atLeast(final String name, final String value, final int min)
+        static int atLeast(final String name, final String value, final int min)
         {
             try
             {
