@@ -1,7 +1,10 @@
 package dev.docref.core;
 
 import java.lang.ref.Cleaner;
+import java.util.BitSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import dev.docref.guard.AllocationBlockedException;
 import dev.docref.guard.AllocationGuard;
@@ -74,6 +77,8 @@ final class NativeMemory implements Runnable
     private final RawAllocator rawAllocator;
     private final AllocationGuard guard;
     private final BlockRegistry blocks = new BlockRegistry();
+    /** Blocks allocated by {@link #allocateGroup}, by base address; each is also in {@link #blocks}, whole. */
+    private final TreeMap<Long, Group> groups = new TreeMap<>();
     private final String description;
     private long offHeapBytes;
     private long largestAllocationBytes;
@@ -136,8 +141,32 @@ final class NativeMemory implements Runnable
         return address;
     }
 
+    /**
+     * Allocate {@code pieces} blocks of {@code pieceBytes} as one block, so that the operating system can back it with
+     * huge pages ({@link HugePages}). Each piece is then freed on its own through {@link #free(long)}; the block is
+     * returned to the operating system, and leaves {@link #offHeapBytes()}, when its last piece is freed.
+     *
+     * @return the address of the first piece; piece {@code i} is at {@code address + i * pieceBytes}.
+     */
+    synchronized long allocateGroup(final long pieceBytes, final int pieces, final boolean zeroed, final Purpose purpose,
+        final Object context)
+    {
+        final long address = allocate(pieceBytes * pieces, zeroed, purpose, context);
+        groups.put(address, new Group(pieceBytes, pieces));
+        return address;
+    }
+
     synchronized void free(final long address)
     {
+        if (!groups.isEmpty())
+        {
+            final Map.Entry<Long, Group> group = groups.floorEntry(address);
+            if (group != null && address - group.getKey() < group.getValue().bytes())
+            {
+                freePiece(group.getKey(), group.getValue(), address);
+                return;
+            }
+        }
         final long bytes = blocks.remove(address);
         if (bytes == -1L)
         {
@@ -147,6 +176,32 @@ final class NativeMemory implements Runnable
         offHeapBytes -= bytes;
         rawAllocator.free(address);
         guard.release(bytes);
+    }
+
+    private void freePiece(final long base, final Group group, final long address)
+    {
+        final long offset = address - base;
+        final int piece = (int)(offset / group.pieceBytes);
+        if (offset % group.pieceBytes != 0 || group.freed.get(piece))
+        {
+            throw new IllegalStateException("docref internal error: " + address + " is not a live piece of the " +
+                group.pieces + " x " + group.pieceBytes + " byte group at " + base + " owned by " + description);
+        }
+        group.freed.set(piece);
+        if (group.freed.cardinality() == group.pieces)
+        {
+            groups.remove(base);
+            final long bytes = blocks.remove(base);
+            offHeapBytes -= bytes;
+            rawAllocator.free(base);
+            guard.release(bytes);
+        }
+    }
+
+    /** Groups not yet returned, for tests. */
+    synchronized int liveGroups()
+    {
+        return groups.size();
     }
 
     synchronized long offHeapBytes()
@@ -179,10 +234,31 @@ final class NativeMemory implements Runnable
 
     private void freeAll()
     {
+        groups.clear();
         blocks.drain((address, bytes) -> rawAllocator.free(address));
         final long freed = offHeapBytes;
         offHeapBytes = 0;
         guard.release(freed);
+    }
+
+    /** One block of equal pieces, freed piece by piece. */
+    private static final class Group
+    {
+        final long pieceBytes;
+        final int pieces;
+        final BitSet freed;
+
+        Group(final long pieceBytes, final int pieces)
+        {
+            this.pieceBytes = pieceBytes;
+            this.pieces = pieces;
+            this.freed = new BitSet(pieces);
+        }
+
+        long bytes()
+        {
+            return pieceBytes * pieces;
+        }
     }
 
     static String formatBytes(final long bytes)

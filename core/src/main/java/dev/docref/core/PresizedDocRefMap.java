@@ -22,7 +22,9 @@ import org.jetbrains.annotations.NotNull;
  * {@link #withCapacity(long)} allocates, up front, room for the expected number of entries. Past that the map grows
  * one segment at a time: a full segment splits into two, which allocates exactly one new segment (at most
  * {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default) and copies only that segment's entries.
- * No single allocation is ever larger than one segment or the directory, and no put does more work than one split.
+ * No single allocation is ever larger than one segment or the directory, and no put does more work than one split;
+ * the one exception is {@code withCapacity} on a host with transparent huge pages {@code always}, which allocates its
+ * segments in groups of up to 32 MiB so that they get huge pages (property {@code docref.huge.pages}).
  * With {@link Builder#growth(Growth) growth(Growth.COMPACT)} segments come in four size classes instead, which keeps
  * a grown map at 23-25 bytes per entry where one size swings between 19 and 37, for growing puts about 1.5 times
  * slower; its blocks are carved from chunks of 8 segments (1 MiB by default), the largest allocation it makes.
@@ -190,12 +192,22 @@ public final class PresizedDocRefMap implements AutoCloseable
             presizedMaxEntries(slots, fullestSegmentEntries(expectedEntries, segments), loadFactor);
         final Segment[] table = new Segment[segments];
         final String context = "withCapacity(" + expectedEntries + "): " + segments + " segments";
+        final long blockBytes = Segment.bytesFor(slots);
+        // Grouped where huge pages are in use (HugePages): one allocation for several segments, so that its 2 MiB
+        // pages hold segments whole; otherwise one block per segment.
+        final int perGroup = Math.min(segments, HugePages.segmentsPerGroup(builder.groupBytes, blockBytes));
         try
         {
-            for (int i = 0; i < segments; i++)
+            for (int i = 0; i < segments; i += perGroup)
             {
-                final long address = memory.allocate(Segment.bytesFor(slots), true, NativeMemory.Purpose.WITH_CAPACITY, context);
-                table[i] = new Segment(address, slots, maxEntries, depth);
+                final int pieces = Math.min(perGroup, segments - i);
+                final long address = pieces == 1 ?
+                    memory.allocate(blockBytes, true, NativeMemory.Purpose.WITH_CAPACITY, context) :
+                    memory.allocateGroup(blockBytes, pieces, true, NativeMemory.Purpose.WITH_CAPACITY, context);
+                for (int p = 0; p < pieces; p++)
+                {
+                    table[i + p] = new Segment(address + p * blockBytes, slots, maxEntries, depth);
+                }
             }
         }
         catch (final RuntimeException | Error ex)
@@ -1121,6 +1133,8 @@ public final class PresizedDocRefMap implements AutoCloseable
         private long hashSeed;
         private boolean hashSeedSet;
         private NativeMemory.RawAllocator rawAllocator = NativeMemory.OFF_HEAP;
+        /** Bytes per group of pre-sized segments ({@link HugePages}); -1 until build() takes the default. */
+        private long groupBytes = -1;
         private Concurrency concurrency = Concurrency.THREAD_SAFE;
         private Growth growth = Growth.FAST;
         private AllocationGuard guard;
@@ -1262,6 +1276,14 @@ public final class PresizedDocRefMap implements AutoCloseable
             return this;
         }
 
+        /** Test seam: the bytes of one group of pre-sized segments, 0 for none ({@link HugePages}). */
+        @Contract("_ -> this")
+        @NotNull Builder groupBytes(final long groupBytes)
+        {
+            this.groupBytes = groupBytes;
+            return this;
+        }
+
         /** Test seam: where raw blocks come from. */
         @Contract("_ -> this")
         @NotNull Builder rawAllocator(final NativeMemory.RawAllocator rawAllocator)
@@ -1294,6 +1316,10 @@ public final class PresizedDocRefMap implements AutoCloseable
                 throw new IllegalArgumentException("growth COMPACT needs segmentBytes of at most " +
                     MAX_CLASS_SEGMENT_BYTES + " (1 MiB; its chunks hold 8 segments) but segmentBytes was " +
                     segmentBytes + "; use segmentBytes " + MAX_CLASS_SEGMENT_BYTES + " or less, or growth FAST.");
+            }
+            if (groupBytes < 0)
+            {
+                groupBytes = HugePages.defaultGroupBytes();
             }
             if (guard == null)
             {

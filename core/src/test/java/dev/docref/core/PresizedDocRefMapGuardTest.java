@@ -15,6 +15,7 @@ import dev.docref.guard.AllocationGuard;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -181,19 +182,22 @@ class PresizedDocRefMapGuardTest
         PresizedDocRefMap.builder().expectedEntries(10_000).guard(guard).build().put(1, 1);
     }
 
-    @Test
-    void aMapPresizedForTheSeedsEntriesNeverTripsAOneGibibyteSingleAllocationLimit()
+    /** Segments one by one (the default on 4 KiB pages) or in groups for huge pages ({@link HugePages}). */
+    @ParameterizedTest
+    @ValueSource(longs = {0, HugePages.GROUP_BYTES})
+    void aMapPresizedForTheSeedsEntriesNeverTripsAOneGibibyteSingleAllocationLimit(final long groupBytes)
     {
         try (AllocationGuard guard = guard(AllocationGuard.MODE_PROP_NAME, "block",
             AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME, "1GiB"))
         {
             final List<AllocationEvent> events = new CopyOnWriteArrayList<>();
             guard.addListener(events::add);
-            try (PresizedDocRefMap map = PresizedDocRefMap.builder().expectedEntries(58_720_256).guard(guard).build())
+            try (PresizedDocRefMap map = PresizedDocRefMap.builder().expectedEntries(58_720_256).guard(guard)
+                .groupBytes(groupBytes).build())
             {
                 assertTrue(map.offHeapBytes() > 1L << 30, "1.06 GiB in all: more than the single limit");
-                assertTrue(guard.largestRequestBytes() <= PresizedDocRefMap.DEFAULT_SEGMENT_BYTES,
-                    "but no single allocation over one segment: " + guard.largestRequestBytes());
+                assertTrue(guard.largestRequestBytes() <= Math.max(groupBytes, PresizedDocRefMap.DEFAULT_SEGMENT_BYTES),
+                    "but no single allocation over one segment or group: " + guard.largestRequestBytes());
                 assertEquals(map.offHeapBytes(), guard.reservedBytes());
                 map.put(1, 2);
             }

@@ -34,8 +34,9 @@ class PresizedDocRefMapModelTest
     {
     }
 
+    /** {@code groupBytes}: pre-sized segments allocated in groups of that many bytes (as for huge pages), or 0. */
     record Config(long expectedEntries, int segmentBytes, double loadFactor, long missingValue, long seed,
-        Concurrency concurrency, Growth growth)
+        Concurrency concurrency, Growth growth, long groupBytes)
     {
         PresizedDocRefMap build()
         {
@@ -47,6 +48,7 @@ class PresizedDocRefMapModelTest
                 .loadFactor(loadFactor)
                 .missingValue(missingValue)
                 .hashSeed(seed)
+                .groupBytes(groupBytes)
                 .build();
         }
     }
@@ -159,7 +161,8 @@ class PresizedDocRefMapModelTest
             Arbitraries.oneOf(Arbitraries.of(-1L, 0L, Long.MIN_VALUE, Long.MAX_VALUE), Arbitraries.longs()),
             Arbitraries.longs(),
             Arbitraries.of(Concurrency.values()),
-            Arbitraries.of(Growth.values())).as(Config::new);
+            Arbitraries.of(Growth.values()),
+            Arbitraries.of(0L, 2048L, 8192L, 65536L)).as(Config::new);
     }
 
     @Provide
