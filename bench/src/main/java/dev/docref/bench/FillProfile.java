@@ -21,8 +21,8 @@ import java.util.Locale;
 public final class FillProfile
 {
     static final String USAGE = String.join("\n",
-        "Usage: java -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar dev.docref.bench.FillProfile " +
-            "[options]",
+        "Usage: java -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar " +
+            "dev.docref.bench.FillProfile [options]",
         "  --map KIND         the map: presized, presized_st, fastutil, agrona, hppc, eclipse or hashmap " +
             "(default presized)",
         "  --entries N        keys per fill, and the map's pre-sized capacity (default 10000000)",

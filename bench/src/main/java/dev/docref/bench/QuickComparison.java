@@ -678,9 +678,9 @@ public final class QuickComparison
             "`-Ddocref.disable.bounds.checks=true -Xms%s -Xmx%s`. Median and mean are over the measured iterations; " +
             "the error is JMH's 99.9%% confidence half-width. Ratios are medians, docref or other map / fastutil: " +
             "below 1 is faster than fastutil. Maps are pre-sized (`withCapacity(n)`, or the map's own expected-size " +
-            "constructor) except in \"put while growing\". Put, remove and iteration time whole cycles (a fill, a " +
-            "growth, a pass removing half the entries, a pass over all), in ms per cycle, and the headline shows them " +
-            "per operation.",
+            "constructor) except in \"put while growing\". Put, remove and iteration time whole cycles (a fill, " +
+            "a growth, a pass removing half the entries, a pass over all), in ms per cycle, and the headline shows " +
+            "them per operation.",
             command, options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(), options.forks,
             options.warmupIterations, options.iterations, options.time, options.heap, options.heap);
     }

@@ -15,8 +15,8 @@ import java.util.Locale;
  * (transparent huge pages {@code always}), while an on-heap table there does. Groups of segments allocated as one
  * block of about {@value #GROUP_BYTES} bytes hold whole 2 MiB pages (15 of 16 of it, wherever the allocator places
  * it), which took a get hit at 10M entries to 0.80x-0.87x and a put into a pre-sized map to 0.78x-0.83x on such a
- * host (see {@code bench/results/2026-11-30-huge-page-groups.md}). Only pre-sized segments are grouped; a split still allocates
- * its blocks one by one.
+ * host (see {@code bench/results/2026-11-30-huge-page-groups.md}). Only pre-sized segments are grouped; a split
+ * still allocates its blocks one by one.
  * <p>
  * The cost is on the single-threaded map, which frees a replaced segment's block at once: a group's memory is
  * returned only when its last segment has been replaced, and returning a group costs a {@code munmap} of up to

@@ -148,8 +148,8 @@ final class NativeMemory implements Runnable
      *
      * @return the address of the first piece; piece {@code i} is at {@code address + i * pieceBytes}.
      */
-    synchronized long allocateGroup(final long pieceBytes, final int pieces, final boolean zeroed, final Purpose purpose,
-        final Object context)
+    synchronized long allocateGroup(final long pieceBytes, final int pieces, final boolean zeroed,
+        final Purpose purpose, final Object context)
     {
         final long address = allocate(pieceBytes * pieces, zeroed, purpose, context);
         groups.put(address, new Group(pieceBytes, pieces));
