@@ -23,8 +23,9 @@ import org.jetbrains.annotations.NotNull;
  * one segment at a time: a full segment splits into two, which allocates exactly one new segment (at most
  * {@link Builder#segmentBytes(int) segmentBytes}, 128 KiB by default) and copies only that segment's entries.
  * No single allocation is ever larger than one segment or the directory, and no put does more work than one split;
- * the one exception is {@code withCapacity} on a host with transparent huge pages {@code always}, which allocates its
- * segments in groups of up to 32 MiB so that they get huge pages (property {@code docref.huge.pages}).
+ * the one exception is {@code withCapacity} where huge pages are in use (transparent huge pages {@code always}, or
+ * {@code madvise} with {@code GLIBC_TUNABLES=glibc.malloc.hugetlb=1}), which allocates its segments in groups of up to
+ * 32 MiB so that they get them (property {@code docref.huge.pages}).
  * With {@link Builder#growth(Growth) growth(Growth.COMPACT)} segments come in four size classes instead, which keeps
  * a grown map at 23-25 bytes per entry where one size swings between 19 and 37, for growing puts about 1.5 times
  * slower; its blocks are carved from chunks of 8 segments (1 MiB by default), the largest allocation it makes.

@@ -144,16 +144,30 @@ class GroupedAllocationTest
     @Test
     void theHugePagesPropertyAndTheKernelSettingDecideTheGroupSize()
     {
-        assertEquals(HugePages.GROUP_BYTES, HugePages.groupBytes("auto", "always"));
-        assertEquals(0, HugePages.groupBytes("auto", "madvise"));
-        assertEquals(0, HugePages.groupBytes("auto", ""), "no setting to read: no grouping");
-        assertEquals(HugePages.GROUP_BYTES, HugePages.groupBytes(" ON ", "never"));
-        assertEquals(0, HugePages.groupBytes("off", "always"));
+        assertEquals(HugePages.GROUP_BYTES, HugePages.groupBytes("auto", "always", ""));
+        assertEquals(0, HugePages.groupBytes("auto", "madvise", ""));
+        assertEquals(0, HugePages.groupBytes("auto", "", ""), "no setting to read: no grouping");
+        assertEquals(HugePages.GROUP_BYTES, HugePages.groupBytes(" ON ", "never", ""));
+        assertEquals(0, HugePages.groupBytes("off", "always", "1"));
         final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-            () -> HugePages.groupBytes("yes", "always"));
+            () -> HugePages.groupBytes("yes", "always", ""));
         assertTrue(bad.getMessage().contains("docref.huge.pages=yes") && bad.getMessage().contains("auto, on or off"),
             bad.getMessage());
         assertEquals("madvise", HugePages.bracketed("always [madvise] never\n"));
+    }
+
+    @Test
+    void autoGroupsInMadviseModeWhenGlibcIsAskedToAdviseHugePages()
+    {
+        assertEquals(HugePages.GROUP_BYTES, HugePages.groupBytes("auto", "madvise", "1"));
+        assertEquals(0, HugePages.groupBytes("auto", "never", "1"), "the kernel gives none: no grouping");
+        assertEquals(0, HugePages.groupBytes("auto", "madvise", "0"));
+        assertEquals(0, HugePages.groupBytes("auto", "madvise", "2"), "hugetlbfs pages reach ungrouped blocks too");
+        assertEquals("1", HugePages.glibcHugetlb("glibc.malloc.hugetlb=1"));
+        assertEquals("1", HugePages.glibcHugetlb("glibc.malloc.mmap_threshold=4096:glibc.malloc.hugetlb=1"));
+        assertEquals("0", HugePages.glibcHugetlb("glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0"), "the last wins");
+        assertEquals("", HugePages.glibcHugetlb("glibc.malloc.hugetlbx=1:glibc.malloc.arena_max=2"));
+        assertEquals("", HugePages.glibcHugetlb(""));
         assertEquals("", HugePages.bracketed("always madvise never"));
         assertEquals(256, HugePages.segmentsPerGroup(HugePages.GROUP_BYTES, 128 << 10));
         assertEquals(1, HugePages.segmentsPerGroup(0, 128 << 10), "no grouping");
