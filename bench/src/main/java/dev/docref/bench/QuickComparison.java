@@ -694,13 +694,14 @@ public final class QuickComparison
             System.getProperty("java.runtime.version"), System.getProperty("java.vm.vendor"), garbageCollector());
     }
 
-    private static String shortMachine()
+    /** The headline's machine: the CPU model first, because the ratios differ between CPUs (Intel against AMD). */
+    static String shortMachine()
     {
-        return String.format(Locale.ROOT, "%d CPUs, %s, Java %s", Runtime.getRuntime().availableProcessors(),
-            totalMemory(), System.getProperty("java.version"));
+        return String.format(Locale.ROOT, "%s, %d CPUs, %s, Java %s", cpuModel(),
+            Runtime.getRuntime().availableProcessors(), totalMemory(), System.getProperty("java.version"));
     }
 
-    private static String cpuModel()
+    static String cpuModel()
     {
         for (final String line : cpuinfo())
         {

@@ -5,6 +5,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,15 @@ class QuickComparisonTest
         new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 30, 30, 1, "ops/us", 5, 0, 1),
         new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 54, 55, 2, "ops/us", 5, 0, 2),
         new QuickComparison.Row("ReaderScalingBenchmark", "fastutil", 1_000_000, 40, 40, 1, "ops/us", 5, 0, 1));
+
+    @Test
+    void theHeadlinesMachineNamesTheCpuModelBecauseTheRatiosDependOnIt()
+    {
+        final String model = QuickComparison.cpuModel();
+        assertFalse(model.isBlank());
+        assertTrue(QuickComparison.shortMachine().startsWith(model + ", "), QuickComparison.shortMachine());
+        assertTrue(QuickComparison.shortMachine().contains(" CPUs, "), QuickComparison.shortMachine());
+    }
 
     @Test
     void headlineDividesDocrefsMedianByFastutilsAndBySingleThreadedDocrefsAndCyclesArePerOperation()
