@@ -76,7 +76,7 @@ final class HugePages
                 return 0;
             case "auto":
                 final boolean hugePages = "always".equals(thpMode) ||
-                    "madvise".equals(thpMode) && "1".equals(glibcHugetlb);
+                    ("madvise".equals(thpMode) && "1".equals(glibcHugetlb));
                 return hugePages ? GROUP_BYTES : 0;
             default:
                 throw new IllegalArgumentException("-D" + PROP_NAME + "=" + property + " is not one of auto, on or " +

@@ -154,6 +154,10 @@ class GroupedAllocationTest
         assertTrue(bad.getMessage().contains("docref.huge.pages=yes") && bad.getMessage().contains("auto, on or off"),
             bad.getMessage());
         assertEquals("madvise", HugePages.bracketed("always [madvise] never\n"));
+        assertEquals("", HugePages.bracketed("always madvise never"));
+        assertEquals(256, HugePages.segmentsPerGroup(HugePages.GROUP_BYTES, 128 << 10));
+        assertEquals(1, HugePages.segmentsPerGroup(0, 128 << 10), "no grouping");
+        assertEquals(1, HugePages.segmentsPerGroup(HugePages.GROUP_BYTES, 64 << 20), "segments larger than a group");
     }
 
     @Test
@@ -168,9 +172,5 @@ class GroupedAllocationTest
         assertEquals("0", HugePages.glibcHugetlb("glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0"), "the last wins");
         assertEquals("", HugePages.glibcHugetlb("glibc.malloc.hugetlbx=1:glibc.malloc.arena_max=2"));
         assertEquals("", HugePages.glibcHugetlb(""));
-        assertEquals("", HugePages.bracketed("always madvise never"));
-        assertEquals(256, HugePages.segmentsPerGroup(HugePages.GROUP_BYTES, 128 << 10));
-        assertEquals(1, HugePages.segmentsPerGroup(0, 128 << 10), "no grouping");
-        assertEquals(1, HugePages.segmentsPerGroup(HugePages.GROUP_BYTES, 64 << 20), "segments larger than a group");
     }
 }
