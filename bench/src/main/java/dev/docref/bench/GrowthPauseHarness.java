@@ -53,7 +53,8 @@ import org.HdrHistogram.Histogram;
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness
- *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness --entries 10000000 --maps presized,fastutil
+ *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness --entries 10000000 \
+ *       --maps presized,fastutil
  *   java -cp bench/target/benchmarks.jar dev.docref.bench.GrowthPauseHarness --mode readers --entries 10000000
  * </pre>
  */
@@ -373,7 +374,8 @@ public final class GrowthPauseHarness
             final long offHeap = Long.parseLong(r.get("offHeapBytes"));
             final long largest = Math.max(Long.parseLong(r.get("largestHeapAllocation")),
                 Long.parseLong(r.get("largestNativeAllocation")));
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %.0f ns | %s | %.1f (%.1f + %.1f) |%n",
+            out.append(String.format(Locale.ROOT,
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %.0f ns | %s | %.1f (%.1f + %.1f) |%n",
                 title, micros(r.get("p50")), micros(r.get("p99")), micros(r.get("p999")), micros(r.get("p9999")),
                 millis(r.get("max")), r.get("over1ms"), seconds(r.get("totalNs")),
                 Double.parseDouble(r.get("totalNs")) / entries, bytes(largest),
@@ -401,8 +403,8 @@ public final class GrowthPauseHarness
             }
             if (out.length() == 0)
             {
-                out.append(String.format(Locale.ROOT, "%nWorst puts, largest first, each with the JVM uptime at which " +
-                    "it ended (the clock of -Xlog's uptime decoration) and its index:%n%n"));
+                out.append(String.format(Locale.ROOT, "%nWorst puts, largest first, each with the JVM uptime at " +
+                    "which it ended (the clock of -Xlog's uptime decoration) and its index:%n%n"));
             }
             out.append(String.format(Locale.ROOT, "* %s: %s%n", LongMap.Kind.valueOf(r.get("kind")).title,
                 WorstLatencies.describe(encoded, "put")));
@@ -591,7 +593,8 @@ public final class GrowthPauseHarness
     static final class Options
     {
         static final String USAGE = String.join("\n",
-            "usage: GrowthPauseHarness [--entries N] [--maps presized,presized_st,fastutil,agrona,hppc,eclipse,hashmap]",
+            "usage: GrowthPauseHarness [--entries N]",
+            "                          [--maps presized,presized_st,fastutil,agrona,hppc,eclipse,hashmap]",
             "                          [--mode puts|readers] [--readers N] [--presized] [--seed S] [--child-heap 16g]",
             "                          [--jvm-arg ARG]... [--out FILE]",
             "  --entries N      keys to insert (default 58720257, one past the incident's resize threshold)",

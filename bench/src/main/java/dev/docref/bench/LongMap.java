@@ -161,7 +161,8 @@ public interface LongMap extends AutoCloseable
                             "factor (it was asked for " + loadFactor + "); leave the load factor at the default " +
                             "or leave eclipse out of the maps");
                     }
-                    return new Eclipse(n == 0 ? new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap() :
+                    return new Eclipse(n == 0 ?
+                        new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap() :
                         new org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap(n));
                 case HASHMAP:
                 {
@@ -489,7 +490,8 @@ public interface LongMap extends AutoCloseable
      * adapter, so iterating allocates nothing. It implements each library's primitive consumer interface; in one JVM
      * only one of them is ever called.
      */
-    final class Checksum implements LongLongConsumer, LongLongBiConsumer, com.carrotsearch.hppc.procedures.LongLongProcedure,
+    final class Checksum implements LongLongConsumer, LongLongBiConsumer,
+        com.carrotsearch.hppc.procedures.LongLongProcedure,
         org.eclipse.collections.api.block.procedure.primitive.LongLongProcedure
     {
         private static final long serialVersionUID = 1L;

@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * bounds checks off ({@code -Ddocref.disable.bounds.checks=true}, prepended so {@code -jvmArgs} cannot drop it) and
  * a 14 GiB heap ({@code -Xms14g -Xmx14g}), enough for {@code java.util.HashMap<Long,Long>} at 100M entries (8 GiB
  * of nodes, boxes and table: 85.5 bytes per entry measured by {@link GrowthPauseHarness}) plus the key arrays;
- * override it with {@code -jvmArgs "-Xms4g -Xmx4g"} for small sizes. All state is built once per fork, outside the measurement.
+ * override it with {@code -jvmArgs "-Xms4g -Xmx4g"} for small sizes. All state is built once per fork, outside the
+ * measurement.
  * <p>
  * {@code presized} is {@code PresizedDocRefMap} as built by default (thread-safe) and {@code presized_st} the same
  * map built with {@code Concurrency.SINGLE_THREADED}: the two rows side by side measure what thread safety costs a

@@ -184,7 +184,8 @@ public final class QuickComparison
         {
             final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
                 out.getFileName() + "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
-                "### Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" + tables.replace("\n## ", "\n### ");
+                "### Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" +
+                tables.replace("\n## ", "\n### ");
             rewriteBlock(options.site, SITE_START, SITE_END, block);
             System.err.println("[comparison] updated " + options.site);
         }
@@ -352,7 +353,8 @@ public final class QuickComparison
                     out.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s | %s | %s |", title(row.kind),
                         number(row.median), number(row.mean), number(row.error),
                         baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx", row.median / baseline.median),
-                        Double.isNaN(row.allocatedPerOp) ? "-" : String.format(Locale.ROOT, "%.2f", row.allocatedPerOp)));
+                        Double.isNaN(row.allocatedPerOp) ? "-" :
+                            String.format(Locale.ROOT, "%.2f", row.allocatedPerOp)));
                     if (row.isCycle())
                     {
                         out.append(String.format(Locale.ROOT, " %s |", number(row.medianPerOp())));
@@ -432,7 +434,8 @@ public final class QuickComparison
                 }
                 out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", title(kind), shortCount(size),
                     one == null ? "-" : number(one.median), two == null ? "-" : number(two.median),
-                    one == null || two == null ? "-" : String.format(Locale.ROOT, "**%.2fx**", two.median / one.median)));
+                    one == null || two == null ? "-" :
+                        String.format(Locale.ROOT, "**%.2fx**", two.median / one.median)));
             }
         }
         return out.toString();
@@ -681,8 +684,8 @@ public final class QuickComparison
             "constructor) except in \"put while growing\". Put, remove and iteration time whole cycles (a fill, " +
             "a growth, a pass removing half the entries, a pass over all), in ms per cycle, and the headline shows " +
             "them per operation.",
-            command, options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(), options.forks,
-            options.warmupIterations, options.iterations, options.time, options.heap, options.heap);
+            command, options.commandLine.isEmpty() ? "" : " " + options.commandLine, minutes, jmhVersion(),
+            options.forks, options.warmupIterations, options.iterations, options.time, options.heap, options.heap);
     }
 
     static String machine()
@@ -725,8 +728,8 @@ public final class QuickComparison
                 final String type = Files.readString(dir.resolve("type")).trim();
                 if (!"Instruction".equals(type))
                 {
-                    caches.add("L" + Files.readString(dir.resolve("level")).trim() + ("Data".equals(type) ? "d " : " ") +
-                        Files.readString(dir.resolve("size")).trim());
+                    caches.add("L" + Files.readString(dir.resolve("level")).trim() +
+                        ("Data".equals(type) ? "d " : " ") + Files.readString(dir.resolve("size")).trim());
                 }
             }
             catch (final IOException | RuntimeException ex)

@@ -42,12 +42,14 @@ import org.HdrHistogram.Histogram;
  * filled to 15/16, which hold 1.006B entries in 2,048 segments (16 GiB):
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
- *   java -Xms2g -Xmx2g -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar dev.docref.bench.ScaleHarness \
+ *   java -Xms2g -Xmx2g -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar \
+ *       dev.docref.bench.ScaleHarness \
  *       --max-entries 1000000000 --max-native 20GiB --segment-bytes 8MiB --load-factor 0.9375 \
  *       --report-every 50000000 --verify-every 100 --out bench/results/scale-1b.md
  * </pre>
  * The map is thread-safe, as {@code withCapacity} builds it, unless {@code --concurrency single-threaded}. The
- * harness itself is not thread-safe; one map, one thread. The map is closed (its memory freed) before {@link #run} returns.
+ * harness itself is not thread-safe; one map, one thread. The map is closed (its memory freed) before {@link #run}
+ * returns.
  */
 public final class ScaleHarness
 {
@@ -351,7 +353,8 @@ public final class ScaleHarness
     {
         static final String USAGE = String.join("\n",
             "usage: ScaleHarness [--max-entries N] [--max-native SIZE] [--expected N] [--report-every N]",
-            "                    [--verify-every N] [--seed S] [--concurrency thread-safe|single-threaded] [--out FILE]",
+            "                    [--verify-every N] [--seed S] [--concurrency thread-safe|single-threaded]",
+            "                    [--out FILE]",
             "  --max-entries N    keys to insert at most (default 1000000000)",
             "  --max-native SIZE  stop before the map's native memory could exceed this, e.g. 20GiB, 512MiB, 1g or",
             "                     plain bytes (default: 3/4 of physical memory)",

@@ -121,8 +121,8 @@ class BenchmarkSmokeTest
         for (final String method : List.of("getHit", "getMiss"))
         {
             for (final String layout : List.of("linear", "linear_combined", "linear_branchy", "linear_hybrid",
-                "linear_segmented", "linear_paged", "linear_stamped", "linear_direct", "map_read", "map_read_unvalidated",
-                "map_read_no_fence", "map_read_fence_only", "cuckoo", "fastutil"))
+                "linear_segmented", "linear_paged", "linear_stamped", "linear_direct", "map_read",
+                "map_read_unvalidated", "map_read_no_fence", "map_read_fence_only", "cuckoo", "fastutil"))
             {
                 expected.add(method + " " + layout);
             }

@@ -38,8 +38,8 @@ class QuickComparisonTest
     void headlineDividesDocrefsMedianByFastutilsAndBySingleThreadedDocrefsAndCyclesArePerOperation()
     {
         final String headline = QuickComparison.headline(ROWS);
-        assertTrue(headline.contains("| Get hit | 1M | 40.0 ns/op | 32.0 ns/op | 50.0 ns/op | **0.80x** | **1.25x** | " +
-            "0.00 |"), headline);
+        assertTrue(headline.contains(
+            "| Get hit | 1M | 40.0 ns/op | 32.0 ns/op | 50.0 ns/op | **0.80x** | **1.25x** | 0.00 |"), headline);
         assertTrue(headline.contains("| Iteration (one full pass) | 1M | 3.00 ns/entry | - | 6.00 ns/entry | " +
             "**0.50x** | - |"), headline);
         // A fill of 1M puts in 65 ms is 65 ns per put, and its 16 bytes are 0.000016 per put.

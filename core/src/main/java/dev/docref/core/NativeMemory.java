@@ -129,8 +129,8 @@ final class NativeMemory implements Runnable
         {
             guard.release(bytes);
             final OutOfMemoryError error = new OutOfMemoryError(
-                "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose.description + " (" +
-                context + "); the map is unchanged and still usable. Free native memory, or pre-size the map " +
+                "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose.description +
+                " (" + context + "); the map is unchanged and still usable. Free native memory, or pre-size the map " +
                 "with withCapacity(n) so that growth needs no allocation.");
             error.initCause(ex);
             throw error;

@@ -82,8 +82,8 @@ final class PageArena
      * A block of {@code pages} contiguous pages: the lowest free run that holds it in the oldest chunk that has one,
      * else the start of a new chunk. The content is undefined (a new chunk's pages are untouched).
      *
-     * @throws dev.docref.guard.AllocationBlockedException (from the guard) or {@link OutOfMemoryError} when a new chunk cannot be
-     *                                    had; nothing is changed.
+     * @throws dev.docref.guard.AllocationBlockedException (from the guard) or {@link OutOfMemoryError} when a new
+     *                                    chunk cannot be had; nothing is changed.
      */
     synchronized long allocate(final int pages, final NativeMemory.Purpose purpose, final Object context)
     {

@@ -85,7 +85,10 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public static final int DEFAULT_SEGMENT_BYTES = 128 * 1024;
 
-    /** Smallest segment: 512 bytes = 16 home slots and 16 tail and guard slots. Useful only in tests that want many splits. */
+    /**
+     * Smallest segment: 512 bytes = 16 home slots and 16 tail and guard slots. Useful only in tests that want many
+     * splits.
+     */
     public static final int MIN_SEGMENT_BYTES = 512;
 
     /** Hard cap on a segment, and so on the largest allocation growth ever makes: 64 MiB = 4,194,304 slots. */

@@ -19,7 +19,8 @@ import java.lang.invoke.VarHandle;
  * <p>
  * <b>Block layout.</b> {@code capacity} home slots, then a tail of {@link #tailFor(int)} overflow slots (at most 64)
  * that entries homed near the end spill into, then {@link #GUARD} guard slots that always stay empty. Probing never
- * wraps around: no index arithmetic modulo the capacity anywhere, and the first-window read never leaves the block. An insert that would spill past the tail reports the segment full, and the map splits it; at the
+ * wraps around: no index arithmetic modulo the capacity anywhere, and the first-window read never leaves the block.
+ * An insert that would spill past the tail reports the segment full, and the map splits it; at the
  * highest fill docref allows (15/16) the longest spill seen in simulation was 54 slots.
  * <p>
  * <b>Home slot.</b> The home of mixed key {@code h} is {@code (low32(h) * capacity) >>> 32} (Lemire's fast range),

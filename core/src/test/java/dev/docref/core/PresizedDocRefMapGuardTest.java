@@ -52,7 +52,8 @@ class PresizedDocRefMapGuardTest
         // total limit stops a class grow; the directory test needs room for a chunk of 8 segments of 512 bytes.
         AllocationGuard.TOTAL_LIMIT_PROP_NAME + ", 256KiB, 4096, PresizedDocRefMap segment growth, COMPACT",
         AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 32KiB, 65536, PresizedDocRefMap segment growth, COMPACT",
-        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 8KiB, 512, PresizedDocRefMap directory doubling, COMPACT",
+        AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME +
+            ", 8KiB, 512, PresizedDocRefMap directory doubling, COMPACT",
     })
     void aBlockedGrowthLeavesTheMapIntactAndTheNextPutSucceedsOnceTheLimitIsRaised(
         final String limitProperty, final String limit, final int segmentBytes, final String blockedWhat,

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Model-based properties: random operation sequences run against {@link PresizedDocRefMap} and
  * {@link java.util.HashMap} side by side, and every result must agree.
  * <p>
- * Both {@link Concurrency} variants run the same properties. Maps start tiny with small segments so that sequences pass through many grows, splits and directory doublings.
+ * Both {@link Concurrency} variants run the same properties. Maps start tiny with small segments so that sequences
+ * pass through many grows, splits and directory doublings.
  * Keys mix the edge values, small sequential ids (so keys repeat and updates and removes hit), strides of 2^40,
  * keys sharing their low 32 bits, keys sharing their high 32 bits, and random keys.
  */

@@ -85,15 +85,15 @@ abstract class PresizedDocRefMapTest
             final int segments = map.segmentCount();
             for (long i = 0; i < n; i++)
             {
-                final long key;
-                switch (pattern)
+                final long key = switch (pattern)
                 {
-                    case "sequential": key = i; break;
-                    case "stride2^20": key = i << 20; break;
-                    case "stride2^32": key = i << 32; break;
-                    case "lowBitsZero": key = (i * 0x9E3779B97F4A7C15L) & 0xFFFF_FFFF_0000_0000L; break;
-                    default: key = -i; break;
-                }
+                    case "sequential" -> i;
+                    case "stride2^20" -> i << 20;
+                    case "stride2^32" -> i << 32;
+                    case "lowBitsZero" -> (i * 0x9E3779B97F4A7C15L) & 0xFFFF_FFFF_0000_0000L;
+                    case "negativeSequential" -> -i;
+                    default -> throw new IllegalArgumentException("unknown key pattern: " + pattern);
+                };
                 map.put(key, i);
             }
             assertEquals(segments, map.segmentCount(), "a key pattern that clusters would overflow a segment");

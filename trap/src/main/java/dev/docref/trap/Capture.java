@@ -215,7 +215,8 @@ final class Capture
         text.append("capture ended:  ").append(summary.get("captureEndedAt")).append('\n');
         final Map<String, Object> stall = (Map<String, Object>)summary.get("stall");
         text.append("stall:          ").append(stall.get("text")).append('\n');
-        text.append("tool:           ").append(summary.get("tool") == null ? "none produced stacks" : summary.get("tool"))
+        text.append("tool:           ")
+            .append(summary.get("tool") == null ? "none produced stacks" : summary.get("tool"))
             .append('\n');
         for (final ToolRun run : result.runs())
         {

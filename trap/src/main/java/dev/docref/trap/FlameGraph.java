@@ -10,9 +10,10 @@ import java.util.TreeMap;
  * <p>
  * The bottom bar is all off-CPU time; above it each thread, then each stack's frames from the root up. A frame's
  * width is proportional to the microseconds of the stacks through it: frames span 1,180 px of the 1,200 px image, so
- * a capture of 60 s off-CPU in all draws 1 px per 51 ms. Siblings are sorted by name, so the x axis is not time. Hovering a frame
- * shows its full name, microseconds and share. Colours: kernel frames ({@code _[k]}) orange, Java frames green,
- * other native frames red, {@code [unknown]} grey, threads blue; shades vary by name so neighbours differ.
+ * a capture of 60 s off-CPU in all draws 1 px per 51 ms. Siblings are sorted by name, so the x axis is not time.
+ * Hovering a frame shows its full name, microseconds and share. Colours: kernel frames ({@code _[k]}) orange, Java
+ * frames green, other native frames red, {@code [unknown]} grey, threads blue; shades vary by name so neighbours
+ * differ.
  * Frames narrower than 0.1 px are not drawn (their time still counts in their parents).
  * <p>
  * <b>Thread-safety:</b> stateless; safe from any thread.
@@ -62,7 +63,8 @@ public final class FlameGraph
         final String subtitle = stacks.isEmpty()
             ? "No off-CPU stacks were captured."
             : String.format(Locale.ROOT, "%,d us off-CPU in %,d stacks; width is time, hover a frame for details. " +
-                "Orange: kernel, red: native, green: Java, grey: unknown, blue: thread.", stacks.totalMicros(), stacks.size());
+                "Orange: kernel, red: native, green: Java, grey: unknown, blue: thread.",
+                stacks.totalMicros(), stacks.size());
         text(svg, WIDTH / 2.0, 38, "subtitle", "middle", subtitle);
         if (!stacks.isEmpty())
         {

@@ -114,8 +114,8 @@ public final class FreezeTrap implements AutoCloseable
     public static final long DEFAULT_MAX_DISK = 512L << 20;
 
     /**
-     * {@code docref.trap.command}: a shell command that prints off-CPU stacks, tried before the BCC tools; {@code {pid}}
-     * and {@code {seconds}} are replaced. Default: none.
+     * {@code docref.trap.command}: a shell command that prints off-CPU stacks, tried before the BCC tools;
+     * {@code {pid}} and {@code {seconds}} are replaced. Default: none.
      */
     public static final String COMMAND_PROP_NAME = "docref.trap.command";
 
@@ -485,8 +485,8 @@ public final class FreezeTrap implements AutoCloseable
         if (probeMillis != null)
         {
             text.append(text.length() > 0 ? "; " : "").append(String.format(Locale.ROOT,
-                "the health probe hung %,d ms%s", probeMillis, runningSince != IDLE && ongoing ? " and still did at the " +
-                    "end" : ""));
+                "the health probe hung %,d ms%s", probeMillis,
+                runningSince != IDLE && ongoing ? " and still did at the end" : ""));
         }
         if (text.length() == 0)
         {
@@ -774,7 +774,8 @@ public final class FreezeTrap implements AutoCloseable
             }
             if ((value = properties.getProperty(MAX_DISK_PROP_NAME)) != null)
             {
-                maxDiskBytes = checkDisk(MAX_DISK_PROP_NAME, value, PropertyValues.parseSize(MAX_DISK_PROP_NAME, value));
+                maxDiskBytes =
+                    checkDisk(MAX_DISK_PROP_NAME, value, PropertyValues.parseSize(MAX_DISK_PROP_NAME, value));
             }
             if ((value = properties.getProperty(COMMAND_PROP_NAME)) != null)
             {

@@ -178,11 +178,13 @@ public final class TrapCommand
             final FreezeTrap.Builder builder = FreezeTrap.builder();
             if (options.containsKey("--probe-interval"))
             {
-                builder.probeInterval(PropertyValues.parseDuration("--probe-interval", options.get("--probe-interval")));
+                builder.probeInterval(
+                    PropertyValues.parseDuration("--probe-interval", options.get("--probe-interval")));
             }
             if (options.containsKey("--probe-deadline"))
             {
-                builder.probeDeadline(PropertyValues.parseDuration("--probe-deadline", options.get("--probe-deadline")));
+                builder.probeDeadline(
+                    PropertyValues.parseDuration("--probe-deadline", options.get("--probe-deadline")));
             }
             if (options.containsKey("--capture-duration"))
             {

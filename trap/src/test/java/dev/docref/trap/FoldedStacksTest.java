@@ -22,7 +22,8 @@ class FoldedStacksTest
 {
     /** Kernel names of the synthetic blocks below. */
     private static final Predicate<String> KERNEL = Set.of("bpf_prog_6896d07dd3e1383c_sched_switch",
-        "bpf_trace_run4", "__schedule", "schedule", "futex_wait", "do_syscall_64", "entry_SYSCALL_64_after_hwframe")::contains;
+        "bpf_trace_run4", "__schedule", "schedule", "futex_wait", "do_syscall_64",
+        "entry_SYSCALL_64_after_hwframe")::contains;
 
     private static final String BLOCKS = String.join("\n",
         "    bpf_prog_6896d07dd3e1383c_sched_switch",

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OffCpuProfilerTest
 {
-    private static final String LIBBPF_BLOCK = "printf '    schedule\\n    futex_wait\\n    -      java (7)\\n        42\\n\\n'";
+    private static final String LIBBPF_BLOCK =
+        "printf '    schedule\\n    futex_wait\\n    -      java (7)\\n        42\\n\\n'";
 
     @TempDir
     Path dir;
@@ -35,8 +36,10 @@ class OffCpuProfilerTest
         final Path python = TrapTesting.script(dir, "offcputime-bpfcc",
             "echo 'modprobe: FATAL: Module kheaders not found' >&2\necho 'Failed to compile BPF module' >&2\nexit 1");
         final Path libbpf = TrapTesting.script(dir, "offcputime", "echo \"args: $*\" >&2\n" + LIBBPF_BLOCK);
-        final OffCpuProfiler.Tool pythonTool = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.BCC_PYTHON, python.toString());
-        final OffCpuProfiler.Tool libbpfTool = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS, libbpf.toString());
+        final OffCpuProfiler.Tool pythonTool =
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.BCC_PYTHON, python.toString());
+        final OffCpuProfiler.Tool libbpfTool =
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS, libbpf.toString());
         final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofSeconds(5), pythonTool, libbpfTool);
 
         final OffCpuProfiler.Result result = profiler.profile(4242, Duration.ofSeconds(3), dir);
@@ -50,7 +53,8 @@ class OffCpuProfilerTest
         assertTrue(failed.stderrTail().contains("Failed to compile BPF module"), "stderr is kept");
         assertTrue(Files.readString(failed.stderr()).contains("kheaders"), "in its file too");
         assertTrue(result.problems().get(0).contains("exit 1"), result.problems().toString());
-        assertTrue(result.problems().get(0).contains("Failed to compile BPF module"), "stderr's last line, the verdict");
+        assertTrue(result.problems().get(0).contains("Failed to compile BPF module"),
+            "stderr's last line, the verdict");
         assertTrue(result.problems().get(0).contains("apt-get install libbpf-tools"), result.problems().toString());
         final String libbpfArgs = result.runs().get(1).stderrTail().strip();
         assertTrue(libbpfArgs.equals("args: -p 4242 3") || libbpfArgs.equals("args: -p 4242 2"),
@@ -125,7 +129,8 @@ class OffCpuProfilerTest
         final Path python = TrapTesting.script(dir, "py", "printf 'java;entry_SYSCALL_64;futex_wait 10\\n'");
 
         final OffCpuProfiler.Result result = TrapTesting.profiler(Duration.ofSeconds(5),
-            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.BCC_PYTHON, python.toString())).profile(1, Duration.ofSeconds(1), dir);
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.BCC_PYTHON, python.toString()))
+            .profile(1, Duration.ofSeconds(1), dir);
 
         assertEquals(Map.of("java;entry_SYSCALL_64_[k];futex_wait_[k]", 10L), result.stacks().stacks());
     }
