@@ -3,12 +3,16 @@ package dev.docref.core;
 /**
  * Segment blocks kept ready so that a split never waits for the operating system.
  * <p>
- * A split needs two blocks. Faulting in a fresh 128 KiB block costs 32 page faults: on the reference machine about
- * 50-100 us typically and up to 1 ms at the tail, and a {@code malloc} of it occasionally 0.5 ms or more. So once the
- * map grows by splitting, the reserve keeps up to {@link #READY_BLOCKS} blocks allocated and touched ahead of need,
- * doing that work in small steps on ordinary puts ({@link #step()}: one allocation, or one 4 KiB page touched, per
- * inserting put). The retired parent of each split joins the reserve too, so a split consumes two blocks, returns
- * one, and the puts between splits replace the other.
+ * A split needs two blocks. Faulting in a fresh 128 KiB block costs 32 page faults: on the Intel Xeon reference
+ * machine about 50-100 us typically and up to 1 ms at the tail, on the AMD EPYC machine 13 us per page on average
+ * with one page in 5,000 over 1 ms (worst 15-21 ms), and a {@code malloc} of it occasionally 0.5-24 ms. So once the
+ * map grows by splitting, the reserve keeps up to {@link #READY_BLOCKS} blocks allocated and touched ahead of need.
+ * By default the {@link BlockPreparer} thread does that work ({@link #prepareOne()}, a whole block at a time, outside
+ * the reserve's lock), and puts help only while fewer than {@link #HELP_BELOW} blocks are ready; with
+ * {@code docref.prepare.thread=off} ordinary puts do all of it in small steps ({@link #step()}: one allocation, or
+ * one 4 KiB page touched, per inserting put). The retired
+ * parent of each split joins the reserve too, so a split consumes two blocks, returns one, and the puts between splits
+ * (or the thread) replace the other.
  * <p>
  * Why a reserve of 4 and not 1: splits during growth arrive like a Poisson process. Measured growing to 20M keys,
  * 10% of splits came within 32 puts of the previous one, too soon for a single prepared block touched one page per
@@ -24,13 +28,21 @@ package dev.docref.core;
  * <p>
  * <b>Thread-safety:</b> thread-safe: every method but {@link #pendingWork()} locks the reserve; splits and
  * preparation steps are rare enough (one step per inserting put only while work is pending) that the lock is not
- * contended in practice. <b>Ownership:</b> every block is owned by the map's {@link NativeMemory}, which frees
- * whatever the reserve still holds when the map closes.
+ * contended in practice. The preparer thread holds the lock only to pick its work and to hand the block over, never
+ * while it allocates or touches. <b>Ownership:</b> every block is owned by the map's {@link NativeMemory}, which
+ * frees whatever the reserve still holds when the map closes; the preparer pins that memory
+ * ({@link NativeMemory#pin()}) while it touches a block, so a map closed meanwhile frees it only afterwards.
  */
 final class BlockReserve
 {
     /** Ready blocks kept at most. */
     static final int READY_BLOCKS = 4;
+    /**
+     * With the {@link BlockPreparer} thread, puts help (one step each, as without it) while fewer blocks than this
+     * are ready: in a wave of splits the thread alone falls behind, since a block's page faults take it as long as
+     * they would take the writer, and a split that finds the reserve empty faults in a whole block at once.
+     */
+    static final int HELP_BELOW = 3;
     /** Bytes touched per step: one page. */
     private static final long STEP_BYTES = 4096;
     /** Value of {@link #pendingWork} when the next step should allocate a block. */
@@ -39,6 +51,12 @@ final class BlockReserve
     private final NativeMemory memory;
     /** Thread-safe map: never free a retired block while the map is open. */
     private final boolean keepRetired;
+    /** Blocks are prepared by the {@link BlockPreparer} thread rather than on puts. */
+    private final boolean background;
+    /** Background: this reserve is in the preparer's queue. */
+    private boolean queued;
+    /** Background: the preparer is allocating or touching a block for this reserve, outside the lock. */
+    private boolean preparingElsewhere;
     private long[] ready = new long[READY_BLOCKS];
     private int readyCount;
     private int retiredElsewhere;
@@ -53,10 +71,11 @@ final class BlockReserve
      */
     private volatile long pendingWork;
 
-    BlockReserve(final NativeMemory memory, final boolean keepRetired)
+    BlockReserve(final NativeMemory memory, final boolean keepRetired, final boolean background)
     {
         this.memory = memory;
         this.keepRetired = keepRetired;
+        this.background = background;
     }
 
     /** Whether {@link #step()} has work: a racy read, which at worst delays or repeats a harmless check. */
@@ -202,6 +221,70 @@ final class BlockReserve
         }
     }
 
+    /**
+     * On the {@link BlockPreparer} thread: allocate and touch one block, outside the lock, and add it to the reserve.
+     * Does nothing when the reserve wants no block (any more) or the map's memory is already freed. Never throws for
+     * a failed allocation: the next split allocates, and reports a failure, itself, and asks again.
+     */
+    void prepareOne()
+    {
+        final long blockBytes;
+        final int blockCapacity;
+        synchronized (this)
+        {
+            queued = false;
+            if (capacity == 0 || preparingElsewhere || readyCount >= READY_BLOCKS)
+            {
+                return;
+            }
+            blockBytes = bytes;
+            blockCapacity = capacity;
+            preparingElsewhere = true;
+        }
+        if (!memory.pin())
+        {
+            synchronized (this)
+            {
+                preparingElsewhere = false;
+            }
+            return;
+        }
+        long address = 0;
+        try
+        {
+            try
+            {
+                address = memory.allocate(blockBytes, false, NativeMemory.Purpose.RESERVE, "reserve");
+                touch(address, blockBytes);
+            }
+            catch (final RuntimeException | OutOfMemoryError ex)
+            {
+                address = 0;
+            }
+            synchronized (this)
+            {
+                preparingElsewhere = false;
+                if (address != 0)
+                {
+                    if (blockCapacity == capacity)
+                    {
+                        push(address);
+                    }
+                    else
+                    {
+                        // The reserve changed size meanwhile; never published to readers, so safe to free.
+                        memory.free(address);
+                    }
+                    want();
+                }
+            }
+        }
+        finally
+        {
+            memory.unpin();
+        }
+    }
+
     synchronized int readyCount()
     {
         return readyCount;
@@ -215,9 +298,27 @@ final class BlockReserve
 
     private void want()
     {
-        if (capacity != 0 && preparing == 0 && readyCount < READY_BLOCKS)
+        if (capacity == 0)
         {
-            pendingWork = ALLOCATE_NEXT;
+            return;
+        }
+        if (!background)
+        {
+            if (readyCount < READY_BLOCKS && preparing == 0)
+            {
+                pendingWork = ALLOCATE_NEXT;
+            }
+            return;
+        }
+        if (readyCount < READY_BLOCKS && !queued && !preparingElsewhere)
+        {
+            queued = true;
+            BlockPreparer.submit(this);
+        }
+        if (preparing == 0)
+        {
+            // Puts help only while the reserve is low; a block they have started they finish.
+            pendingWork = readyCount < HELP_BELOW ? ALLOCATE_NEXT : 0;
         }
     }
 

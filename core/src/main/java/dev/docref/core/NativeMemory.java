@@ -22,8 +22,9 @@ import dev.docref.guard.AllocationGuard;
  * the guard's accounting returns to where it was once the map is closed. A blocked allocation throws
  * {@link AllocationBlockedException} before anything is allocated.
  * <p>
- * <b>Thread-safety:</b> thread-safe (every method locks this object; allocation is rare: up front, and once per
- * split; the guard is thread-safe too). <b>Ownership:</b> owns every block it returned until {@link #free(long)} or
+ * <b>Thread-safety:</b> thread-safe (every method locks this object, except that {@link #allocate} calls the guard
+ * and the raw allocator outside the lock; allocation is rare: up front, and once per split; the guard and the raw
+ * allocators are thread-safe too). <b>Ownership:</b> owns every block it returned until {@link #free(long)} or
  * {@link #freeAll()}.
  */
 final class NativeMemory implements Runnable
@@ -83,6 +84,10 @@ final class NativeMemory implements Runnable
     private long offHeapBytes;
     private long largestAllocationBytes;
     private boolean closedExplicitly;
+    /** Threads other than the map's own that are using its blocks right now: the {@link BlockPreparer}. */
+    private int pins;
+    /** Everything was freed: the map is closed, or was unreachable and cleaned. */
+    private boolean freed;
 
     NativeMemory(final RawAllocator rawAllocator, final AllocationGuard guard, final String description)
     {
@@ -110,8 +115,11 @@ final class NativeMemory implements Runnable
      * @throws OutOfMemoryError           naming the size and purpose when the operating system refuses; nothing is
      *                                    changed.
      */
-    synchronized long allocate(final long bytes, final boolean zeroed, final Purpose purpose, final Object context)
+    long allocate(final long bytes, final boolean zeroed, final Purpose purpose, final Object context)
     {
+        // The guard is thread-safe, and the raw allocation runs outside this object's lock: a slow malloc (up to
+        // 24 ms was seen) on the BlockPreparer thread must not hold up the map's own thread allocating or freeing.
+        // Nothing can free everything meanwhile: close() needs the map's threads done, and the preparer pins.
         final String what = purpose.guardWhat;
         guard.check(bytes, what);
         guard.reserve(bytes, what);
@@ -135,10 +143,15 @@ final class NativeMemory implements Runnable
             error.initCause(ex);
             throw error;
         }
+        register(address, bytes);
+        return address;
+    }
+
+    private synchronized void register(final long address, final long bytes)
+    {
         blocks.add(address, bytes);
         offHeapBytes += bytes;
         largestAllocationBytes = Math.max(largestAllocationBytes, bytes);
-        return address;
     }
 
     /**
@@ -214,9 +227,53 @@ final class NativeMemory implements Runnable
         return largestAllocationBytes;
     }
 
-    /** Free every block: called through the {@link Cleaner} by {@code close()} or when the map is unreachable. */
+    /**
+     * Keep every block from being freed by {@link #run()} until {@link #unpin()}: for a thread other than the map's
+     * callers (the {@link BlockPreparer}) that allocates and touches a block while the map may be closing.
+     *
+     * @return false, pinning nothing, if the memory is already freed.
+     */
+    synchronized boolean pin()
+    {
+        if (freed)
+        {
+            return false;
+        }
+        pins++;
+        return true;
+    }
+
+    synchronized void unpin()
+    {
+        if (--pins == 0)
+        {
+            notifyAll();
+        }
+    }
+
+    /**
+     * Free every block: called through the {@link Cleaner} by {@code close()} or when the map is unreachable. Waits
+     * first for a pinned preparation to end (one allocation and one block's page faults).
+     */
     public synchronized void run()
     {
+        boolean interrupted = false;
+        while (pins > 0)
+        {
+            try
+            {
+                wait();
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        freed = true;
         if (!closedExplicitly && blocks.size() != 0)
         {
             LOGGER.log(System.Logger.Level.WARNING,

@@ -65,6 +65,12 @@ import org.jetbrains.annotations.NotNull;
  * {@link Cleaner}, which logs one warning through {@link System.Logger}. While the map is open no memory a reader
  * could reach is freed: blocks of replaced segments are kept for reuse. {@code get}, {@code put},
  * {@code putIfAbsent}, {@code remove}, {@code containsKey} and {@link Cursor} iteration allocate nothing on the heap.
+ * <p>
+ * <b>Background thread.</b> Once a map grows past its allocation by splitting segments, the blocks its next splits
+ * need are allocated and faulted in by one JVM-wide daemon thread, {@code docref-block-preparer}, started on first
+ * need, so that no put waits for {@code malloc} or a page fault. {@code -Ddocref.prepare.thread=off} turns it off:
+ * puts then do that work, one allocation or one 4 KiB page per inserting put. A pre-sized map that never outgrows
+ * its capacity never uses the thread.
  */
 public final class PresizedDocRefMap implements AutoCloseable
 {
@@ -168,7 +174,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         this.maxSegmentSlots = maxCapacityFor(builder.segmentBytes);
         this.threadSafe = builder.concurrency == Concurrency.THREAD_SAFE;
         this.memory = new NativeMemory(builder.rawAllocator, builder.guard, "PresizedDocRefMap");
-        this.reserve = new BlockReserve(memory, threadSafe);
+        this.reserve = new BlockReserve(memory, threadSafe, builder.prepareOnThread);
         if (builder.growth == Growth.COMPACT)
         {
             final int pageBytes = builder.segmentBytes / TOP_PAGES;
@@ -398,6 +404,12 @@ public final class PresizedDocRefMap implements AutoCloseable
                 unlock(segment);
             }
         }
+    }
+
+    /** For tests: the blocks kept ready for splits. */
+    BlockReserve reserve()
+    {
+        return reserve;
     }
 
     /** After an insert: the single-threaded bookkeeping, and one step of keeping blocks ready for splits. */
@@ -635,8 +647,9 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * @return all native memory the map holds, in bytes: its segments; once it grows by splitting, the up to 5
-     * blocks kept ready for the next splits (640 KiB at the default segment size); and with {@link Growth#COMPACT},
-     * the chunks its size-class segments are carved from, free pages included.
+     * blocks kept ready for the next splits (640 KiB at the default segment size), which the
+     * {@code docref-block-preparer} thread may add shortly after a split, between two calls on the map; and with
+     * {@link Growth#COMPACT}, the chunks its size-class segments are carved from, free pages included.
      */
     public long offHeapBytes()
     {
@@ -1139,6 +1152,8 @@ public final class PresizedDocRefMap implements AutoCloseable
         private NativeMemory.RawAllocator rawAllocator = NativeMemory.OFF_HEAP;
         /** Bytes per group of pre-sized segments ({@link HugePages}); -1 until build() takes the default. */
         private long groupBytes = -1;
+        /** Whether the {@link BlockPreparer} thread prepares blocks; null until build() reads the property. */
+        private Boolean prepareOnThread;
         private Concurrency concurrency = Concurrency.THREAD_SAFE;
         private Growth growth = Growth.FAST;
         private AllocationGuard guard;
@@ -1280,6 +1295,14 @@ public final class PresizedDocRefMap implements AutoCloseable
             return this;
         }
 
+        /** Test seam: prepare blocks on the {@link BlockPreparer} thread, or on puts. */
+        @Contract("_ -> this")
+        @NotNull Builder prepareOnThread(final boolean prepareOnThread)
+        {
+            this.prepareOnThread = prepareOnThread;
+            return this;
+        }
+
         /** Test seam: the bytes of one group of pre-sized segments, 0 for none ({@link HugePages}). */
         @Contract("_ -> this")
         @NotNull Builder groupBytes(final long groupBytes)
@@ -1324,6 +1347,10 @@ public final class PresizedDocRefMap implements AutoCloseable
             if (groupBytes < 0)
             {
                 groupBytes = HugePages.defaultGroupBytes();
+            }
+            if (prepareOnThread == null)
+            {
+                prepareOnThread = BlockPreparer.enabledByProperty();
             }
             if (guard == null)
             {

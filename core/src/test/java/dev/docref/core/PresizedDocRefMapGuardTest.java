@@ -64,8 +64,10 @@ class PresizedDocRefMapGuardTest
         {
             final List<AllocationEvent> events = new CopyOnWriteArrayList<>();
             guard.addListener(events::add);
+            // Blocks prepared on puts, so that every allocation, and the memory checked after each put, is the
+            // put's own; the preparer thread's handling of a refused allocation is BlockPreparerTest's.
             try (PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(segmentBytes).hashSeed(7)
-                .growth(growth).guard(guard).build())
+                .growth(growth).guard(guard).prepareOnThread(false).build())
             {
                 final SplittableRandom random = new SplittableRandom(11);
                 AllocationBlockedException blocked = null;
@@ -133,6 +135,7 @@ class PresizedDocRefMapGuardTest
             {
                 maps.get(1).remove(i);
             }
+            PresizedDocRefMapModelTest.awaitPreparerIdle();
             long held = 0;
             for (final PresizedDocRefMap map : maps)
             {

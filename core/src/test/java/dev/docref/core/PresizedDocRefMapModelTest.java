@@ -109,6 +109,8 @@ class PresizedDocRefMapModelTest
                 assertEquals(orMissing(model.remove(key), missing), map.remove(key), op::toString);
                 break;
             case CLEAR:
+                // The preparer thread may still be adding blocks to the map's reserve after its last split.
+                awaitPreparerIdle();
                 final long bytes = map.offHeapBytes();
                 model.clear();
                 map.clear();
@@ -198,5 +200,19 @@ class PresizedDocRefMapModelTest
         return Arbitraries.oneOf(
             Arbitraries.of(-1L, 0L, 1L, Long.MIN_VALUE, Long.MAX_VALUE),
             Arbitraries.longs());
+    }
+
+    /** Wait for the block preparer thread to finish what the maps asked of it, so that memory is stable. */
+    static void awaitPreparerIdle()
+    {
+        try
+        {
+            assertTrue(BlockPreparer.awaitIdle(10_000), "the block preparer went idle within 10 s");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for the block preparer", ex);
+        }
     }
 }

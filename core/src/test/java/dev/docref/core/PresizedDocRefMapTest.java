@@ -260,13 +260,14 @@ abstract class PresizedDocRefMapTest
         }
     }
 
-    @Test
-    void failedSplitAllocationLeavesTheMapUnchangedAndUsable()
+    @ParameterizedTest
+    @ValueSource(booleans = { false, true })
+    void failedSplitAllocationLeavesTheMapUnchangedAndUsable(final boolean prepareOnThread)
     {
         final FaultyAllocator allocator = new FaultyAllocator();
         final Map<Long, Long> model = new HashMap<>();
         try (PresizedDocRefMap map = builder().segmentBytes(1024).hashSeed(3)
-            .rawAllocator(allocator).build())
+            .rawAllocator(allocator).prepareOnThread(prepareOnThread).build())
         {
             final SplittableRandom random = new SplittableRandom(9);
             int failures = 0;
@@ -286,7 +287,9 @@ abstract class PresizedDocRefMapTest
                     failures++;
                     assertTrue(ex.getMessage().contains("the map is unchanged"), ex.getMessage());
                     assertEquals(segments, map.segmentCount());
-                    assertTrue(map.offHeapBytes() <= bytes + 1024, "at most a spare block kept");
+                    // On puts, a failed split keeps at most the spare block it had; the preparer thread may add
+                    // ready blocks at any moment, so with it only the map's structure is checked.
+                    assertTrue(prepareOnThread || map.offHeapBytes() <= bytes + 1024, "at most a spare block kept");
                     assertEquals(model.size(), map.size());
                     assertEquals(-1, map.get(key));
                 }
@@ -431,6 +434,7 @@ abstract class PresizedDocRefMapTest
             {
                 map.put(i, i);
             }
+            PresizedDocRefMapModelTest.awaitPreparerIdle();
             final long bytes = map.offHeapBytes();
             final int segments = map.segmentCount();
             map.clear();
