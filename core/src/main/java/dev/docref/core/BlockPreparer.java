@@ -87,12 +87,13 @@ final class BlockPreparer
     }
 
     /**
-     * Start the thread if it is not running. Called from a split; never throws: if the JVM cannot start a thread,
-     * the request stays queued, splits allocate their own blocks meanwhile, and the next request tries again.
+     * Start the thread if it is not running (never started, or ended by an error its loop could not catch). Called
+     * from a split; never throws: if the JVM cannot start a thread, the request stays queued, puts and splits
+     * prepare their own blocks meanwhile, and the next request tries again.
      */
     private static synchronized void startOnce()
     {
-        if (thread != null)
+        if (thread != null && thread.isAlive())
         {
             return;
         }
