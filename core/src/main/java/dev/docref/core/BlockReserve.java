@@ -10,9 +10,8 @@ package dev.docref.core;
  * By default the {@link BlockPreparer} thread does that work ({@link #prepareOne()}, a whole block at a time, outside
  * the reserve's lock), and puts help only while fewer than {@link #HELP_BELOW} blocks are ready; with
  * {@code docref.prepare.thread=off} ordinary puts do all of it in small steps ({@link #step()}: one allocation, or
- * one 4 KiB page touched, per inserting put). The retired
- * parent of each split joins the reserve too, so a split consumes two blocks, returns one, and the puts between splits
- * (or the thread) replace the other.
+ * one 4 KiB page touched, per inserting put). The retired parent of each split joins the reserve too, so a split
+ * consumes two blocks, returns one, and the thread (or the puts between splits) replaces the other.
  * <p>
  * Why a reserve of 4 and not 1: splits during growth arrive like a Poisson process. Measured growing to 20M keys,
  * 10% of splits came within 32 puts of the previous one, too soon for a single prepared block touched one page per
