@@ -4,6 +4,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.docref.guard.DaemonThreads;
+
 /**
  * The one JVM-wide daemon thread, {@value #THREAD_NAME}, that allocates and touches the blocks a growing map's
  * {@link BlockReserve} keeps ready, so that no put waits for {@code malloc} or a page fault.
@@ -97,8 +99,9 @@ final class BlockPreparer
         {
             return;
         }
-        final Thread started = new Thread(BlockPreparer::serve, THREAD_NAME);
-        started.setDaemon(true);
+        // Started by whichever put splits first: DaemonThreads keeps it from inheriting that thread's thread-locals
+        // and context class loader, which it would otherwise hold for the life of the JVM.
+        final Thread started = DaemonThreads.newThread(THREAD_NAME, BlockPreparer::serve);
         try
         {
             started.start();

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +68,8 @@ class BlockPreparerTest
         final Thread preparer = Thread.getAllStackTraces().keySet().stream()
             .filter(thread -> BlockPreparer.THREAD_NAME.equals(thread.getName())).findFirst().orElseThrow();
         assertTrue(preparer.isDaemon(), "the preparer never keeps the JVM alive");
+        // Whichever test's put started it, it holds no class loader of theirs (DaemonThreadsTest checks the rest).
+        assertNull(preparer.getContextClassLoader(), "the preparer keeps no application class loader");
     }
 
     /**

@@ -36,8 +36,7 @@ final class ConfigFileWatcher implements Runnable
     {
         this.guard = guard;
         this.file = file;
-        this.thread = new Thread(this, "docref-guard-config-" + guard.name());
-        thread.setDaemon(true);
+        this.thread = DaemonThreads.newThread("docref-guard-config-" + guard.name(), this);
         stamp();
     }
 

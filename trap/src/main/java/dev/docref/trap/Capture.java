@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
+import dev.docref.guard.DaemonThreads;
+
 /**
  * One capture: the files of one {@code capture-<UTC timestamp>-<trigger>/} directory.
  * <p>
@@ -58,7 +60,7 @@ final class Capture
         final Instant startedAt = Instant.now();
 
         final CompletableFuture<OffCpuProfiler.Result> profile = new CompletableFuture<>();
-        final Thread profiler = new Thread(() ->
+        final Thread profiler = DaemonThreads.newThread("docref-trap-profiler", () ->
         {
             try
             {
@@ -68,8 +70,7 @@ final class Capture
             {
                 profile.completeExceptionally(ex);
             }
-        }, "docref-trap-profiler");
-        profiler.setDaemon(true);
+        });
         profiler.start();
 
         final boolean jvm = JvmEvidence.isJvm(pid);

@@ -23,6 +23,7 @@ import dev.docref.guard.AllocationDecision;
 import dev.docref.guard.AllocationEvent;
 import dev.docref.guard.AllocationGuard;
 import dev.docref.guard.AllocationListener;
+import dev.docref.guard.DaemonThreads;
 import dev.docref.guard.PropertyValues;
 
 /**
@@ -224,12 +225,8 @@ public final class FreezeTrap implements AutoCloseable
             return this;
         }
         running = true;
-        captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1), task ->
-        {
-            final Thread thread = new Thread(task, "docref-trap-capture");
-            thread.setDaemon(true);
-            return thread;
-        });
+        captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
+            task -> DaemonThreads.newThread("docref-trap-capture", task));
         if (settings.jfr())
         {
             try
@@ -670,8 +667,7 @@ public final class FreezeTrap implements AutoCloseable
 
     private static Thread daemon(final Runnable task, final String name)
     {
-        final Thread thread = new Thread(task, name);
-        thread.setDaemon(true);
+        final Thread thread = DaemonThreads.newThread(name, task);
         thread.start();
         return thread;
     }

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
+import dev.docref.guard.DaemonThreads;
+
 /**
  * The JVM and process evidence a capture writes besides the off-CPU profile: thread dumps ({@code threads.txt}) and
  * the process's memory ({@code memory.txt}).
@@ -164,7 +166,7 @@ final class JvmEvidence
         final java.util.function.Supplier<String> reader, final Duration timeout, final String what)
     {
         final CompletableFuture<String> result = new CompletableFuture<>();
-        final Thread thread = new Thread(() ->
+        final Thread thread = DaemonThreads.newThread("docref-trap-evidence", () ->
         {
             try
             {
@@ -174,8 +176,7 @@ final class JvmEvidence
             {
                 result.completeExceptionally(ex);
             }
-        }, "docref-trap-evidence");
-        thread.setDaemon(true);
+        });
         thread.start();
         try
         {

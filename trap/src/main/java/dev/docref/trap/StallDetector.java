@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
+import dev.docref.guard.DaemonThreads;
+
 /**
  * Measures how long the whole process stalled, the way jHiccup does: a thread sleeps a short interval over and
  * over and measures how much longer each sleep took than asked. A thread that asked for 20 ms and woke 3,020 ms
@@ -91,8 +93,7 @@ public final class StallDetector implements AutoCloseable
         this.listener = Objects.requireNonNull(listener, "listener");
         this.nanoClock = nanoClock;
         this.sleeper = sleeper;
-        this.thread = new Thread(this::run, "docref-stall-detector");
-        this.thread.setDaemon(true);
+        this.thread = DaemonThreads.newThread("docref-stall-detector", this::run);
     }
 
     /** Starts the detector's daemon thread. */
