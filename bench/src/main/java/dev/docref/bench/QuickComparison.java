@@ -28,8 +28,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The quick comparison: every JMH map benchmark, for every map, at small sizes with short iterations and
- * {@code -prof gc}, in a few minutes; writes the tables to {@code bench/results/<date>.md} and into the marked
- * blocks of {@code src/site/markdown/benchmarks.md} and {@code README.md}.
+ * {@code -prof gc}, in a few minutes; writes the tables to {@code bench/results/<date>.md} (or {@code <date>-2.md}
+ * and so on, if that day's file exists) and into the marked blocks of {@code src/site/markdown/benchmarks.md} and
+ * {@code README.md}.
  * <p>
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
@@ -175,7 +176,7 @@ public final class QuickComparison
 
         final String results = "# Quick comparison, " + today + "\n\n" + settings + "\n\n" + machine + "\n\n" +
             "## Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" + tables;
-        final Path out = options.out != null ? options.out : Path.of("bench", "results", today + ".md");
+        final Path out = options.out != null ? options.out : unusedResultsFile(Path.of("bench", "results"), today);
         CommandLine.write(out, results);
         System.out.println(results);
         System.err.println("[comparison] wrote " + out);
@@ -439,6 +440,21 @@ public final class QuickComparison
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The default results file: {@code <dir>/<date>.md}, or, if a run of the same day already wrote that one,
+     * {@code <date>-2.md}, {@code <date>-3.md} and so on, so that a second run never replaces a first run's
+     * tables (perhaps committed from another machine) without being asked to ({@code --out}).
+     */
+    static Path unusedResultsFile(final Path dir, final LocalDate date)
+    {
+        Path candidate = dir.resolve(date + ".md");
+        for (int n = 2; Files.exists(candidate); n++)
+        {
+            candidate = dir.resolve(date + "-" + n + ".md");
+        }
+        return candidate;
     }
 
     /** The reader-scaling results in full: median, mean and error, by map, size and reader count. */
@@ -808,7 +824,7 @@ public final class QuickComparison
             "                     fastutil at about the same memory (fastutil at load factor " +
                 SAME_MEMORY_LOAD_FACTOR + "); best",
             "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); 0 skips it",
-            "  --out FILE         results file (default bench/results/<UTC date>.md)",
+            "  --out FILE         results file (default bench/results/<UTC date>.md, or <date>-2.md... if it exists)",
             "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md)",
             "  --readme FILE      rewrite the jmh-headline block of this file (README.md)");
 

@@ -1,8 +1,13 @@
 package dev.docref.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,6 +29,18 @@ class QuickComparisonTest
         new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 30, 30, 1, "ops/us", 5, 0, 1),
         new QuickComparison.Row("ReaderScalingBenchmark", "presized", 1_000_000, 54, 55, 2, "ops/us", 5, 0, 2),
         new QuickComparison.Row("ReaderScalingBenchmark", "fastutil", 1_000_000, 40, 40, 1, "ops/us", 5, 0, 1));
+
+    @Test
+    void aSecondRunOnTheSameDayWritesANewFileRatherThanReplacingTheFirst(@TempDir final Path dir) throws IOException
+    {
+        final LocalDate day = LocalDate.of(2026, 11, 30);
+        assertEquals(dir.resolve("2026-11-30.md"), QuickComparison.unusedResultsFile(dir, day));
+        Files.writeString(dir.resolve("2026-11-30.md"), "first run");
+        assertEquals(dir.resolve("2026-11-30-2.md"), QuickComparison.unusedResultsFile(dir, day));
+        Files.writeString(dir.resolve("2026-11-30-2.md"), "second run");
+        assertEquals(dir.resolve("2026-11-30-3.md"), QuickComparison.unusedResultsFile(dir, day));
+        assertEquals(dir.resolve("2026-12-01.md"), QuickComparison.unusedResultsFile(dir, day.plusDays(1)));
+    }
 
     @Test
     void theHeadlinesMachineNamesTheCpuModelBecauseTheRatiosDependOnIt()
