@@ -35,6 +35,8 @@ final class BlockPreparer
     /** Requests submitted and not yet served; a served request that wants more submits before it counts down. */
     private static final AtomicInteger PENDING = new AtomicInteger();
     private static Thread thread;
+    /** Whether a failure to start the thread was logged; guarded by the class lock, as {@link #thread} is. */
+    private static boolean startFailureLogged;
 
     private BlockPreparer()
     {
@@ -99,18 +101,24 @@ final class BlockPreparer
         {
             return;
         }
-        // Started by whichever put splits first: DaemonThreads keeps it from inheriting that thread's thread-locals
-        // and context class loader, which it would otherwise hold for the life of the JVM.
-        final Thread started = DaemonThreads.newThread(THREAD_NAME, BlockPreparer::serve);
         try
         {
+            // Started by whichever put splits first: DaemonThreads keeps it from inheriting that thread's
+            // thread-locals and context class loader, which it would otherwise hold for the life of the JVM. Created
+            // inside the try: creating a thread can throw too (a security manager may refuse it).
+            final Thread started = DaemonThreads.newThread(THREAD_NAME, BlockPreparer::serve);
             started.start();
             thread = started;
         }
         catch (final OutOfMemoryError | RuntimeException ex)
         {
-            LOGGER.log(System.Logger.Level.WARNING, "docref: could not start the " + THREAD_NAME + " thread; " +
-                "splits allocate their own blocks until it starts", ex);
+            // Every request tries again, so say it once, not once per split.
+            if (!startFailureLogged)
+            {
+                startFailureLogged = true;
+                LOGGER.log(System.Logger.Level.WARNING, "docref: could not start the " + THREAD_NAME + " thread; " +
+                    "puts prepare their maps' blocks themselves until it starts (logged once)", ex);
+            }
         }
     }
 
