@@ -14,7 +14,8 @@ import java.util.Objects;
  * <ul>
  *     <li>a daemon, so it never keeps the JVM from exiting;</li>
  *     <li>created without inherited thread-local values;</li>
- *     <li>without a context class loader ({@code null}: nothing docref runs on it looks one up);</li>
+ *     <li>without a context class loader ({@code null}: nothing docref runs on it looks one up); a caller whose
+ *     thread runs the application's code (the freeze trap's probe and capture threads) sets the one it means;</li>
  *     <li>at {@link Thread#NORM_PRIORITY}, whatever the priority of the thread that created it.</li>
  * </ul>
  * <b>Thread-safety:</b> stateless; safe from any thread.

@@ -52,8 +52,10 @@ import dev.docref.guard.PropertyValues;
  * it while it lasts, watch from another process: {@code java -jar docref-trap.jar watch --pid PID ...}.
  * <p>
  * <b>Threads and ownership:</b> {@link #start()} starts daemon threads (watchdog, probe, stall detector, capture)
- * that {@link #close()} stops; a capture running at close is interrupted and its tool killed. Any thread may call
- * any method. The allocation guard's listener only hands off to the capture thread and returns.
+ * that {@link #close()} stops; a capture running at close is interrupted and its tool killed. None takes the
+ * starting thread's inherited thread-local values; the probe and capture threads, which run the application's
+ * probe and {@code onCapture} listener, get the context class loader of the thread that called {@link #start()}.
+ * Any thread may call any method. The allocation guard's listener only hands off to the capture thread and returns.
  */
 public final class FreezeTrap implements AutoCloseable
 {
@@ -225,8 +227,16 @@ public final class FreezeTrap implements AutoCloseable
             return this;
         }
         running = true;
-        captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
-            task -> DaemonThreads.newThread("docref-trap-capture", task));
+        // The probe and capture threads run the application's code (its probe, its onCapture listener), so they get
+        // the context class loader of the thread that calls start(), as a plain new Thread would; the capture thread
+        // may be created later, on whichever thread fires first. No thread takes inherited thread-local values.
+        final ClassLoader applicationLoader = Thread.currentThread().getContextClassLoader();
+        captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1), task ->
+        {
+            final Thread thread = DaemonThreads.newThread("docref-trap-capture", task);
+            thread.setContextClassLoader(applicationLoader);
+            return thread;
+        });
         if (settings.jfr())
         {
             try
@@ -251,10 +261,10 @@ public final class FreezeTrap implements AutoCloseable
         {
             AllocationGuard.global().addListener(guardListener);
         }
-        watchdog = daemon(this::watch, "docref-trap-watchdog");
+        watchdog = daemon(this::watch, "docref-trap-watchdog", null);
         if (probe != null)
         {
-            prober = daemon(this::runProbes, "docref-trap-probe");
+            prober = daemon(this::runProbes, "docref-trap-probe", applicationLoader);
         }
         for (final String missing : profiler.missing())
         {
@@ -665,9 +675,10 @@ public final class FreezeTrap implements AutoCloseable
         }
     }
 
-    private static Thread daemon(final Runnable task, final String name)
+    private static Thread daemon(final Runnable task, final String name, final ClassLoader contextClassLoader)
     {
         final Thread thread = DaemonThreads.newThread(name, task);
+        thread.setContextClassLoader(contextClassLoader);
         thread.start();
         return thread;
     }

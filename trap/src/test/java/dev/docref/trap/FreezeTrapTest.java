@@ -120,6 +120,62 @@ class FreezeTrapTest
         }
     }
 
+    private static final InheritableThreadLocal<String> REQUEST_CONTEXT = new InheritableThreadLocal<>();
+
+    /**
+     * The probe and the onCapture listener are the application's code: they run with the context class loader of
+     * the thread that started the trap, as on a plain new Thread, but without its inherited thread-local values,
+     * which the trap's threads would otherwise keep reachable for as long as they live.
+     */
+    @Test
+    void theApplicationsProbeAndListenerGetTheStartersClassLoaderButNotItsThreadLocals() throws Exception
+    {
+        final ClassLoader applicationLoader = new java.net.URLClassLoader(new java.net.URL[0],
+            getClass().getClassLoader());
+        final CountDownLatch hang = new CountDownLatch(1);
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicReference<String> onProbe = new AtomicReference<>();
+        final AtomicReference<String> onCapture = new AtomicReference<>();
+        final AtomicReference<FreezeTrap> started = new AtomicReference<>();
+        final FreezeTrap.Builder builder = builder().onCapture(capture ->
+        {
+            onCapture.set(describeCurrentThread(applicationLoader));
+            captures.add(capture);
+        }).probe(() ->
+        {
+            if (calls.incrementAndGet() == 1)
+            {
+                onProbe.set(describeCurrentThread(applicationLoader));
+            }
+            else if (calls.get() == 2)
+            {
+                hang.await();
+            }
+        });
+        final Thread application = new Thread(() ->
+        {
+            REQUEST_CONTEXT.set("request 42");
+            started.set(builder.build().start());
+        });
+        application.setContextClassLoader(applicationLoader);
+        application.start();
+        application.join();
+        try (FreezeTrap trap = started.get())
+        {
+            nextCapture();
+            hang.countDown();
+            assertEquals("application loader, no request context", onProbe.get(), "probe");
+            assertEquals("application loader, no request context", onCapture.get(), "onCapture listener");
+        }
+    }
+
+    private static String describeCurrentThread(final ClassLoader applicationLoader)
+    {
+        final ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        return (loader == applicationLoader ? "application loader" : "loader " + loader) + ", " +
+            (REQUEST_CONTEXT.get() == null ? "no request context" : "request context " + REQUEST_CONTEXT.get());
+    }
+
     @Test
     void aProbeThatFailsNTimesInARowFiresButIntermittentFailuresDoNot() throws Exception
     {
