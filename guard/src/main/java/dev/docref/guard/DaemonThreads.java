@@ -14,8 +14,9 @@ import java.util.Objects;
  * <ul>
  *     <li>a daemon, so it never keeps the JVM from exiting;</li>
  *     <li>created without inherited thread-local values;</li>
- *     <li>without a context class loader ({@code null}: nothing docref runs on it looks one up); a caller whose
- *     thread runs the application's code (the freeze trap's probe and capture threads) sets the one it means;</li>
+ *     <li>without a context class loader ({@code null}: nothing docref runs on it looks one up), unless its
+ *     creator names one because the thread runs the application's code (the freeze trap's probe and capture
+ *     threads);</li>
  *     <li>at {@link Thread#NORM_PRIORITY}, whatever the priority of the thread that created it.</li>
  * </ul>
  * <b>Thread-safety:</b> stateless; safe from any thread.
@@ -35,11 +36,25 @@ public final class DaemonThreads
      */
     public static Thread newThread(final String name, final Runnable task)
     {
+        return newThread(name, task, null);
+    }
+
+    /**
+     * A new, not yet started daemon thread as described in the class comment, for a thread that runs the
+     * application's code and so gets the context class loader its creator names.
+     *
+     * @param name               the thread's name, starting with {@code docref-}.
+     * @param task               what the thread runs.
+     * @param contextClassLoader the thread's context class loader, or null for none.
+     * @return the thread; the caller starts it.
+     */
+    public static Thread newThread(final String name, final Runnable task, final ClassLoader contextClassLoader)
+    {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(task, "task");
         final Thread thread = new Thread(null, task, name, 0, false);
         thread.setDaemon(true);
-        thread.setContextClassLoader(null);
+        thread.setContextClassLoader(contextClassLoader);
         thread.setPriority(Thread.NORM_PRIORITY);
         return thread;
     }

@@ -231,12 +231,8 @@ public final class FreezeTrap implements AutoCloseable
         // the context class loader of the thread that calls start(), as a plain new Thread would; the capture thread
         // may be created later, on whichever thread fires first. No thread takes inherited thread-local values.
         final ClassLoader applicationLoader = Thread.currentThread().getContextClassLoader();
-        captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1), task ->
-        {
-            final Thread thread = DaemonThreads.newThread("docref-trap-capture", task);
-            thread.setContextClassLoader(applicationLoader);
-            return thread;
-        });
+        captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
+            task -> DaemonThreads.newThread("docref-trap-capture", task, applicationLoader));
         if (settings.jfr())
         {
             try
@@ -677,8 +673,7 @@ public final class FreezeTrap implements AutoCloseable
 
     private static Thread daemon(final Runnable task, final String name, final ClassLoader contextClassLoader)
     {
-        final Thread thread = DaemonThreads.newThread(name, task);
-        thread.setContextClassLoader(contextClassLoader);
+        final Thread thread = DaemonThreads.newThread(name, task, contextClassLoader);
         thread.start();
         return thread;
     }
