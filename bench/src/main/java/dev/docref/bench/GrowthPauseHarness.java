@@ -37,6 +37,14 @@ import org.HdrHistogram.Histogram;
  * JVM uptime at which each ended, to line up with the child's logs: {@code --jvm-arg -Xlog:safepoint,gc} prints
  * every safepoint and GC pause on the same clock.
  * <p>
+ * <b>Machine stalls</b> ({@code --machine-stalls}, Linux): while each child measures, this JVM runs a
+ * {@link MachineStalls} meter, and the child's writer reads its own scheduler statistics ({@link SchedStat}) around
+ * every put of 1 ms or more. The report then gives each run's stalls of the machine itself (time in which a CPU ran
+ * nothing the kernel knows of: under a hypervisor, the host did not run the virtual CPU), and lists each worst put
+ * with how much of it the machine was stalled, how long the writer waited for a CPU that another thread held, and how
+ * long it was blocked: whether a worst put was the map's or the machine's. The meter takes some CPU, so its runs
+ * explain worst puts; runs without it give the percentiles.
+ * <p>
  * Each child first warms up by growing three throwaway maps of the same kind to 2M keys, so that the JIT has
  * compiled the put and resize paths of every map before measurement. Children run with {@code -Xms} equal to
  * {@code -Xmx}, as databases do. Each put is timed with one {@code System.nanoTime()}
@@ -66,6 +74,8 @@ public final class GrowthPauseHarness
     private static final int WARMUP_ROUNDS = 3;
     /** Worst puts listed per map, with when each ended. */
     static final int WORST_PUTS = 5;
+    /** With {@code --machine-stalls}, the writer reads its scheduler statistics every this many puts. */
+    private static final int SCHED_EVERY = 1024;
     private static final String RESULT_PREFIX = "RESULT ";
 
     private GrowthPauseHarness()
@@ -87,7 +97,23 @@ public final class GrowthPauseHarness
             System.err.printf(Locale.ROOT, "[growth] %s: inserting %,d keys from %s in a new JVM%s...%n", kind.title,
                 options.entries, options.presized ? "a pre-sized map" : "empty", options.readersMode ?
                     String.format(Locale.ROOT, ", %d readers getting", options.readers) : "");
-            final Map<String, String> result = runInChildJvm(kind, options);
+            final MachineStalls meter = options.machineStalls ? MachineStalls.start() : null;
+            final Map<String, String> result;
+            try
+            {
+                result = runInChildJvm(kind, options);
+            }
+            finally
+            {
+                if (meter != null)
+                {
+                    meter.stop();
+                }
+            }
+            if (meter != null)
+            {
+                addMachineStalls(result, meter);
+            }
             results.add(result);
             System.err.printf(Locale.ROOT, "[growth] %s: worst put %s, total %s%s%n", kind.title,
                 millis(result.get("max")), seconds(result.get("totalNs")), result.containsKey("getMax") ?
@@ -126,6 +152,10 @@ public final class GrowthPauseHarness
         if (options.presized)
         {
             command.add("--presized");
+        }
+        if (options.machineStalls)
+        {
+            command.add("--machine-stalls");
         }
         if (options.readersMode)
         {
@@ -185,6 +215,7 @@ public final class GrowthPauseHarness
         final LongMap map;
         final long heapBefore;
         final WorstLatencies worst;
+        final long start;
         // JFR starts before the warm-up: its start-up (class loading, threads) stalls the process for milliseconds.
         try (Recording recording = new Recording())
         {
@@ -200,7 +231,14 @@ public final class GrowthPauseHarness
             map = kind.create(options.presized ? n : 0);
             int segments = map.segmentCount();
             worst = new WorstLatencies(WORST_PUTS, ManagementFactory.getRuntimeMXBean().getUptime(), System.nanoTime());
-            final long start = System.nanoTime();
+            // With --machine-stalls, the writer's own scheduler statistics, read every SCHED_EVERY puts and after
+            // each put of 1 ms or more, outside every put's timing: the last read before a slow put and the read
+            // after it bracket it, so their difference says how long the writer waited for a CPU or was blocked.
+            final SchedStat sched = options.machineStalls ? SchedStat.openForThisThread() : null;
+            long schedReadAt = System.nanoTime();
+            long cpuAt = sched == null ? 0 : sched.cpuNanos;
+            long runDelayAt = sched == null ? 0 : sched.runDelayNanos;
+            start = System.nanoTime();
             long previous = start;
             for (int i = 0; i < keys.length; i++)
             {
@@ -208,7 +246,27 @@ public final class GrowthPauseHarness
                 final long now = System.nanoTime();
                 final long latency = now - previous;
                 histogram.recordValue(latency);
-                worst.offer(latency, i, now);
+                long nextFrom = now;
+                if (sched == null)
+                {
+                    worst.offer(latency, i, now);
+                }
+                else if (latency >= 1_000_000L || (i & (SCHED_EVERY - 1)) == 0)
+                {
+                    sched.read();
+                    final long readAt = System.nanoTime();
+                    final long waited = sched.runDelayNanos - runDelayAt;
+                    final long blocked = Math.max(0, (readAt - schedReadAt) - (sched.cpuNanos - cpuAt) - waited);
+                    worst.offer(latency, i, now, waited, blocked);
+                    schedReadAt = readAt;
+                    nextFrom = readAt;
+                    cpuAt = sched.cpuNanos;
+                    runDelayAt = sched.runDelayNanos;
+                }
+                else
+                {
+                    worst.offer(latency, i, now);
+                }
                 // A segmented map: was this the put that split a segment? (A field read; 0 for the other maps.)
                 final int after = map.segmentCount();
                 if (after != segments)
@@ -220,9 +278,14 @@ public final class GrowthPauseHarness
                 {
                     others.recordValue(latency);
                 }
-                previous = now;
+                // After a schedstat read, the next put is timed from after it, so the read is in no put's time.
+                previous = nextFrom;
             }
             totalNs = previous - start;
+            if (sched != null)
+            {
+                sched.close();
+            }
 
             recording.stop();
             recording.dump(jfrFile);
@@ -244,6 +307,14 @@ public final class GrowthPauseHarness
         result.put("max", Long.toString(histogram.getMaxValue()));
         result.put("over1ms", Long.toString(over1ms(histogram)));
         result.put("worstPuts", worst.encode());
+        result.put("worstPutsEndNanoTime", worst.encodeEndNanoTimes());
+        result.put("measureFromNanoTime", Long.toString(start));
+        result.put("measureToNanoTime", Long.toString(start + totalNs));
+        if (options.machineStalls)
+        {
+            result.put("worstPutsWaited", worst.encodeWaitedForCpu());
+            result.put("worstPutsBlocked", worst.encodeBlocked());
+        }
         result.put("largestHeapAllocation", Long.toString(largestHeapAllocation));
         result.put("largestNativeAllocation", Long.toString(map.largestNativeAllocationBytes()));
         result.put("heapBytes", Long.toString(heapBytes));
@@ -383,6 +454,7 @@ public final class GrowthPauseHarness
         }
         out.append(ratios(results, "max", "put"));
         out.append(splitTable(results));
+        out.append(machineStallsTable(results));
         out.append(worstPuts(results));
         return out.toString();
     }
@@ -407,7 +479,126 @@ public final class GrowthPauseHarness
                     "which it ended (the clock of -Xlog's uptime decoration) and its index:%n%n"));
             }
             out.append(String.format(Locale.ROOT, "* %s: %s%n", LongMap.Kind.valueOf(r.get("kind")).title,
-                WorstLatencies.describe(encoded, "put")));
+                WorstLatencies.describe(encoded, "put", worstPutNotes(r))));
+        }
+        return out.toString();
+    }
+
+    /**
+     * With {@code --machine-stalls}, what each worst put overlapped: the machine's own stall (from the meter), and
+     * how long the writer waited for a CPU that another thread of this machine held, or was blocked (from its
+     * scheduler statistics around the put); null without the meter.
+     */
+    static String[] worstPutNotes(final Map<String, String> result)
+    {
+        final String stalled = result.get("worstPutsStalled");
+        if (stalled == null || stalled.isEmpty())
+        {
+            return null;
+        }
+        final String[] stalledNanos = stalled.split(";");
+        final String[] waited = split(result.get("worstPutsWaited"));
+        final String[] blocked = split(result.get("worstPutsBlocked"));
+        final String[] notes = new String[stalledNanos.length];
+        for (int rank = 0; rank < notes.length; rank++)
+        {
+            final long nanos = Long.parseLong(stalledNanos[rank]);
+            final StringBuilder note = new StringBuilder(nanos > 0 ?
+                String.format(Locale.ROOT, "machine stalled %.3f ms of it", nanos / 1e6) : "no machine stall");
+            if (waited != null && rank < waited.length)
+            {
+                note.append(String.format(Locale.ROOT, ", waited %.3f ms for a CPU",
+                    Long.parseLong(waited[rank]) / 1e6));
+            }
+            if (blocked != null && rank < blocked.length)
+            {
+                note.append(String.format(Locale.ROOT, ", blocked %.3f ms", Long.parseLong(blocked[rank]) / 1e6));
+            }
+            notes[rank] = note.toString();
+        }
+        return notes;
+    }
+
+    private static String[] split(final String list)
+    {
+        return list == null || list.isEmpty() ? null : list.split(";");
+    }
+
+    /**
+     * Add what the machine-stall meter saw while the child measured: how many wake-ups came late, how many of them
+     * by at least 1 and 5 ms that the scheduler did not see, the longest, and for each worst put the longest unseen
+     * stall inside it. A child that failed, or did not report its measurement window, is left as it is.
+     */
+    static void addMachineStalls(final Map<String, String> result, final MachineStalls meter)
+    {
+        if (!result.containsKey("measureFromNanoTime"))
+        {
+            return;
+        }
+        final MachineStalls.Summary summary = meter.summary(Long.parseLong(result.get("measureFromNanoTime")),
+            Long.parseLong(result.get("measureToNanoTime")));
+        result.put("stallLate", Long.toString(summary.late));
+        result.put("stallUnseen1ms", Long.toString(summary.unseen1ms));
+        result.put("stallUnseen5ms", Long.toString(summary.unseen5ms));
+        result.put("stallLongestUnseen", Long.toString(summary.longestUnseenNanos));
+        final String worst = result.get("worstPuts");
+        final String ends = result.get("worstPutsEndNanoTime");
+        if (worst == null || ends == null || worst.isEmpty())
+        {
+            return;
+        }
+        final String[] items = worst.split(";");
+        final String[] endTimes = ends.split(";");
+        if (items.length != endTimes.length)
+        {
+            throw new IllegalArgumentException("worst puts and their end times differ in number: '" + worst +
+                "' and '" + ends + "'");
+        }
+        final StringBuilder stalled = new StringBuilder();
+        for (int i = 0; i < items.length; i++)
+        {
+            final long latency = Long.parseLong(items[i].substring(0, items[i].indexOf('@')));
+            final long end = Long.parseLong(endTimes[i]);
+            if (i > 0)
+            {
+                stalled.append(';');
+            }
+            stalled.append(Math.max(0, meter.stalledWithin(end - latency, end)));
+        }
+        result.put("worstPutsStalled", stalled.toString());
+    }
+
+    /**
+     * With {@code --machine-stalls}: per map, the machine's own stalls while its child measured, against its worst
+     * put (and in reader mode its worst get). When the longest stall the scheduler did not see is as long as the
+     * worst put, the machine set the worst put, and no map could have met a bound below it on this machine.
+     */
+    static String machineStallsTable(final List<Map<String, String>> results)
+    {
+        final boolean readers = results.stream().anyMatch(r -> r.containsKey("getMax"));
+        final StringBuilder out = new StringBuilder();
+        for (final Map<String, String> r : results)
+        {
+            if (!r.containsKey("stallUnseen1ms"))
+            {
+                continue;
+            }
+            if (out.length() == 0)
+            {
+                out.append(String.format(Locale.ROOT, "%nMachine stalls while each map's child measured " +
+                    "(--machine-stalls): wake-ups of meter threads in the harness's own JVM, due every 1 ms, that " +
+                    "came at least 1 ms late; \"unseen\" is the part of the lateness the kernel's scheduler did not " +
+                    "account for as run delay, time in which the CPU ran nothing the kernel knows of (under a " +
+                    "hypervisor, the host did not run the virtual CPU). See MachineStalls.%n%n" +
+                    "| Map | Late wake-ups | Unseen >= 1 ms | Unseen >= 5 ms | Longest unseen | Worst put |%s%n" +
+                    "|---|---:|---:|---:|---:|---:|%s%n",
+                    readers ? " Worst get |" : "", readers ? "---:|" : ""));
+            }
+            out.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %s | %s |%s%n",
+                LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("stallLate")),
+                Long.parseLong(r.get("stallUnseen1ms")), Long.parseLong(r.get("stallUnseen5ms")),
+                millis(r.get("stallLongestUnseen")), millis(r.get("max")),
+                readers ? " " + millis(r.get("getMax")) + " |" : ""));
         }
         return out.toString();
     }
@@ -517,6 +708,7 @@ public final class GrowthPauseHarness
                 perReader, r.get("getsOver1ms"), millis(r.get("max")), seconds(r.get("totalNs"))));
         }
         out.append(ratios(results, "getMax", "get"));
+        out.append(machineStallsTable(results));
         return out.toString();
     }
 
@@ -596,7 +788,7 @@ public final class GrowthPauseHarness
             "usage: GrowthPauseHarness [--entries N]",
             "                          [--maps presized,presized_st,fastutil,agrona,hppc,eclipse,hashmap]",
             "                          [--mode puts|readers] [--readers N] [--presized] [--seed S] [--child-heap 16g]",
-            "                          [--jvm-arg ARG]... [--out FILE]",
+            "                          [--jvm-arg ARG]... [--machine-stalls] [--out FILE]",
             "  --entries N      keys to insert (default 58720257, one past the incident's resize threshold)",
             "  --maps LIST      maps to compare, each in its own JVM (default: all eight)",
             "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
@@ -606,11 +798,16 @@ public final class GrowthPauseHarness
             "  --presized       construct each map for N entries first (default: grow from empty)",
             "  --child-heap X   -Xmx of each child JVM (default 16g; java.util.HashMap needs about 6g at 58.7M)",
             "  --jvm-arg ARG    extra child JVM argument, repeatable",
+            "  --machine-stalls run a machine-stall meter (MachineStalls) in this JVM while each child measures, and",
+            "                   report how long the machine itself stalled, and for how much of each worst put",
+            "                   (Linux; costs each CPU 1,000 short wake-ups a second)",
             "  --out FILE       also append the markdown table to FILE");
 
         long entries = DEFAULT_ENTRIES;
         List<LongMap.Kind> maps = List.of(LongMap.Kind.values());
         boolean presized;
+        /** {@code --machine-stalls}: meter the machine's own stalls while each child measures. */
+        boolean machineStalls;
         /** {@code --mode readers}: readers get while the writer grows. */
         boolean readersMode;
         int readers = 2;
@@ -638,6 +835,14 @@ public final class GrowthPauseHarness
                             maps.add(LongMap.Kind.parse(name.trim()));
                         }
                         options.maps = maps;
+                        break;
+                    case "--machine-stalls":
+                        final String unsupported = MachineStalls.unsupportedReason();
+                        if (unsupported != null)
+                        {
+                            throw new IllegalArgumentException(unsupported);
+                        }
+                        options.machineStalls = true;
                         break;
                     case "--presized":
                         options.presized = true;

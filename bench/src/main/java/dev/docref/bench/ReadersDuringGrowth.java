@@ -69,6 +69,9 @@ final class ReadersDuringGrowth
         final Histogram puts = new Histogram(HIGHEST_TRACKABLE_NS, 3);
         final List<Long> worstGetPerReader = new ArrayList<>();
         long writerTotalNs;
+        /** {@code System.nanoTime()} when the writer started and ended, for the harness's machine-stall meter. */
+        long measureFromNanoTime;
+        long measureToNanoTime;
         long entries;
         String locking;
 
@@ -94,6 +97,8 @@ final class ReadersDuringGrowth
             }
             result.put("getMaxPerReader", perReader.toString());
             result.put("totalNs", Long.toString(writerTotalNs));
+            result.put("measureFromNanoTime", Long.toString(measureFromNanoTime));
+            result.put("measureToNanoTime", Long.toString(measureToNanoTime));
             result.put("max", Long.toString(puts.getMaxValue()));
             result.put("p9999", Long.toString(puts.getValueAtPercentile(99.99)));
             return result;
@@ -139,6 +144,8 @@ final class ReadersDuringGrowth
                     previous = now;
                 }
                 result.writerTotalNs = previous - start;
+                result.measureFromNanoTime = start;
+                result.measureToNanoTime = previous;
             }
             finally
             {

@@ -13,6 +13,10 @@
  *     <li>{@link dev.docref.bench.GrowthPauseHarness} (one JVM per map, every put timed; in its reader mode,
  *     {@link dev.docref.bench.ReadersDuringGrowth}, every get of reader threads timed while one writer grows the
  *     map) and {@link dev.docref.bench.ScaleHarness} (one map grown towards 1B entries);</li>
+ *     <li>{@link dev.docref.bench.MachineStalls}, a meter of the machine's own stalls (wake-ups that came late
+ *     without the kernel's scheduler having given the CPU to anyone, read through
+ *     {@link dev.docref.bench.SchedStat}): alone, a machine's floor; in the growth-pause harness
+ *     ({@code --machine-stalls}), how much of each worst put the machine itself was stalled;</li>
  *     <li>{@link dev.docref.bench.FillProfile}, the time per put over each tenth of filling a pre-sized map;</li>
  *     <li>{@link dev.docref.bench.GrowthMemoryModel}, a simulation (no map allocated) of the bytes per entry of a map
  *     grown from empty, today and under size-class designs not built yet;</li>

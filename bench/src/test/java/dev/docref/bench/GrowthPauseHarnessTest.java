@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The growth-pause harness's reader mode and its options; not for timing (the figures come from real runs). */
 class GrowthPauseHarnessTest
@@ -154,6 +155,83 @@ class GrowthPauseHarnessTest
         assertTrue(Math.abs(worst - firstLatency) <= worst / 1000, worst + " against " + firstLatency);
         assertTrue(table.contains("Worst puts, largest first") &&
             table.contains("* fastutil Long2LongOpenHashMap: ") && table.contains("(put #"), table);
+
+        // Each worst put's end on the machine-wide clock, inside the measured window, for the machine-stall meter.
+        final String[] ends = docref.get("worstPutsEndNanoTime").split(";");
+        assertEquals(worstPuts.length, ends.length, docref.toString());
+        final long from = Long.parseLong(docref.get("measureFromNanoTime"));
+        final long to = Long.parseLong(docref.get("measureToNanoTime"));
+        assertEquals(Long.parseLong(docref.get("totalNs")), to - from);
+        for (final String end : ends)
+        {
+            assertTrue(Long.parseLong(end) > from && Long.parseLong(end) <= to, end + " outside " + from + ".." + to);
+        }
+    }
+
+    @Test
+    void withTheMeterTheChildReportsWhatItsWriterWaitedForAroundEachWorstPut() throws Exception
+    {
+        assumeTrue(MachineStalls.unsupportedReason() == null, MachineStalls.unsupportedReason());
+        final GrowthPauseHarness.Options options =
+            GrowthPauseHarness.Options.parse(new String[] {"--entries", "100000", "--machine-stalls"});
+        assertTrue(options.machineStalls);
+        final Map<String, String> child =
+            GrowthPauseHarness.parse(GrowthPauseHarness.runChild(LongMap.Kind.PRESIZED, options));
+        final int ranks = child.get("worstPuts").split(";").length;
+        assertEquals(ranks, child.get("worstPutsWaited").split(";").length, child.toString());
+        assertEquals(ranks, child.get("worstPutsBlocked").split(";").length, child.toString());
+        for (final String waited : child.get("worstPutsWaited").split(";"))
+        {
+            assertTrue(Long.parseLong(waited) >= 0, child.toString());
+        }
+    }
+
+    @Test
+    void theMachineStallsInsideEachWorstPutAreReportedBesideIt()
+    {
+        final long ms = 1_000_000L;
+        // Two worst puts: 20 ms ending at 1,000 ms, 3 ms ending at 2,000 ms; the machine stalled 12 ms inside the
+        // first (unseen part [985, 997] ms) and nothing inside the second; one more stall outside the window.
+        final Map<String, String> result = GrowthPauseHarness.parse("kind=PRESIZED entries=1000 max=" + 20 * ms +
+            " worstPuts=" + 20 * ms + "@5000000000#7;" + 3 * ms + "@6000000000#9 worstPutsEndNanoTime=" + 1_000 * ms +
+            ";" + 2_000 * ms + " measureFromNanoTime=" + 500 * ms + " measureToNanoTime=" + 2_500 * ms);
+        final MachineStalls stalls = MachineStalls.of(List.of(new MachineStalls.Stall(997 * ms, 13 * ms, 12 * ms),
+            new MachineStalls.Stall(1_500 * ms, 2 * ms, 0), new MachineStalls.Stall(3_000 * ms, 9 * ms, 9 * ms)));
+        GrowthPauseHarness.addMachineStalls(result, stalls);
+        assertEquals("2", result.get("stallLate"));
+        assertEquals("1", result.get("stallUnseen1ms"));
+        assertEquals("1", result.get("stallUnseen5ms"));
+        assertEquals(Long.toString(12 * ms), result.get("stallLongestUnseen"));
+        assertEquals(12 * ms + ";0", result.get("worstPutsStalled"));
+
+        final String table = GrowthPauseHarness.machineStallsTable(List.of(result)) +
+            GrowthPauseHarness.worstPuts(List.of(result));
+        assertTrue(table.contains("| docref PresizedDocRefMap | 2 | 1 | 1 | 12.000 ms | 20.000 ms |"), table);
+        assertTrue(table.contains("20.000 ms at 5.000 s (put #7; machine stalled 12.000 ms of it), " +
+            "3.000 ms at 6.000 s (put #9; no machine stall)"), table);
+
+        // With the writer's own scheduler figures from the child.
+        result.put("worstPutsWaited", 5 * ms + ";0");
+        result.put("worstPutsBlocked", "0;" + 2 * ms);
+        final String withWriter = GrowthPauseHarness.worstPuts(List.of(result));
+        assertTrue(withWriter.contains("(put #7; machine stalled 12.000 ms of it, waited 5.000 ms for a CPU, " +
+            "blocked 0.000 ms), 3.000 ms at 6.000 s (put #9; no machine stall, waited 0.000 ms for a CPU, " +
+            "blocked 2.000 ms)"), withWriter);
+
+        // Reader mode: the readers' worst get beside the writer's worst put.
+        final Map<String, String> readers = row("PRESIZED", "none", 7 * ms, 3_000 * ms);
+        readers.put("measureFromNanoTime", Long.toString(500 * ms));
+        readers.put("measureToNanoTime", Long.toString(3_500 * ms));
+        GrowthPauseHarness.addMachineStalls(readers, stalls);
+        final String readersTable = GrowthPauseHarness.machineStallsTable(List.of(readers));
+        assertTrue(readersTable.contains("| Worst put | Worst get |") &&
+            readersTable.contains("| docref PresizedDocRefMap | 3 | 2 | 2 | 12.000 ms | 0.005 ms | 7.000 ms |"),
+            readersTable);
+
+        final Map<String, String> failed = GrowthPauseHarness.parse("kind=FASTUTIL error=boom");
+        GrowthPauseHarness.addMachineStalls(failed, stalls);
+        assertTrue(!failed.containsKey("stallLate"), "a failed child gets no stall figures: " + failed);
+        assertEquals("", GrowthPauseHarness.machineStallsTable(List.of(failed)), "no table without the meter");
     }
 
     private static Map<String, String> row(final String kind, final String locking, final long worstGet,

@@ -49,6 +49,20 @@ class WorstLatenciesTest
         assertTrue(!encoded.contains(" ") && !encoded.contains("="), "fits the child's key=value line");
         assertEquals("70.975 ms at 45.678 s (put #12,345,678), 1.500 ms at 3.000 s (put #7)",
             WorstLatencies.describe(encoded, "put"));
+        assertEquals("45678000000;3000000000", worst.encodeEndNanoTimes(), "the raw clock, largest first");
+        assertEquals("70.975 ms at 45.678 s (put #12,345,678; machine stalled 11.800 ms of it), " +
+            "1.500 ms at 3.000 s (put #7)", WorstLatencies.describe(encoded, "put",
+            new String[] {"machine stalled 11.800 ms of it", ""}));
+        assertEquals("0;0", worst.encodeWaitedForCpu(), "offered without scheduler figures");
+
+        // With the writer's scheduler figures: they travel with their latency as it moves down the ranks.
+        final WorstLatencies timed = new WorstLatencies(2, 0, 0);
+        timed.offer(2_000_000, 1, 10, 500_000, 0);
+        timed.offer(5_000_000, 2, 20, 4_000_000, 250_000);
+        timed.offer(1_000_000, 3, 30, 9, 9);
+        assertEquals("4000000;500000", timed.encodeWaitedForCpu());
+        assertEquals("250000;0", timed.encodeBlocked());
+        assertEquals("20;10", timed.encodeEndNanoTimes());
     }
 
     @Test
