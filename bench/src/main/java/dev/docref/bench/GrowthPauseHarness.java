@@ -541,6 +541,12 @@ public final class GrowthPauseHarness
         result.put("stallUnseen1ms", Long.toString(summary.unseen1ms));
         result.put("stallUnseen5ms", Long.toString(summary.unseen5ms));
         result.put("stallLongestUnseen", Long.toString(summary.longestUnseenNanos));
+        if (result.containsKey("worstGetEndNanoTime"))
+        {
+            final long end = Long.parseLong(result.get("worstGetEndNanoTime"));
+            result.put("worstGetStalled", Long.toString(Math.max(0,
+                meter.stalledWithin(end - Long.parseLong(result.get("worstGet")), end))));
+        }
         final String worst = result.get("worstPuts");
         final String ends = result.get("worstPutsEndNanoTime");
         if (worst == null || ends == null || worst.isEmpty())
@@ -597,8 +603,9 @@ public final class GrowthPauseHarness
             out.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %s | %s |%s%n",
                 LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("stallLate")),
                 Long.parseLong(r.get("stallUnseen1ms")), Long.parseLong(r.get("stallUnseen5ms")),
-                millis(r.get("stallLongestUnseen")), millis(r.get("max")),
-                readers ? " " + millis(r.get("getMax")) + " |" : ""));
+                millis(r.get("stallLongestUnseen")), millis(r.get("max")), readers ? " " + millis(r.get("getMax")) +
+                (r.containsKey("worstGetStalled") ? String.format(Locale.ROOT, " (machine stalled %.3f ms of it)",
+                    Long.parseLong(r.get("worstGetStalled")) / 1e6) : "") + " |" : ""));
         }
         return out.toString();
     }

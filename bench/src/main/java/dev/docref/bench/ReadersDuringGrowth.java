@@ -72,6 +72,9 @@ final class ReadersDuringGrowth
         /** {@code System.nanoTime()} when the writer started and ended, for the harness's machine-stall meter. */
         long measureFromNanoTime;
         long measureToNanoTime;
+        /** The slowest get of all readers, exact, and the {@code System.nanoTime()} it ended at. */
+        long worstGetNanos;
+        long worstGetEndNanoTime;
         long entries;
         String locking;
 
@@ -99,6 +102,8 @@ final class ReadersDuringGrowth
             result.put("totalNs", Long.toString(writerTotalNs));
             result.put("measureFromNanoTime", Long.toString(measureFromNanoTime));
             result.put("measureToNanoTime", Long.toString(measureToNanoTime));
+            result.put("worstGet", Long.toString(worstGetNanos));
+            result.put("worstGetEndNanoTime", Long.toString(worstGetEndNanoTime));
             result.put("max", Long.toString(puts.getMaxValue()));
             result.put("p9999", Long.toString(puts.getValueAtPercentile(99.99)));
             return result;
@@ -161,6 +166,11 @@ final class ReadersDuringGrowth
                 }
                 result.gets.add(task.gets);
                 result.worstGetPerReader.add(task.gets.getMaxValue());
+                if (task.worstNanos > result.worstGetNanos)
+                {
+                    result.worstGetNanos = task.worstNanos;
+                    result.worstGetEndNanoTime = task.worstEndedAtNanoTime;
+                }
             }
             Keys.verifyFilled(map, keys);
             result.entries = map.size();
@@ -197,6 +207,9 @@ final class ReadersDuringGrowth
         volatile boolean stop;
         /** The first wrong answer, or null; read after join. */
         String failure;
+        /** This reader's slowest get, exact, and the {@code System.nanoTime()} it ended at; read after join. */
+        long worstNanos;
+        long worstEndedAtNanoTime;
 
         Reader(final Access access, final long[] keys, final AtomicInteger published, final SplittableRandom random)
         {
@@ -228,6 +241,11 @@ final class ReadersDuringGrowth
                 final long value = access.get(key);
                 final long after = System.nanoTime();
                 gets.recordValue(after - before);
+                if (after - before > worstNanos)
+                {
+                    worstNanos = after - before;
+                    worstEndedAtNanoTime = after;
+                }
                 if (value != index)
                 {
                     failure = String.format(Locale.ROOT, "get of key #%,d (%d), published before the get started, " +

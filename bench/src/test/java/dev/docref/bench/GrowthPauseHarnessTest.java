@@ -32,6 +32,11 @@ class GrowthPauseHarnessTest
         final Map<String, String> row = result.toMap(kind, 2);
         assertEquals(Long.toString(result.gets.getMaxValue()), row.get("getMax"));
         assertEquals(2, row.get("getMaxPerReader").split(",").length);
+        // The slowest get, exact (the histogram keeps 3 digits), and when it ended: after the writer's first put.
+        final long worstGet = Long.parseLong(row.get("worstGet"));
+        assertTrue(Math.abs(worstGet - result.gets.getMaxValue()) <= worstGet / 1000, row.toString());
+        assertTrue(Long.parseLong(row.get("worstGetEndNanoTime")) > Long.parseLong(row.get("measureFromNanoTime")),
+            row.toString());
     }
 
     @Test
@@ -222,11 +227,14 @@ class GrowthPauseHarnessTest
         final Map<String, String> readers = row("PRESIZED", "none", 7 * ms, 3_000 * ms);
         readers.put("measureFromNanoTime", Long.toString(500 * ms));
         readers.put("measureToNanoTime", Long.toString(3_500 * ms));
+        // The worst get: 7 ms ending at 3,000 ms, inside the 9 ms unseen stall [2,991, 3,000] ms.
+        readers.put("worstGet", Long.toString(7 * ms));
+        readers.put("worstGetEndNanoTime", Long.toString(3_000 * ms));
         GrowthPauseHarness.addMachineStalls(readers, stalls);
         final String readersTable = GrowthPauseHarness.machineStallsTable(List.of(readers));
-        assertTrue(readersTable.contains("| Worst put | Worst get |") &&
-            readersTable.contains("| docref PresizedDocRefMap | 3 | 2 | 2 | 12.000 ms | 0.005 ms | 7.000 ms |"),
-            readersTable);
+        assertTrue(readersTable.contains("| Worst put | Worst get |") && readersTable.contains(
+            "| docref PresizedDocRefMap | 3 | 2 | 2 | 12.000 ms | 0.005 ms | " +
+            "7.000 ms (machine stalled 7.000 ms of it) |"), readersTable);
 
         final Map<String, String> failed = GrowthPauseHarness.parse("kind=FASTUTIL error=boom");
         GrowthPauseHarness.addMachineStalls(failed, stalls);
