@@ -541,6 +541,7 @@ public final class GrowthPauseHarness
         result.put("stallUnseen1ms", Long.toString(summary.unseen1ms));
         result.put("stallUnseen5ms", Long.toString(summary.unseen5ms));
         result.put("stallLongestUnseen", Long.toString(summary.longestUnseenNanos));
+        result.put("stallMeterPinned", Boolean.toString(meter.pinned()));
         if (result.containsKey("worstGetEndNanoTime"))
         {
             final long end = Long.parseLong(result.get("worstGetEndNanoTime"));
@@ -595,10 +596,12 @@ public final class GrowthPauseHarness
                     "(--machine-stalls): wake-ups of meter threads in the harness's own JVM, due every 1 ms, that " +
                     "came at least 1 ms late; \"unseen\" is the part of the lateness the kernel's scheduler did not " +
                     "account for as run delay, time in which the CPU ran nothing the kernel knows of (under a " +
-                    "hypervisor, the host did not run the virtual CPU). See MachineStalls.%n%n" +
+                    "hypervisor, the host did not run the virtual CPU). %s See MachineStalls.%n%n" +
                     "| Map | Late wake-ups | Unseen >= 1 ms | Unseen >= 5 ms | Longest unseen | Worst put |%s%n" +
                     "|---|---:|---:|---:|---:|---:|%s%n",
-                    readers ? " Worst get |" : "", readers ? "---:|" : ""));
+                    Boolean.parseBoolean(r.get("stallMeterPinned")) ? "One meter thread was pinned to each CPU." :
+                        "The meter threads were not pinned (taskset is missing), so a stall of one CPU may have gone " +
+                        "unseen.", readers ? " Worst get |" : "", readers ? "---:|" : ""));
             }
             out.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %s | %s |%s%n",
                 LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("stallLate")),

@@ -212,6 +212,7 @@ class GrowthPauseHarnessTest
         final String table = GrowthPauseHarness.machineStallsTable(List.of(result)) +
             GrowthPauseHarness.worstPuts(List.of(result));
         assertTrue(table.contains("| docref PresizedDocRefMap | 2 | 1 | 1 | 12.000 ms | 20.000 ms |"), table);
+        assertTrue(table.contains("were not pinned"), "a meter of recorded stalls only ran no threads: " + table);
         assertTrue(table.contains("20.000 ms at 5.000 s (put #7; machine stalled 12.000 ms of it), " +
             "3.000 ms at 6.000 s (put #9; no machine stall)"), table);
 
