@@ -600,15 +600,20 @@ public final class GrowthPauseHarness
                     "| Map | Late wake-ups | Unseen >= 1 ms | Unseen >= 5 ms | Longest unseen | Worst put |%s%n" +
                     "|---|---:|---:|---:|---:|---:|%s%n",
                     Boolean.parseBoolean(r.get("stallMeterPinned")) ? "One meter thread was pinned to each CPU." :
-                        "The meter threads were not pinned (taskset is missing), so a stall of one CPU may have gone " +
-                        "unseen.", readers ? " Worst get |" : "", readers ? "---:|" : ""));
+                        "The meter threads were not pinned (taskset is missing or failed), so a stall of one CPU " +
+                        "may have gone unseen.", readers ? " Worst get |" : "", readers ? "---:|" : ""));
+            }
+            String worstGet = "";
+            if (readers)
+            {
+                worstGet = " " + millis(r.get("getMax")) + (r.containsKey("worstGetStalled") ? String.format(
+                    Locale.ROOT, " (machine stalled %.3f ms of it)", Long.parseLong(r.get("worstGetStalled")) / 1e6) :
+                    "") + " |";
             }
             out.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %s | %s |%s%n",
                 LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("stallLate")),
                 Long.parseLong(r.get("stallUnseen1ms")), Long.parseLong(r.get("stallUnseen5ms")),
-                millis(r.get("stallLongestUnseen")), millis(r.get("max")), readers ? " " + millis(r.get("getMax")) +
-                (r.containsKey("worstGetStalled") ? String.format(Locale.ROOT, " (machine stalled %.3f ms of it)",
-                    Long.parseLong(r.get("worstGetStalled")) / 1e6) : "") + " |" : ""));
+                millis(r.get("stallLongestUnseen")), millis(r.get("max")), worstGet));
         }
         return out.toString();
     }

@@ -487,7 +487,7 @@ final class MachineStalls
         final StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "Machine stalls over %.1f s, %d meter threads (%s), %,d wake-ups " +
             "(Java %s, %s %s):%n", (to - from) / 1e9, threadCount, meter.pinned() ? "one pinned to each CPU" :
-            "not pinned: taskset is missing, so a stall of one CPU may go unseen", meter.wakeUps(),
+            "not pinned: taskset is missing or failed, so a stall of one CPU may go unseen", meter.wakeUps(),
             System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version")));
         out.append(String.format(Locale.ROOT, "  wake-ups at least 1 ms late: %,d%n", summary.late));
         out.append(String.format(Locale.ROOT, "  of them, with at least 1 ms the scheduler did not see: %,d " +

@@ -70,6 +70,12 @@ class MachineStallsTest
         assertEquals(1, summary.unseen5ms);
         assertEquals(11 * MS, summary.longestUnseenNanos);
         assertEquals(4, stalls.summary(0, Long.MAX_VALUE).late);
+
+        final String report = MachineStalls.report(stalls, 0, 1_000 * MS, 2);
+        assertTrue(report.contains("wake-ups at least 1 ms late: 4") && report.contains("at least 5 ms: 2") &&
+            report.contains("longest unseen stall: 40.000 ms"), report);
+        assertTrue(report.indexOf("40.000 ms") < report.indexOf("11.000 ms") && !report.contains("1.500 ms  "),
+            "longest first, only unseen stalls of 1 ms or more: " + report);
     }
 
     @Test
