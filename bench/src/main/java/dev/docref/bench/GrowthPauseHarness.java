@@ -340,16 +340,25 @@ public final class GrowthPauseHarness
     private static String runReadersChild(final LongMap.Kind kind, final Options options, final long[] keys)
         throws InterruptedException
     {
+        // The warm-up rounds read the scheduler statistics too when the measured round will, so the readers' loop is
+        // compiled for the path it measures.
         for (int round = 0; round < WARMUP_ROUNDS; round++)
         {
             final long[] warmup = Keys.distinct((int)Math.min(WARMUP_ENTRIES, keys.length),
                 options.seed ^ 0x5DEECE66DL ^ round);
-            new ReadersDuringGrowth(kind, warmup, options.readers, options.presized, options.seed + round).run();
+            readers(kind, warmup, options, options.seed + round).run();
         }
         usedHeapAfterGc(ManagementFactory.getMemoryMXBean());
-        final ReadersDuringGrowth.Result result =
-            new ReadersDuringGrowth(kind, keys, options.readers, options.presized, options.seed).run();
+        final ReadersDuringGrowth.Result result = readers(kind, keys, options, options.seed).run();
         return format(result.toMap(kind, options.readers));
+    }
+
+    private static ReadersDuringGrowth readers(final LongMap.Kind kind, final long[] keys, final Options options,
+        final long seed)
+    {
+        final ReadersDuringGrowth readers =
+            new ReadersDuringGrowth(kind, keys, options.readers, options.presized, seed);
+        return options.machineStalls ? readers.withSchedStats() : readers;
     }
 
     private static void warmUp(final LongMap.Kind kind, final Options options, final int round)
@@ -607,8 +616,10 @@ public final class GrowthPauseHarness
             if (readers)
             {
                 worstGet = " " + millis(r.get("getMax")) + (r.containsKey("worstGetStalled") ? String.format(
-                    Locale.ROOT, " (machine stalled %.3f ms of it)", Long.parseLong(r.get("worstGetStalled")) / 1e6) :
-                    "") + " |";
+                    Locale.ROOT, " (machine stalled %.3f ms of it%s)", Long.parseLong(r.get("worstGetStalled")) / 1e6,
+                    r.containsKey("worstGetWaited") ? String.format(Locale.ROOT,
+                        ", waited %.3f ms for a CPU, blocked %.3f ms", Long.parseLong(r.get("worstGetWaited")) / 1e6,
+                        Long.parseLong(r.get("worstGetBlocked")) / 1e6) : "") : "") + " |";
             }
             out.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %s | %s |%s%n",
                 LongMap.Kind.valueOf(r.get("kind")).title, Long.parseLong(r.get("stallLate")),

@@ -47,6 +47,8 @@ final class ReadersDuringGrowth
     private final int readers;
     private final boolean presized;
     private final long seed;
+    /** Whether each reader reads its scheduler statistics around its slow gets ({@code --machine-stalls}). */
+    private boolean schedStats;
 
     ReadersDuringGrowth(final LongMap.Kind kind, final long[] keys, final int readers, final boolean presized,
         final long seed)
@@ -75,6 +77,9 @@ final class ReadersDuringGrowth
         /** The slowest get of all readers, exact, and the {@code System.nanoTime()} it ended at. */
         long worstGetNanos;
         long worstGetEndNanoTime;
+        /** With scheduler statistics: how long the reader of the slowest get waited for a CPU and was blocked. */
+        long worstGetWaitedNanos = -1;
+        long worstGetBlockedNanos = -1;
         long entries;
         String locking;
 
@@ -104,10 +109,26 @@ final class ReadersDuringGrowth
             result.put("measureToNanoTime", Long.toString(measureToNanoTime));
             result.put("worstGet", Long.toString(worstGetNanos));
             result.put("worstGetEndNanoTime", Long.toString(worstGetEndNanoTime));
+            if (worstGetWaitedNanos >= 0)
+            {
+                result.put("worstGetWaited", Long.toString(worstGetWaitedNanos));
+                result.put("worstGetBlocked", Long.toString(worstGetBlockedNanos));
+            }
             result.put("max", Long.toString(puts.getMaxValue()));
             result.put("p9999", Long.toString(puts.getValueAtPercentile(99.99)));
             return result;
         }
+    }
+
+    /**
+     * Have each reader read its own scheduler statistics ({@link SchedStat}) every 1,024 gets and after each get of
+     * 1 ms or more, outside the gets' timing, so that its slowest get comes with how long the reader waited for a CPU
+     * and was blocked.
+     */
+    ReadersDuringGrowth withSchedStats()
+    {
+        schedStats = true;
+        return this;
     }
 
     /** Grow a new map of {@link #kind} to all the keys while the readers read; verify it; close it. */
@@ -133,7 +154,7 @@ final class ReadersDuringGrowth
             {
                 for (int r = 0; r < readers; r++)
                 {
-                    tasks[r] = new Reader(access, keys, published, new SplittableRandom(seed + r));
+                    tasks[r] = new Reader(access, keys, published, new SplittableRandom(seed + r), schedStats);
                     threads[r] = new Thread(tasks[r], "reader-" + r);
                     threads[r].start();
                 }
@@ -170,6 +191,8 @@ final class ReadersDuringGrowth
                 {
                     result.worstGetNanos = task.worstNanos;
                     result.worstGetEndNanoTime = task.worstEndedAtNanoTime;
+                    result.worstGetWaitedNanos = task.worstWaitedNanos;
+                    result.worstGetBlockedNanos = task.worstBlockedNanos;
                 }
             }
             Keys.verifyFilled(map, keys);
@@ -210,9 +233,15 @@ final class ReadersDuringGrowth
         /** This reader's slowest get, exact, and the {@code System.nanoTime()} it ended at; read after join. */
         long worstNanos;
         long worstEndedAtNanoTime;
+        /** With scheduler statistics: how long this reader waited for a CPU and was blocked around its slowest get. */
+        long worstWaitedNanos = -1;
+        long worstBlockedNanos = -1;
+        private final boolean schedStats;
 
-        Reader(final Access access, final long[] keys, final AtomicInteger published, final SplittableRandom random)
+        Reader(final Access access, final long[] keys, final AtomicInteger published, final SplittableRandom random,
+            final boolean schedStats)
         {
+            this.schedStats = schedStats;
             this.access = access;
             this.keys = keys;
             this.published = published;
@@ -222,11 +251,32 @@ final class ReadersDuringGrowth
         @Override
         public void run()
         {
+            if (!schedStats)
+            {
+                read(null);
+                return;
+            }
+            try (SchedStat sched = SchedStat.openForThisThread())
+            {
+                read(sched);
+            }
+            catch (final java.io.IOException ex)
+            {
+                failure = "could not read " + SchedStat.FILE + ": " + ex;
+            }
+        }
+
+        private void read(final SchedStat sched)
+        {
             final Access access = this.access;
             final long[] keys = this.keys;
             final AtomicInteger published = this.published;
             final SplittableRandom random = this.random;
             final Histogram gets = this.gets;
+            long schedReadAt = System.nanoTime();
+            long cpuAt = sched == null ? 0 : sched.cpuNanos;
+            long runDelayAt = sched == null ? 0 : sched.runDelayNanos;
+            long count = 0;
             while (!stop)
             {
                 final int bound = published.getAcquire();
@@ -240,11 +290,36 @@ final class ReadersDuringGrowth
                 final long before = System.nanoTime();
                 final long value = access.get(key);
                 final long after = System.nanoTime();
-                gets.recordValue(after - before);
-                if (after - before > worstNanos)
+                final long latency = after - before;
+                gets.recordValue(latency);
+                final boolean worst = latency > worstNanos;
+                if (worst)
                 {
-                    worstNanos = after - before;
+                    worstNanos = latency;
                     worstEndedAtNanoTime = after;
+                }
+                if (sched != null && (latency >= 1_000_000L || (++count & 1023) == 0))
+                {
+                    // The last read before this get and this one bracket it (between them, only gets under 1 ms).
+                    try
+                    {
+                        sched.read();
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        failure = "could not read " + SchedStat.FILE + ": " + ex;
+                        return;
+                    }
+                    final long readAt = System.nanoTime();
+                    final long waited = sched.runDelayNanos - runDelayAt;
+                    if (worst)
+                    {
+                        worstWaitedNanos = waited;
+                        worstBlockedNanos = Math.max(0, (readAt - schedReadAt) - (sched.cpuNanos - cpuAt) - waited);
+                    }
+                    schedReadAt = readAt;
+                    cpuAt = sched.cpuNanos;
+                    runDelayAt = sched.runDelayNanos;
                 }
                 if (value != index)
                 {

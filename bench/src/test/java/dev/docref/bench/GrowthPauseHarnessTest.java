@@ -37,6 +37,17 @@ class GrowthPauseHarnessTest
         assertTrue(Math.abs(worstGet - result.gets.getMaxValue()) <= worstGet / 1000, row.toString());
         assertTrue(Long.parseLong(row.get("worstGetEndNanoTime")) > Long.parseLong(row.get("measureFromNanoTime")),
             row.toString());
+        assertTrue(!row.containsKey("worstGetWaited"), "no scheduler figures unless asked: " + row);
+    }
+
+    @Test
+    void withSchedulerStatisticsTheSlowestGetSaysHowLongItsReaderWaitedForACpu() throws Exception
+    {
+        assumeTrue(SchedStat.unsupportedReason() == null, SchedStat.unsupportedReason());
+        final Map<String, String> row = new ReadersDuringGrowth(LongMap.Kind.PRESIZED, Keys.distinct(ENTRIES, 3), 2,
+            false, 11).withSchedStats().run().toMap(LongMap.Kind.PRESIZED, 2);
+        assertTrue(Long.parseLong(row.get("worstGetWaited")) >= 0 && Long.parseLong(row.get("worstGetBlocked")) >= 0,
+            row.toString());
     }
 
     @Test
@@ -236,6 +247,10 @@ class GrowthPauseHarnessTest
         assertTrue(readersTable.contains("| Worst put | Worst get |") && readersTable.contains(
             "| docref PresizedDocRefMap | 3 | 2 | 2 | 12.000 ms | 0.005 ms | " +
             "7.000 ms (machine stalled 7.000 ms of it) |"), readersTable);
+        readers.put("worstGetWaited", Long.toString(2 * ms));
+        readers.put("worstGetBlocked", "0");
+        assertTrue(GrowthPauseHarness.machineStallsTable(List.of(readers)).contains(
+            "7.000 ms (machine stalled 7.000 ms of it, waited 2.000 ms for a CPU, blocked 0.000 ms) |"), readersTable);
 
         final Map<String, String> failed = GrowthPauseHarness.parse("kind=FASTUTIL error=boom");
         GrowthPauseHarness.addMachineStalls(failed, stalls);
