@@ -232,8 +232,9 @@ public final class GrowthPauseHarness
             int segments = map.segmentCount();
             worst = new WorstLatencies(WORST_PUTS, ManagementFactory.getRuntimeMXBean().getUptime(), System.nanoTime());
             // With --machine-stalls, the writer's own scheduler statistics, read every SCHED_EVERY puts and after
-            // each put of 1 ms or more, outside every put's timing: the last read before a slow put and the read
-            // after it bracket it, so their difference says how long the writer waited for a CPU or was blocked.
+            // each put of 1 ms or more or among the worst so far, outside every put's timing: the last read before
+            // such a put and the read after it bracket it, so their difference says how long the writer waited for a
+            // CPU or was blocked.
             final SchedStat sched = options.machineStalls ? SchedStat.openForThisThread() : null;
             long schedReadAt = System.nanoTime();
             long cpuAt = sched == null ? 0 : sched.cpuNanos;
@@ -251,7 +252,7 @@ public final class GrowthPauseHarness
                 {
                     worst.offer(latency, i, now);
                 }
-                else if (latency >= 1_000_000L || (i & (SCHED_EVERY - 1)) == 0)
+                else if (latency >= 1_000_000L || worst.wouldKeep(latency) || (i & (SCHED_EVERY - 1)) == 0)
                 {
                     sched.read();
                     final long readAt = System.nanoTime();

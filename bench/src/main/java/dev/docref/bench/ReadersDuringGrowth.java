@@ -1,5 +1,6 @@
 package dev.docref.bench;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,8 +123,8 @@ final class ReadersDuringGrowth
 
     /**
      * Have each reader read its own scheduler statistics ({@link SchedStat}) every 1,024 gets and after each get of
-     * 1 ms or more, outside the gets' timing, so that its slowest get comes with how long the reader waited for a CPU
-     * and was blocked.
+     * 1 ms or more or slower than all before it, outside the gets' timing, so that its slowest get comes with how
+     * long the reader waited for a CPU and was blocked.
      */
     ReadersDuringGrowth withSchedStats()
     {
@@ -260,7 +261,7 @@ final class ReadersDuringGrowth
             {
                 read(sched);
             }
-            catch (final java.io.IOException ex)
+            catch (final IOException ex)
             {
                 failure = "could not read " + SchedStat.FILE + ": " + ex;
             }
@@ -298,14 +299,14 @@ final class ReadersDuringGrowth
                     worstNanos = latency;
                     worstEndedAtNanoTime = after;
                 }
-                if (sched != null && (latency >= 1_000_000L || (++count & 1023) == 0))
+                if (sched != null && (worst || latency >= 1_000_000L || (++count & 1023) == 0))
                 {
                     // The last read before this get and this one bracket it (between them, only gets under 1 ms).
                     try
                     {
                         sched.read();
                     }
-                    catch (final java.io.IOException ex)
+                    catch (final IOException ex)
                     {
                         failure = "could not read " + SchedStat.FILE + ": " + ex;
                         return;

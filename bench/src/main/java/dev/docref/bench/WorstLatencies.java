@@ -46,6 +46,12 @@ final class WorstLatencies
         nanoTimeAtCreation = nanoTimeNow;
     }
 
+    /** Whether {@link #offer} would keep an operation of this latency (one comparison). */
+    boolean wouldKeep(final long latency)
+    {
+        return latency > threshold;
+    }
+
     /** Offer one operation's latency, its index and the {@code System.nanoTime()} at which it ended. */
     void offer(final long latency, final long index, final long endedAtNanoTime)
     {

@@ -63,6 +63,7 @@ class WorstLatenciesTest
         assertEquals("4000000;500000", timed.encodeWaitedForCpu());
         assertEquals("250000;0", timed.encodeBlocked());
         assertEquals("20;10", timed.encodeEndNanoTimes());
+        assertTrue(timed.wouldKeep(2_000_001) && !timed.wouldKeep(2_000_000), "only latencies above the smallest kept");
     }
 
     @Test
