@@ -39,11 +39,11 @@ import org.HdrHistogram.Histogram;
  * <p>
  * <b>Machine stalls</b> ({@code --machine-stalls}, Linux): while each child measures, this JVM runs a
  * {@link MachineStalls} meter, and the child's writer reads its own scheduler statistics ({@link SchedStat}) around
- * every put of 1 ms or more. The report then gives each run's stalls of the machine itself (time in which a CPU ran
- * nothing the kernel knows of: under a hypervisor, the host did not run the virtual CPU), and lists each worst put
- * with how much of it the machine was stalled, how long the writer waited for a CPU that another thread held, and how
- * long it was blocked: whether a worst put was the map's or the machine's. The meter takes some CPU, so its runs
- * explain worst puts; runs without it give the percentiles.
+ * every put of 1 ms or more or among the worst so far. The report then gives each run's stalls of the machine
+ * itself (time in which a CPU ran nothing the kernel knows of: under a hypervisor, the host did not run the virtual
+ * CPU), and lists each worst put with how much of it the machine was stalled, how long the writer waited for a CPU
+ * that another thread held, and how long it was blocked: whether a worst put was the map's or the machine's. The
+ * meter takes some CPU, so its runs explain worst puts; runs without it give the percentiles.
  * <p>
  * Each child first warms up by growing three throwaway maps of the same kind to 2M keys, so that the JIT has
  * compiled the put and resize paths of every map before measurement. Children run with {@code -Xms} equal to
