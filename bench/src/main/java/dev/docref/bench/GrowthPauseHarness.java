@@ -236,9 +236,6 @@ public final class GrowthPauseHarness
             // such a put and the read after it bracket it, so their difference says how long the writer waited for a
             // CPU or was blocked.
             final SchedStat sched = options.machineStalls ? SchedStat.openForThisThread() : null;
-            long schedReadAt = System.nanoTime();
-            long cpuAt = sched == null ? 0 : sched.cpuNanos;
-            long runDelayAt = sched == null ? 0 : sched.runDelayNanos;
             start = System.nanoTime();
             long previous = start;
             for (int i = 0; i < keys.length; i++)
@@ -255,14 +252,8 @@ public final class GrowthPauseHarness
                 else if (latency >= 1_000_000L || worst.wouldKeep(latency) || (i & (SCHED_EVERY - 1)) == 0)
                 {
                     sched.read();
-                    final long readAt = System.nanoTime();
-                    final long waited = sched.runDelayNanos - runDelayAt;
-                    final long blocked = Math.max(0, (readAt - schedReadAt) - (sched.cpuNanos - cpuAt) - waited);
-                    worst.offer(latency, i, now, waited, blocked);
-                    schedReadAt = readAt;
-                    nextFrom = readAt;
-                    cpuAt = sched.cpuNanos;
-                    runDelayAt = sched.runDelayNanos;
+                    worst.offer(latency, i, now, sched.waitedNanos, sched.blockedNanos);
+                    nextFrom = sched.readAtNanoTime;
                 }
                 else
                 {

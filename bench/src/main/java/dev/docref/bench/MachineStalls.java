@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.docref.guard.DaemonThreads;
+
 /**
  * A machine-stall meter: threads that wake every millisecond and record each wake-up that came at least a
  * millisecond late, with how much of that lateness the kernel's scheduler accounted for as the thread's run delay
@@ -128,8 +130,7 @@ final class MachineStalls
         for (int i = 0; i < threadCount; i++)
         {
             final Meter meter = new Meter(cpus[i % cpus.length]);
-            final Thread thread = new Thread(meter, "docref-machine-stalls-" + i);
-            thread.setDaemon(true);
+            final Thread thread = DaemonThreads.newThread("docref-machine-stalls-" + i, meter);
             stalls.meters.add(meter);
             stalls.threads.add(thread);
             thread.start();
@@ -307,7 +308,6 @@ final class MachineStalls
             pinned = pinThisThread(cpu);
             try (SchedStat stat = SchedStat.openForThisThread())
             {
-                long runDelay = stat.runDelayNanos;
                 long deadline = System.nanoTime() + PERIOD_NANOS;
                 while (!stopped)
                 {
@@ -319,8 +319,6 @@ final class MachineStalls
                     }
                     final long lateNanos = now - deadline;
                     stat.read();
-                    final long seen = stat.runDelayNanos - runDelay;
-                    runDelay = stat.runDelayNanos;
                     wakeUps++;
                     if (lateNanos >= THRESHOLD_NANOS && !stopped)
                     {
@@ -328,7 +326,7 @@ final class MachineStalls
                         {
                             wokeAt[count] = now;
                             late[count] = lateNanos;
-                            unseen[count] = Math.max(0, lateNanos - seen);
+                            unseen[count] = Math.max(0, lateNanos - stat.waitedNanos);
                             count++;
                         }
                         else

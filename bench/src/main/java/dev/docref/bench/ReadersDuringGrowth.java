@@ -274,9 +274,6 @@ final class ReadersDuringGrowth
             final AtomicInteger published = this.published;
             final SplittableRandom random = this.random;
             final Histogram gets = this.gets;
-            long schedReadAt = System.nanoTime();
-            long cpuAt = sched == null ? 0 : sched.cpuNanos;
-            long runDelayAt = sched == null ? 0 : sched.runDelayNanos;
             long count = 0;
             while (!stop)
             {
@@ -311,16 +308,11 @@ final class ReadersDuringGrowth
                         failure = "could not read " + SchedStat.FILE + ": " + ex;
                         return;
                     }
-                    final long readAt = System.nanoTime();
-                    final long waited = sched.runDelayNanos - runDelayAt;
                     if (worst)
                     {
-                        worstWaitedNanos = waited;
-                        worstBlockedNanos = Math.max(0, (readAt - schedReadAt) - (sched.cpuNanos - cpuAt) - waited);
+                        worstWaitedNanos = sched.waitedNanos;
+                        worstBlockedNanos = sched.blockedNanos;
                     }
-                    schedReadAt = readAt;
-                    cpuAt = sched.cpuNanos;
-                    runDelayAt = sched.runDelayNanos;
                 }
                 if (value != index)
                 {

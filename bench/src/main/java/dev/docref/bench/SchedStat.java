@@ -30,6 +30,12 @@ final class SchedStat implements AutoCloseable
     long cpuNanos;
     /** Run-delay nanoseconds, as of the last {@link #read()}. */
     long runDelayNanos;
+    /** {@code System.nanoTime()} just after the last {@link #read()}. */
+    long readAtNanoTime;
+    /** How long the thread waited for a CPU between the last two reads. */
+    long waitedNanos;
+    /** How long the thread was blocked or asleep between the last two reads: wall time neither on a CPU nor waiting. */
+    long blockedNanos;
 
     private SchedStat(final RandomAccessFile file)
     {
@@ -68,9 +74,15 @@ final class SchedStat implements AutoCloseable
         }
     }
 
-    /** Read the statistics again into {@link #cpuNanos} and {@link #runDelayNanos}. */
+    /**
+     * Read the statistics again into {@link #cpuNanos} and {@link #runDelayNanos}, and what changed since the
+     * previous read into {@link #waitedNanos} and {@link #blockedNanos} (both 0 after the first read).
+     */
     void read() throws IOException
     {
+        final long previousCpu = cpuNanos;
+        final long previousRunDelay = runDelayNanos;
+        final long previousReadAt = readAtNanoTime;
         file.seek(0);
         int length = 0;
         int n;
@@ -80,6 +92,12 @@ final class SchedStat implements AutoCloseable
         }
         cpuNanos = field(line, length, 0);
         runDelayNanos = field(line, length, 1);
+        readAtNanoTime = System.nanoTime();
+        if (previousReadAt != 0)
+        {
+            waitedNanos = runDelayNanos - previousRunDelay;
+            blockedNanos = Math.max(0, (readAtNanoTime - previousReadAt) - (cpuNanos - previousCpu) - waitedNanos);
+        }
     }
 
     /**
