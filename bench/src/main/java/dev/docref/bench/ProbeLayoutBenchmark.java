@@ -34,6 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     <li>{@code cuckoo}: buckets of 4 slots, each one 64-byte cache line; a key lives in one of two buckets chosen
  *     by independent bits of its hash; an insert takes a free slot in either, else evicts along a random walk. A hit
  *     reads one line if the key is in its first bucket, two otherwise.</li>
+ *     <li>{@code split}, {@code split8} and {@code split_branchy}: the same Robin Hood order with the keys in one
+ *     region and the values in another, as fastutil keeps two arrays, read through a window of 4 or 8 keys or a
+ *     key at a time ({@link Split}).</li>
  *     <li>{@code fastutil}: fastutil's {@code Long2LongOpenHashMap} at the nearest power-of-two table, the
  *     reference.</li>
  * </ul>
@@ -232,6 +235,12 @@ public class ProbeLayoutBenchmark
                     return new MapReadNoFence(slots, seed);
                 case "map_read_fence_only":
                     return new MapReadFenceOnly(slots, seed);
+                case "split":
+                    return new Split(slots, seed, 4);
+                case "split8":
+                    return new Split(slots, seed, 8);
+                case "split_branchy":
+                    return new Split(slots, seed, 0);
                 case "fastutil":
                     return new FastutilTable(slots);
                 case "docref":
@@ -245,7 +254,7 @@ public class ProbeLayoutBenchmark
                         "linear_hybrid, linear_segmented, linear_paged, linear_stamped, linear_direct, " +
                         "linear_strided, map_read, map_read_unvalidated, map_read_no_fence, " +
                         "map_read_fence_only, map_read_split, map_read_split48, map_read_split64, docref, " +
-                        "docref_st, docref_seeded, cuckoo or fastutil " +
+                        "docref_st, docref_seeded, split, split8, split_branchy, cuckoo or fastutil " +
                         "(any of them with _gc appended) but was '" + layout + "'");
             }
         }
@@ -1219,6 +1228,149 @@ public class ProbeLayoutBenchmark
     }
 
     /** Two-choice cuckoo hashing with 4-slot, 64-byte buckets; value stored as {@code ~v}, 0 = empty slot. */
+    /**
+     * docref's Robin Hood order with keys and values in two regions of the table rather than side by side in
+     * 16-byte slots, as fastutil keeps two arrays: a window of 8 keys is one cache line (or two), as a window of 4
+     * slots is today. Slot {@code i}'s mixed key is at word {@code KEYS + i}, its value word ({@code ~value}) at
+     * {@code values + i}; a key word of 0 marks an empty slot, so a probe needs only the keys (a real map would keep
+     * the one key that mixes to 0 outside the table, as fastutil keeps its null key). Variants by lookup:
+     * <ul>
+     *     <li>{@code split}: the 4 keys from home and their 4 values loaded together, selected with masks as
+     *     {@link #window} does, the miss decided after the hit, then a key-at-a-time scan;</li>
+     *     <li>{@code split8}: the same with 8 keys and 8 values;</li>
+     *     <li>{@code split_branchy}: a key at a time with a branch per comparison, fastutil's probe plus the Robin
+     *     Hood stop.</li>
+     * </ul>
+     */
+    static final class Split extends Table
+    {
+        static final int KEYS = ALIGNED_START;
+
+        final int capacity;
+        final int values;
+        final int window;
+
+        Split(final long slots, final long seed, final int window)
+        {
+            super(wordsFor(slots), seed);
+            this.capacity = (int)slots;
+            this.values = KEYS + regionWords(slots);
+            this.window = window;
+        }
+
+        /** Words of one region: the home slots, docref's 64 tail and 8 guard slots, rounded up to a cache line. */
+        static int regionWords(final long slots)
+        {
+            return (int)((slots + 72 + 7) & ~7L);
+        }
+
+        static long wordsFor(final long slots)
+        {
+            return KEYS + 2L * regionWords(slots);
+        }
+
+        @Override
+        void put(final long key, final long value)
+        {
+            final long h = mix(key);
+            if (h == 0)
+            {
+                throw new IllegalStateException("split prototype: a key mixed to 0, which marks an empty slot");
+            }
+            final long[] w = words;
+            final int home = range(h, capacity);
+            int i = home;
+            while (w[KEYS + i] != 0 && range(w[KEYS + i], capacity) <= home)
+            {
+                if (w[KEYS + i] == h)
+                {
+                    w[values + i] = ~value;
+                    return;
+                }
+                i++;
+            }
+            int empty = i;
+            while (w[KEYS + empty] != 0)
+            {
+                empty++;
+            }
+            if (empty >= capacity + 64)
+            {
+                throw new IllegalStateException("split prototype: spilled past its overflow slots");
+            }
+            System.arraycopy(w, KEYS + i, w, KEYS + i + 1, empty - i);
+            System.arraycopy(w, values + i, w, values + i + 1, empty - i);
+            w[KEYS + i] = h;
+            w[values + i] = ~value;
+        }
+
+        @Override
+        long get(final long key)
+        {
+            final long h = mix(key);
+            final int home = range(h, capacity);
+            return window == 8 ? find8(h, home) : window == 4 ? find4(h, home) : branchy(h, home);
+        }
+
+        private long find4(final long h, final int home)
+        {
+            final long[] w = words;
+            final int k = KEYS + home;
+            final int v = values + home;
+            final long found = (w[v] & equalMask(w[k], h)) | (w[v + 1] & equalMask(w[k + 1], h)) |
+                (w[v + 2] & equalMask(w[k + 2], h)) | (w[v + 3] & equalMask(w[k + 3], h));
+            if (found != 0)
+            {
+                return ~found;
+            }
+            return stopped(w[k + 3], home) ? MISSING : scan(h, home, home + 4);
+        }
+
+        private long find8(final long h, final int home)
+        {
+            final long[] w = words;
+            final int k = KEYS + home;
+            final int v = values + home;
+            final long found = (w[v] & equalMask(w[k], h)) | (w[v + 1] & equalMask(w[k + 1], h)) |
+                (w[v + 2] & equalMask(w[k + 2], h)) | (w[v + 3] & equalMask(w[k + 3], h)) |
+                (w[v + 4] & equalMask(w[k + 4], h)) | (w[v + 5] & equalMask(w[k + 5], h)) |
+                (w[v + 6] & equalMask(w[k + 6], h)) | (w[v + 7] & equalMask(w[k + 7], h));
+            if (found != 0)
+            {
+                return ~found;
+            }
+            return stopped(w[k + 7], home) ? MISSING : scan(h, home, home + 8);
+        }
+
+        /** Whether a window whose last key is {@code last} shows the key cannot be further on. */
+        private boolean stopped(final long last, final int home)
+        {
+            return (~((last | -last) >> 63) | (((long)home - range(last, capacity)) >> 63)) != 0;
+        }
+
+        private long scan(final long h, final int home, final int from)
+        {
+            final long[] w = words;
+            for (int i = from; ; i++)
+            {
+                final long resident = w[KEYS + i];
+                if (resident == h)
+                {
+                    return ~w[values + i];
+                }
+                if (resident == 0 || range(resident, capacity) > home)
+                {
+                    return MISSING;
+                }
+            }
+        }
+
+        private long branchy(final long h, final int home)
+        {
+            return scan(h, home, home);
+        }
+    }
+
     static final class Cuckoo extends Table
     {
         private static final int MAX_KICKS = 1000;

@@ -16,7 +16,8 @@ class ProbeLayoutTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
         "linear_paged", "linear_stamped", "linear_direct", "linear_strided", "map_read",
         "map_read_unvalidated", "map_read_no_fence", "map_read_fence_only", "map_read_split", "map_read_split48",
-        "map_read_split64", "docref", "docref_st", "docref_seeded", "cuckoo", "fastutil"})
+        "map_read_split64", "docref", "docref_st", "docref_seeded", "split", "split8", "split_branchy", "cuckoo",
+        "fastutil"})
     void aTableFilledToSevenEighthsFindsEveryKeyAndNoAbsentOne(final String layout)
     {
         final int n = 200_000;
@@ -56,7 +57,8 @@ class ProbeLayoutTest
     @ValueSource(strings = {"linear", "linear_combined", "linear_branchy", "linear_hybrid", "linear_segmented",
         "linear_paged", "linear_stamped", "linear_direct", "linear_strided", "map_read",
         "map_read_unvalidated", "map_read_no_fence", "map_read_fence_only", "map_read_split", "map_read_split48",
-        "map_read_split64", "docref", "docref_st", "docref_seeded", "cuckoo", "fastutil"})
+        "map_read_split64", "docref", "docref_st", "docref_seeded", "split", "split8", "split_branchy", "cuckoo",
+        "fastutil"})
     void benchmarkSetUpBuildsAndChecksTheTable(final String layout)
     {
         final ProbeLayoutBenchmark benchmark = new ProbeLayoutBenchmark();
