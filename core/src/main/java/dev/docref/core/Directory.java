@@ -20,6 +20,9 @@ final class Directory
 {
     private static final VarHandle SEGMENTS = MethodHandles.arrayElementVarHandle(Segment[].class);
 
+    /** Bytes of one reference in the directory's array: 4 with compressed references (heaps under 32 GiB), else 8. */
+    static final int REFERENCE_BYTES = OffHeap.referenceBytes();
+
     /** 2^30 entries is the largest power-of-two Java array; it addresses over 10^13 entries at the default size. */
     static final int MAX_DEPTH = 30;
 

@@ -73,6 +73,9 @@ final class NativeMemory implements Runnable
         }
     };
 
+    /** How every {@link OutOfMemoryError} docref makes for a failed allocation starts, native or heap. */
+    private static final String ERROR_PREFIX = "docref could not allocate ";
+
     private static final System.Logger LOGGER = System.getLogger("dev.docref.core.PresizedDocRefMap");
 
     private final RawAllocator rawAllocator;
@@ -136,15 +139,24 @@ final class NativeMemory implements Runnable
         catch (final OutOfMemoryError ex)
         {
             guard.release(bytes);
-            final OutOfMemoryError error = new OutOfMemoryError(
-                "docref could not allocate " + formatBytes(bytes) + " of native memory for " + purpose.description +
-                " (" + context + "); the map is unchanged and still usable. Free native memory, or pre-size the map " +
-                "with withCapacity(n) so that growth needs no allocation.");
+            final String outcome = purpose == Purpose.WITH_CAPACITY ?
+                "nothing stays allocated. Free native memory, or ask for fewer entries." :
+                "the map is unchanged and still usable. Free native memory, or pre-size the map with " +
+                    "withCapacity(n) so that growth needs no allocation.";
+            final OutOfMemoryError error = new OutOfMemoryError(ERROR_PREFIX + formatBytes(bytes) +
+                " of native memory for " + purpose.description + " (" + context + "); " + outcome);
             error.initCause(ex);
             throw error;
         }
         register(address, bytes);
         return address;
+    }
+
+    /** Whether {@code error} is docref's own report of a failed allocation, rather than the JVM's bare one. */
+    static boolean isDocrefError(final OutOfMemoryError error)
+    {
+        final String message = error.getMessage();
+        return message != null && message.startsWith(ERROR_PREFIX);
     }
 
     private synchronized void register(final long address, final long bytes)

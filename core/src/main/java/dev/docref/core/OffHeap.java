@@ -94,6 +94,12 @@ final class OffHeap
         UNSAFE.freeMemory(address);
     }
 
+    /** Bytes per element of an array of references on this JVM: 4 with compressed references, 8 without. */
+    static int referenceBytes()
+    {
+        return UNSAFE.arrayIndexScale(Object[].class);
+    }
+
     static long getLong(final long address)
     {
         return UNSAFE.getLong(address);

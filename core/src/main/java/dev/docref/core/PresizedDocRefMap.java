@@ -3,6 +3,7 @@ package dev.docref.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.ConcurrentModificationException;
 import java.util.Locale;
 import java.util.Objects;
@@ -60,9 +61,12 @@ import org.jetbrains.annotations.NotNull;
  * iteration fails fast with {@link ConcurrentModificationException}.
  * <p>
  * <b>Memory ownership:</b> the map owns all its native memory and frees it in {@link #close()}; use
- * try-with-resources. After {@code close()} every method except {@code close()} and {@code missingValue()} throws
- * {@link IllegalStateException}. A map that becomes unreachable without {@code close()} is freed by a
- * {@link Cleaner}, which logs one warning through {@link System.Logger}. While the map is open no memory a reader
+ * try-with-resources. After {@code close()} every method throws {@link IllegalStateException} except
+ * {@code close()}, {@code toString()}, the settings {@code missingValue()}, {@code concurrency()} and
+ * {@code growth()}, and a cursor's {@code key()} and {@code value()}, which keep returning the entry its last
+ * {@code next()} found. A map that becomes unreachable without {@code close()} is freed by a
+ * {@link Cleaner}, which logs one warning through {@link System.Logger}; a call still running on it keeps it
+ * reachable until the call returns ({@link Reference#reachabilityFence}). While the map is open no memory a reader
  * could reach is freed: blocks of replaced segments are kept for reuse. {@code get}, {@code put},
  * {@code putIfAbsent}, {@code remove}, {@code containsKey} and {@link Cursor} iteration allocate nothing on the heap.
  * <p>
@@ -103,7 +107,16 @@ public final class PresizedDocRefMap implements AutoCloseable
     /** Default load factor 7/8: the fill limit at which a segment splits. */
     public static final double DEFAULT_LOAD_FACTOR = 0.875;
 
+    /**
+     * The fewest entries a segment may hold at its fill limit ({@code loadFactor} times its home slots). Below it a
+     * growing map splits on almost every put and its directory doubles for every few keys that share their leading
+     * mixed bits: at {@code loadFactor} 1e-6 and 512-byte segments a map of 10,205 entries had a directory of 2^27.
+     */
+    static final int MIN_SEGMENT_ENTRIES = 8;
+
     private static final int MIN_SEGMENT_SLOTS = 16;
+    /** Heap bytes of one {@link Segment} object with compressed references: a 12-byte header, 7 fields, padding. */
+    private static final int SEGMENT_HEAP_BYTES = 64;
     /**
      * Size classes, in pages of an eighth of a segment: a full segment of a class grows into the next at the same
      * depth, and a full segment of the top class, a full-size segment, splits into two of the smallest class that
@@ -200,9 +213,17 @@ public final class PresizedDocRefMap implements AutoCloseable
         final int slots = slotsFor(expectedEntries, segments, loadFactor, maxSegmentSlots);
         final int maxEntries =
             presizedMaxEntries(slots, fullestSegmentEntries(expectedEntries, segments), loadFactor);
-        final Segment[] table = new Segment[segments];
-        final String context = "withCapacity(" + expectedEntries + "): " + segments + " segments";
         final long blockBytes = Segment.bytesFor(slots);
+        final String context = "withCapacity(" + expectedEntries + "): " + segments + " segments of " +
+            NativeMemory.formatBytes(blockBytes) + ", " + NativeMemory.formatBytes(blockBytes * segments) +
+            " in all";
+        if (builder.rawAllocator == NativeMemory.OFF_HEAP)
+        {
+            MachineMemory.requireRoomFor(blockBytes * segments, context);
+        }
+        // The directory is one array on the heap, shown to the guard as its doublings are.
+        memory.guard().check(16 + (long)Directory.REFERENCE_BYTES * segments, "PresizedDocRefMap directory");
+        final Segment[] table = newDirectoryTable(segments, context);
         // Grouped where huge pages are in use (HugePages): one allocation for several segments, so that its 2 MiB
         // pages hold segments whole; otherwise one block per segment.
         final int perGroup = Math.min(segments, HugePages.segmentsPerGroup(builder.groupBytes, blockBytes));
@@ -219,6 +240,12 @@ public final class PresizedDocRefMap implements AutoCloseable
                     table[i + p] = new Segment(address + p * blockBytes, slots, maxEntries, depth);
                 }
             }
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            memory.markClosedExplicitly();
+            memory.run();
+            throw NativeMemory.isDocrefError(ex) ? ex : heapExhausted(segments, context, ex);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -264,13 +291,19 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public long get(final long key)
     {
-        return find(Hashing.mix(key, seed)) ^ missingValue;
+        final long stored = find(Hashing.mix(key, seed));
+        // The map must stay reachable until its slots are read: once its last use is behind a caller that dropped
+        // it, its Cleaner could otherwise free the blocks mid-read. No code is emitted for the fence.
+        Reference.reachabilityFence(this);
+        return stored ^ missingValue;
     }
 
     /** @return whether {@code key} is mapped. */
     public boolean containsKey(final long key)
     {
-        return find(Hashing.mix(key, seed)) != 0;
+        final long stored = find(Hashing.mix(key, seed));
+        Reference.reachabilityFence(this);
+        return stored != 0;
     }
 
     /**
@@ -326,7 +359,9 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public long put(final long key, final long docRef)
     {
-        return put(key, docRef, false);
+        final long previous = put(key, docRef, false);
+        Reference.reachabilityFence(this); // see get
+        return previous;
     }
 
     /**
@@ -337,7 +372,9 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public long putIfAbsent(final long key, final long docRef)
     {
-        return put(key, docRef, true);
+        final long previous = put(key, docRef, true);
+        Reference.reachabilityFence(this); // see get
+        return previous;
     }
 
     private long put(final long key, final long docRef, final boolean onlyIfAbsent)
@@ -437,7 +474,13 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public long remove(final long key)
     {
-        final long h = Hashing.mix(key, seed);
+        final long removed = removeMixed(Hashing.mix(key, seed));
+        Reference.reachabilityFence(this); // see get
+        return removed;
+    }
+
+    private long removeMixed(final long h)
+    {
         while (true)
         {
             final Segment segment = lockedSegmentFor(h);
@@ -598,6 +641,7 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public void forEach(final @NotNull LongLongConsumer action)
     {
+        Objects.requireNonNull(action, "action");
         final Cursor cursor = new Cursor(this);
         while (cursor.next())
         {
@@ -800,8 +844,9 @@ public final class PresizedDocRefMap implements AutoCloseable
         final Directory before = directory();
         if (full.localDepth == before.depth)
         {
-            // The directory doubles below, on the heap: an array of twice as many references (4 bytes each).
-            memory.guard().check(16 + 4L * 2 * before.segments.length, "PresizedDocRefMap directory doubling");
+            // The directory doubles below, on the heap: an array of twice as many references.
+            memory.guard().check(16 + (long)Directory.REFERENCE_BYTES * 2 * before.segments.length,
+                "PresizedDocRefMap directory doubling");
         }
         final int childDepth = full.localDepth + 1;
         final Segment low = newSegment(full.capacity, childDepth, false, NativeMemory.Purpose.SPLIT);
@@ -905,7 +950,8 @@ public final class PresizedDocRefMap implements AutoCloseable
         final Directory before = directory();
         if (full.localDepth == before.depth)
         {
-            memory.guard().check(16 + 4L * 2 * before.segments.length, "PresizedDocRefMap directory doubling");
+            memory.guard().check(16 + (long)Directory.REFERENCE_BYTES * 2 * before.segments.length,
+                "PresizedDocRefMap directory doubling");
         }
         // Each child in the smallest class that holds its half: one counting pass over the parent, about a tenth
         // of a split's time, and exact, so that a lopsided split does not leave a child too large for its entries.
@@ -1025,6 +1071,35 @@ public final class PresizedDocRefMap implements AutoCloseable
         return new IllegalArgumentException("docRef " + docRef + " for key " + key + " equals this map's " +
             "missingValue, which marks an absent key and cannot be stored; the map is unchanged. Store another " +
             "docRef, or build the map with builder().missingValue(x) using a value your docRefs never take.");
+    }
+
+    /** The directory's array for {@code segments} segments; a heap that cannot hold it gets a docref error. */
+    private static Segment[] newDirectoryTable(final int segments, final String context)
+    {
+        try
+        {
+            return new Segment[segments];
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            throw heapExhausted(segments, context, ex);
+        }
+    }
+
+    /**
+     * The error for a heap too small for a pre-sized map's directory and segment objects: {@link #SEGMENT_HEAP_BYTES}
+     * and a reference per segment, 1.06 GiB of heap at 2^24 segments.
+     */
+    private static OutOfMemoryError heapExhausted(final int segments, final String context, final OutOfMemoryError ex)
+    {
+        final long heapBytes = (long)segments * (SEGMENT_HEAP_BYTES + Directory.REFERENCE_BYTES);
+        final OutOfMemoryError error = new OutOfMemoryError("docref could not allocate the Java heap that " +
+            "withCapacity needs for " + segments + " segments (" + context + "): about " +
+            NativeMemory.formatBytes(heapBytes) + " for the directory and one object per segment, with the JVM's " +
+            "maximum heap at " + NativeMemory.formatBytes(Runtime.getRuntime().maxMemory()) + "; nothing stays " +
+            "allocated. Use larger segmentBytes (fewer segments), a larger -Xmx, or a smaller expectedEntries.");
+        error.initCause(ex);
+        return error;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1217,7 +1292,8 @@ public final class PresizedDocRefMap implements AutoCloseable
          * The fill limit of a segment: a segment holding {@code floor(slots * loadFactor)} entries splits before it
          * takes another key. Higher saves memory and costs longer probes.
          *
-         * @param loadFactor strictly between 0 and 1. Default 0.875.
+         * @param loadFactor strictly between 0 and 1, and high enough that a segment of {@code segmentBytes} holds at
+         *                   least 8 entries (checked at {@link #build()}: 0.001 at the default size). Default 0.875.
          * @return this builder.
          */
         @Contract("_ -> this")
@@ -1324,19 +1400,38 @@ public final class PresizedDocRefMap implements AutoCloseable
          * {@code segmentBytes}.
          *
          * @throws IllegalArgumentException if {@code expectedEntries} exceeds what the map can address with these
-         *                                  settings.
-         * @throws OutOfMemoryError         if the native memory is not available; nothing stays allocated.
+         *                                  settings, or {@code loadFactor} leaves a segment fewer than 8 entries.
+         * @throws OutOfMemoryError         if the native memory or the heap for the directory is not available, or
+         *                                  the map would exceed the machine's memory and swap; nothing stays
+         *                                  allocated.
          */
         public @NotNull PresizedDocRefMap build()
         {
             final int maxSlots = maxCapacityFor(segmentBytes);
+            final int perSegment = maxEntriesFor(maxSlots, loadFactor);
+            if (perSegment < MIN_SEGMENT_ENTRIES)
+            {
+                final double least = Math.ceil(MIN_SEGMENT_ENTRIES * 1000.0 / maxSlots) / 1000.0;
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "loadFactor %s with segmentBytes=%d lets a segment fill only %d of its %d home slots, fewer " +
+                    "than the %d entries a segment needs for the map to grow in bounded steps; use a loadFactor of " +
+                    "at least %s with this " +
+                    "segmentBytes (the default is %s), or larger segmentBytes.", loadFactor, segmentBytes,
+                    perSegment, maxSlots, MIN_SEGMENT_ENTRIES, least, DEFAULT_LOAD_FACTOR));
+            }
             final long max = maxExpectedEntries(maxSlots, loadFactor);
             if (expectedEntries > max)
             {
+                final String largerSegments = segmentBytes < MAX_SEGMENT_BYTES ?
+                    "larger segmentBytes (up to " + MAX_SEGMENT_BYTES + "), " : "";
+                final String higherLoad = loadFactor < DEFAULT_LOAD_FACTOR ?
+                    "a higher loadFactor (the default is " + DEFAULT_LOAD_FACTOR + "), " : "";
+                final String fix = "use " + largerSegments + higherLoad +
+                    "a smaller expectedEntries, or several maps split by key";
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "expectedEntries %,d is more than the %,d a map can address with segmentBytes=%d and " +
-                    "loadFactor=%s (2^%d segments); use larger segmentBytes (up to %d) or a smaller expectedEntries.",
-                    expectedEntries, max, segmentBytes, loadFactor, Directory.MAX_DEPTH, MAX_SEGMENT_BYTES));
+                    "loadFactor=%s (2^%d segments); %s.",
+                    expectedEntries, max, segmentBytes, loadFactor, Directory.MAX_DEPTH, fix));
             }
             if (growth == Growth.COMPACT && segmentBytes > MAX_CLASS_SEGMENT_BYTES)
             {
@@ -1430,6 +1525,13 @@ public final class PresizedDocRefMap implements AutoCloseable
          * @throws IllegalStateException           if the map is closed.
          */
         public boolean next()
+        {
+            final boolean found = advance();
+            Reference.reachabilityFence(this); // keeps the map reachable too; see get
+            return found;
+        }
+
+        private boolean advance()
         {
             map.directory();
             if (!map.threadSafe && map.modCount != expectedModCount)

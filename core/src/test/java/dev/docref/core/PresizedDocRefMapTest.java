@@ -149,6 +149,9 @@ abstract class PresizedDocRefMapTest
         final PresizedDocRefMap map = withCapacity(10);
         map.put(1, 2);
         final PresizedDocRefMap.Cursor cursor = map.cursor();
+        assertTrue(cursor.next());
+        final Concurrency concurrency = map.concurrency();
+        final Growth growth = map.growth();
         map.close();
         assertDoesNotThrow(map::close);
 
@@ -166,7 +169,33 @@ abstract class PresizedDocRefMapTest
         assertThrows(IllegalStateException.class, cursor::next);
         assertThrows(IllegalStateException.class, cursor::reset);
         assertEquals(-1L, map.missingValue(), "missingValue is a setting, readable after close");
+        assertEquals(concurrency, map.concurrency(), "a setting too");
+        assertEquals(growth, map.growth(), "a setting too");
+        assertEquals(1L, cursor.key(), "the cursor keeps the entry its last next() found");
+        assertEquals(2L, cursor.value());
         assertEquals("PresizedDocRefMap{closed}", map.toString());
+    }
+
+    @Test
+    void aLoadFactorThatLeavesSegmentsAlmostEmptyIsRefusedNamingTheLeastThatWorks()
+    {
+        assertMessage(() -> builder().loadFactor(1e-6).build(), "loadFactor 1.0E-6", "segmentBytes=131072",
+            "only 1 of its 8120 home slots", "at least 0.001");
+        assertMessage(() -> builder().segmentBytes(512).loadFactor(0.3).build(), "only 4 of its 16 home slots",
+            "at least 0.5", "larger segmentBytes");
+        assertDoesNotThrow(() -> builder().segmentBytes(512).loadFactor(0.5).build().close());
+    }
+
+    @Test
+    void theAddressLimitSuggestsOnlyTheFixesLeft()
+    {
+        assertMessage(() -> builder().segmentBytes(PresizedDocRefMap.MAX_SEGMENT_BYTES)
+            .expectedEntries(Long.MAX_VALUE).build(), "segmentBytes=67108864", "several maps");
+        final IllegalArgumentException atMaximum = assertThrows(IllegalArgumentException.class,
+            () -> builder().segmentBytes(PresizedDocRefMap.MAX_SEGMENT_BYTES).expectedEntries(Long.MAX_VALUE).build());
+        assertFalse(atMaximum.getMessage().contains("larger segmentBytes"), atMaximum.getMessage());
+        assertMessage(() -> builder().loadFactor(0.5).expectedEntries(Long.MAX_VALUE).build(),
+            "larger segmentBytes", "a higher loadFactor");
     }
 
     @Test
@@ -315,6 +344,52 @@ abstract class PresizedDocRefMapTest
             () -> builder().expectedEntries(1_000_000).rawAllocator(allocator).build());
         assertTrue(ex.getMessage().contains("withCapacity(1000000)"), ex.getMessage());
         assertEquals(0, allocator.liveBlocks());
+    }
+
+    @Test
+    void failedUpFrontAllocationSaysNothingStaysAllocatedAndHowMuchWasNeeded()
+    {
+        final FaultyAllocator allocator = new FaultyAllocator();
+        allocator.failAfter = 10;
+        final OutOfMemoryError ex = assertThrows(OutOfMemoryError.class,
+            () -> builder().expectedEntries(58_720_256L).rawAllocator(allocator).build());
+        final String message = ex.getMessage();
+        assertTrue(message.contains("withCapacity(58720256): 16384 segments of 68.00 KiB, 1.06 GiB in all"),
+            message);
+        assertTrue(message.contains("nothing stays allocated") && message.contains("fewer entries"), message);
+        assertFalse(message.contains("still usable"), "no map exists to be usable: " + message);
+        assertEquals(0, allocator.liveBlocks());
+    }
+
+    @Test
+    void aDirectoryTooLargeForTheHeapGetsAnErrorNamingTheHeapItNeeds()
+    {
+        // 2^30 segments: a directory array of 4 GiB, more than the tests' 1 GiB heap.
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 4L << 30,
+            "needs a heap under 4 GiB");
+        final FaultyAllocator allocator = new FaultyAllocator();
+        final OutOfMemoryError ex = assertThrows(OutOfMemoryError.class,
+            () -> builder().expectedEntries(5_000_000_000_000L).rawAllocator(allocator).build());
+        final String message = ex.getMessage();
+        assertTrue(message.contains("Java heap") && message.contains("1073741824 segments") &&
+            message.contains("-Xmx") && message.contains("larger segmentBytes"), message);
+        assertEquals(0, allocator.liveBlocks());
+    }
+
+    @Test
+    void aPresizedMapLargerThanTheMachineIsRefusedBeforeAnythingIsAllocated()
+    {
+        final OutOfMemoryError ex = assertThrows(OutOfMemoryError.class,
+            () -> MachineMemory.requireRoomFor(40L << 30, 16L << 30, 8L << 30, "withCapacity(2000000000)"));
+        final String message = ex.getMessage();
+        assertTrue(message.contains("40.00 GiB") && message.contains("16.00 GiB of memory") &&
+            message.contains("8.00 GiB of swap") && message.contains("fewer entries"), message);
+        assertDoesNotThrow(() -> MachineMemory.requireRoomFor(20L << 30, 16L << 30, 8L << 30, "fits"));
+        assertDoesNotThrow(() -> MachineMemory.requireRoomFor(20L << 30, 0, 0, "memory not reported"));
+        // And through withCapacity, with the machine's own memory: a trillion entries need about 19 TB.
+        final OutOfMemoryError real = assertThrows(OutOfMemoryError.class,
+            () -> PresizedDocRefMap.withCapacity(1_000_000_000_000L));
+        assertTrue(real.getMessage().contains("will not allocate"), real.getMessage());
     }
 
     @Test
