@@ -3,6 +3,8 @@ package dev.docref.bench;
 import java.util.Arrays;
 import java.util.Locale;
 
+import dev.docref.core.PresizedDocRefMap;
+
 /**
  * What one put costs as a pre-sized map fills: fills a map pre-sized for {@code --entries} keys from empty, several
  * times ({@code clear()} between fills), and prints the average time per put over each tenth of the fill, the median
@@ -80,10 +82,14 @@ public final class FillProfile
     /** One row per tenth: its entries and each measured fill's ns per put, then the median. */
     static String table(final Options options, final double[][] fills)
     {
+        // The benchmarks' forks turn docref's bounds checks off; this runs in the JVM it is started in, so say.
+        final String checks = options.map.title.startsWith("docref") ? "true".equals(
+            System.getProperty(PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME)) ? ", bounds checks off" :
+            ", bounds checks ON (add -D" + PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME + "=true)" : "";
         final StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-            "%s pre-sized for %,d entries (load factor %s): ns per put over each tenth of a fill, %d fills after a " +
-                "warm-up fill%n%n| Entries already in the map | median |", options.map.title, options.entries,
-            options.loadFactor, fills.length));
+            "%s pre-sized for %,d entries (load factor %s%s): ns per put over each tenth of a fill, %d fills after " +
+                "a warm-up fill%n%n| Entries already in the map | median |", options.map.title, options.entries,
+            options.loadFactor, checks, fills.length));
         for (int i = 0; i < fills.length; i++)
         {
             out.append(" fill ").append(i + 1).append(" |");

@@ -261,7 +261,8 @@ public interface LongMap extends AutoCloseable
         }
     }
 
-    final class Fastutil implements LongMap
+    /** Not final only so that tests can break one operation of a real map; the benchmarks load no subclass. */
+    class Fastutil implements LongMap
     {
         private final Checksum checksum = new Checksum();
         final Long2LongOpenHashMap map;

@@ -184,7 +184,7 @@ final class ReadersDuringGrowth
             {
                 if (task.failure != null)
                 {
-                    throw new IllegalStateException(kind.title + ": " + task.failure);
+                    throw new IllegalStateException(kind.title + ": " + task.failure, task.thrown);
                 }
                 result.gets.add(task.gets);
                 result.worstGetPerReader.add(task.gets.getMaxValue());
@@ -231,6 +231,8 @@ final class ReadersDuringGrowth
         volatile boolean stop;
         /** The first wrong answer, or null; read after join. */
         String failure;
+        /** What the reader threw, if it threw; read after join. */
+        Throwable thrown;
         /** This reader's slowest get, exact, and the {@code System.nanoTime()} it ended at; read after join. */
         long worstNanos;
         long worstEndedAtNanoTime;
@@ -252,18 +254,28 @@ final class ReadersDuringGrowth
         @Override
         public void run()
         {
-            if (!schedStats)
+            try
             {
-                read(null);
-                return;
+                if (!schedStats)
+                {
+                    read(null);
+                    return;
+                }
+                try (SchedStat sched = SchedStat.openForThisThread())
+                {
+                    read(sched);
+                }
+                catch (final IOException ex)
+                {
+                    failure = "could not read " + SchedStat.FILE + ": " + ex;
+                }
             }
-            try (SchedStat sched = SchedStat.openForThisThread())
+            catch (final RuntimeException | Error ex)
             {
-                read(sched);
-            }
-            catch (final IOException ex)
-            {
-                failure = "could not read " + SchedStat.FILE + ": " + ex;
+                // A reader that died would leave the run reporting fewer readers' gets, and less contention for the
+                // writer, as if nothing had happened.
+                thrown = ex;
+                failure = "a reader threw " + ex;
             }
         }
 

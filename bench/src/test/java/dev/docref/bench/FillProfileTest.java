@@ -3,6 +3,7 @@ package dev.docref.bench;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,18 @@ class FillProfileTest
         assertTrue(table.contains("| 0%-10% | 2.00 | 1.00 | 3.00 | 2.00 |"), table);
         assertTrue(table.contains("| 90%-100% | 20.0 | 10.0 | 30.0 | 20.0 |"), table);
         assertTrue(table.startsWith("fastutil Long2LongOpenHashMap pre-sized for 1,000 entries"), table);
+        assertFalse(table.contains("bounds checks"), "fastutil has none: " + table);
+    }
+
+    @Test
+    void aDocrefTableSaysWhetherItsBoundsChecksWereOn()
+    {
+        // Tests run with docref's bounds checks on (-Ddocref.disable.bounds.checks=false).
+        final FillProfile.Options options = FillProfile.Options.parse(new String[] {"--map", "presized_st",
+            "--entries", "1000"});
+        final double[][] fills = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}};
+        final String table = FillProfile.table(options, fills);
+        assertTrue(table.contains("bounds checks ON (add -Ddocref.disable.bounds.checks=true)"), table);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.docref.bench;
 import java.util.List;
 import java.util.Map;
 
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -54,48 +55,48 @@ class GrowthPauseHarnessTest
     void aReaderThatFindsAPublishedKeyMissingFailsTheRun()
     {
         // Drops every 10th put: a reader soon picks a published key the map does not hold.
-        final LongMap lossy = new LongMap()
+        final LongMap lossy = new LongMap.Fastutil(new Long2LongOpenHashMap())
         {
-            private final LongMap map = LongMap.Kind.FASTUTIL.create(0);
             private long puts;
 
+            @Override
             public void set(final long key, final long value)
             {
                 if (puts++ % 10 != 9)
                 {
-                    map.set(key, value);
+                    super.set(key, value);
                 }
-            }
-
-            public long get(final long key)
-            {
-                return map.get(key);
-            }
-
-            public long remove(final long key)
-            {
-                return map.remove(key);
-            }
-
-            public long size()
-            {
-                return map.size();
-            }
-
-            public void clear()
-            {
-                map.clear();
-            }
-
-            public long entryChecksum()
-            {
-                return map.entryChecksum();
             }
         };
         final IllegalStateException ex = assertThrows(IllegalStateException.class,
             () -> new ReadersDuringGrowth(LongMap.Kind.FASTUTIL, Keys.distinct(ENTRIES, 5), 1, false, 1).run(lossy));
         assertTrue(ex.getMessage().contains("published before the get started") &&
             ex.getMessage().contains("expected"), ex.getMessage());
+    }
+
+    @Test
+    void aReaderThatThrowsFailsTheRun()
+    {
+        // The 1,000th get throws: the run must fail, not report the remaining reader's gets alone.
+        final LongMap broken = new LongMap.Fastutil(new Long2LongOpenHashMap())
+        {
+            private final java.util.concurrent.atomic.AtomicLong gets = new java.util.concurrent.atomic.AtomicLong();
+
+            @Override
+            public long get(final long key)
+            {
+                if (gets.incrementAndGet() == 1_000)
+                {
+                    throw new IllegalStateException("simulated map bug in get");
+                }
+                return super.get(key);
+            }
+        };
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> new ReadersDuringGrowth(LongMap.Kind.FASTUTIL, Keys.distinct(ENTRIES, 5), 2, false, 1).run(broken));
+        assertTrue(ex.getMessage().contains("a reader threw") && ex.getMessage().contains("simulated map bug"),
+            ex.getMessage());
+        assertEquals("simulated map bug in get", ex.getCause().getMessage());
     }
 
     @Test
