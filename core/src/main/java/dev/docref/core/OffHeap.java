@@ -2,6 +2,7 @@ package dev.docref.core;
 
 import java.lang.reflect.Field;
 
+import dev.docref.guard.PropertyValues;
 import sun.misc.Unsafe;
 
 /**
@@ -29,8 +30,9 @@ final class OffHeap
      * {@link PresizedDocRefMap#DISABLE_BOUNDS_CHECKS_PROP_NAME}). Benchmarks turn it off in their forks; tests and
      * stress runs keep it on. Being {@code static final}, the JIT folds the check away when it is off.
      */
-    static final boolean SHOULD_BOUNDS_CHECK =
-        !"true".equalsIgnoreCase(System.getProperty(PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME, "false"));
+    static final boolean SHOULD_BOUNDS_CHECK = !PropertyValues.parseBoolean(
+        PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME,
+        System.getProperty(PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME, "false"));
 
     private static final Unsafe UNSAFE;
 

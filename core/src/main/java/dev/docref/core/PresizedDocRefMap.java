@@ -80,7 +80,8 @@ public final class PresizedDocRefMap implements AutoCloseable
 {
     /**
      * System property that turns off the slot bounds checks: {@code -Ddocref.disable.bounds.checks=true}.
-     * Default {@code false}: checks are on, as in tests. Benchmarks turn them off in their forks.
+     * Default {@code false}: checks are on, as in tests. Benchmarks turn them off in their forks. Any value but
+     * {@code true} or {@code false} (case-insensitive) fails the first map's creation, naming the property.
      */
     public static final String DISABLE_BOUNDS_CHECKS_PROP_NAME = "docref.disable.bounds.checks";
 
@@ -179,15 +180,16 @@ public final class PresizedDocRefMap implements AutoCloseable
     /** Structural changes, single-threaded only: the fail-fast iteration check. */
     private int modCount;
 
-    private PresizedDocRefMap(final Builder builder)
+    private PresizedDocRefMap(final Builder builder, final long groupBytes, final boolean prepareOnThread,
+        final AllocationGuard guard)
     {
         this.missingValue = builder.missingValue;
         this.seed = builder.hashSeedSet ? builder.hashSeed : ThreadLocalRandom.current().nextLong();
         this.loadFactor = builder.loadFactor;
         this.maxSegmentSlots = maxCapacityFor(builder.segmentBytes);
         this.threadSafe = builder.concurrency == Concurrency.THREAD_SAFE;
-        this.memory = new NativeMemory(builder.rawAllocator, builder.guard, "PresizedDocRefMap");
-        this.reserve = new BlockReserve(memory, threadSafe, builder.prepareOnThread);
+        this.memory = new NativeMemory(builder.rawAllocator, guard, "PresizedDocRefMap");
+        this.reserve = new BlockReserve(memory, threadSafe, prepareOnThread);
         if (builder.growth == Growth.COMPACT)
         {
             final int pageBytes = builder.segmentBytes / TOP_PAGES;
@@ -226,7 +228,7 @@ public final class PresizedDocRefMap implements AutoCloseable
         final Segment[] table = newDirectoryTable(segments, context);
         // Grouped where huge pages are in use (HugePages): one allocation for several segments, so that its 2 MiB
         // pages hold segments whole; otherwise one block per segment.
-        final int perGroup = Math.min(segments, HugePages.segmentsPerGroup(builder.groupBytes, blockBytes));
+        final int perGroup = Math.min(segments, HugePages.segmentsPerGroup(groupBytes, blockBytes));
         try
         {
             for (int i = 0; i < segments; i += perGroup)
@@ -1367,7 +1369,12 @@ public final class PresizedDocRefMap implements AutoCloseable
         @Contract("_ -> this")
         public @NotNull Builder guard(final @NotNull AllocationGuard guard)
         {
-            this.guard = Objects.requireNonNull(guard, "guard");
+            if (guard == null)
+            {
+                throw new IllegalArgumentException("guard must be an AllocationGuard but was null; leave it unset " +
+                    "for the default, AllocationGuard.global().");
+            }
+            this.guard = guard;
             return this;
         }
 
@@ -1439,19 +1446,10 @@ public final class PresizedDocRefMap implements AutoCloseable
                     MAX_CLASS_SEGMENT_BYTES + " (1 MiB; its chunks hold 8 segments) but segmentBytes was " +
                     segmentBytes + "; use segmentBytes " + MAX_CLASS_SEGMENT_BYTES + " or less, or growth FAST.");
             }
-            if (groupBytes < 0)
-            {
-                groupBytes = HugePages.defaultGroupBytes();
-            }
-            if (prepareOnThread == null)
-            {
-                prepareOnThread = BlockPreparer.enabledByProperty();
-            }
-            if (guard == null)
-            {
-                guard = AllocationGuard.global();
-            }
-            return new PresizedDocRefMap(this);
+            // Defaults resolved here and not stored, so that a builder used again reads the properties again.
+            return new PresizedDocRefMap(this, groupBytes >= 0 ? groupBytes : HugePages.defaultGroupBytes(),
+                prepareOnThread != null ? prepareOnThread : BlockPreparer.enabledByProperty(),
+                guard != null ? guard : AllocationGuard.global());
         }
     }
 

@@ -187,6 +187,23 @@ abstract class PresizedDocRefMapTest
     }
 
     @Test
+    void aBuilderUsedAgainReadsThePropertiesAgain()
+    {
+        final PresizedDocRefMap.Builder reused = PresizedDocRefMap.builder().expectedEntries(10);
+        reused.build().close();
+        System.setProperty(BlockPreparer.PROP_NAME, "bogus");
+        try
+        {
+            assertMessage(reused::build, "bogus", "on or off");
+        }
+        finally
+        {
+            System.clearProperty(BlockPreparer.PROP_NAME);
+        }
+        assertMessage(() -> builder().guard(null), "guard", "null", "AllocationGuard.global()");
+    }
+
+    @Test
     void theAddressLimitSuggestsOnlyTheFixesLeft()
     {
         assertMessage(() -> builder().segmentBytes(PresizedDocRefMap.MAX_SEGMENT_BYTES)
