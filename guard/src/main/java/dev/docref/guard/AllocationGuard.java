@@ -143,8 +143,10 @@ public final class AllocationGuard implements AutoCloseable
         this.isGlobal = isGlobal;
         final String source = isGlobal ? "system properties" : "properties of guard " + name;
         GuardSettings initial = GuardSettings.DEFAULTS.with(properties, false, source);
+        ConfigFileWatcher.Version read = null;
         if (initial.configFile != null)
         {
+            read = ConfigFileWatcher.Version.of(initial.configFile);
             initial = initial.with(readConfigFile(initial.configFile), true, initial.configFile.toString());
         }
         this.settings = initial;
@@ -153,7 +155,7 @@ public final class AllocationGuard implements AutoCloseable
             this.objectName = register(name, new GuardMXBeanView(this));
             if (initial.configFile != null)
             {
-                watcher = ConfigFileWatcher.start(this, initial.configFile);
+                watcher = ConfigFileWatcher.start(this, initial.configFile, read);
             }
         }
     }
@@ -222,8 +224,10 @@ public final class AllocationGuard implements AutoCloseable
             final GuardSettings before = settings;
             GuardSettings after = before.with(copy, false, "reconfigure of guard " + name);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
+            ConfigFileWatcher.Version read = null;
             if (newFile && after.configFile != null)
             {
+                read = ConfigFileWatcher.Version.of(after.configFile);
                 after = after.with(readConfigFile(after.configFile), true, after.configFile.toString());
             }
             settings = after;
@@ -236,7 +240,7 @@ public final class AllocationGuard implements AutoCloseable
                 }
                 if (after.configFile != null && objectName != null)
                 {
-                    watcher = ConfigFileWatcher.start(this, after.configFile);
+                    watcher = ConfigFileWatcher.start(this, after.configFile, read);
                 }
             }
             logChange(before, after, "reconfigure");
@@ -302,7 +306,8 @@ public final class AllocationGuard implements AutoCloseable
                 throw new IllegalStateException("docref guard: reserving " + bytes + " bytes for [" + what + "] " +
                     "on top of " + before + " overflows a long; a caller reserves without releasing.");
             }
-            final boolean over = settings.mode != GuardMode.OFF && after > settings.totalLimit;
+            // Nothing asked for is never over the limit, as in check: a zero-byte reservation always succeeds.
+            final boolean over = settings.mode != GuardMode.OFF && bytes > 0 && after > settings.totalLimit;
             if (over && settings.mode == GuardMode.BLOCK)
             {
                 checks.increment();
@@ -483,7 +488,8 @@ public final class AllocationGuard implements AutoCloseable
     void set(final String key, final String value)
     {
         final Properties properties = new Properties();
-        properties.setProperty(key, value);
+        // A null from a JMX client reads as no value, which every key but the config file's refuses by name.
+        properties.setProperty(key, value == null ? "" : value);
         synchronized (configLock)
         {
             final GuardSettings before = settings;
@@ -493,21 +499,33 @@ public final class AllocationGuard implements AutoCloseable
         }
     }
 
+    /** For tests: the current watcher, or null. */
+    ConfigFileWatcher watcher()
+    {
+        synchronized (configLock)
+        {
+            return watcher;
+        }
+    }
+
     /**
-     * Apply the watched file's new contents, unless the file was replaced by another in the meantime.
+     * Apply the watched file's new contents, unless {@code from} is no longer this guard's watcher: the guard was
+     * closed, its file changed, or the same file was set again, in which case the newer watcher's reading wins
+     * (an older reading waiting for the lock meanwhile must not overwrite it).
      *
-     * @return false if the watcher for {@code file} is no longer wanted.
+     * @return false if {@code from} is no longer wanted.
      * @throws IllegalArgumentException for a bad value; nothing changes.
      */
-    boolean applyConfigFile(final Path file, final Properties contents)
+    boolean applyConfigFile(final ConfigFileWatcher from, final Properties contents)
     {
         synchronized (configLock)
         {
             final GuardSettings before = settings;
-            if (!file.equals(before.configFile) || objectName == null)
+            if (from != watcher || objectName == null)
             {
                 return false;
             }
+            final Path file = before.configFile;
             final GuardSettings after = before.with(contents, true, file.toString());
             settings = after;
             logChange(before, after, file.toString());
@@ -648,8 +666,14 @@ public final class AllocationGuard implements AutoCloseable
             {
                 listener.onAllocation(event);
             }
-            catch (final RuntimeException | LinkageError | AssertionError ex)
+            catch (final VirtualMachineError ex)
             {
+                throw ex;
+            }
+            catch (final Throwable ex)
+            {
+                // Everything else, checked exceptions thrown sneakily (Kotlin, Lombok) included: a listener must not
+                // change the decision, nor leave a reservation made and its caller told it failed.
                 LOGGER.log(System.Logger.Level.WARNING, "docref guard " + name + ": listener " + listener +
                     " threw on " + event + "; ignored. Listeners must not throw.", ex);
             }

@@ -27,25 +27,73 @@ final class ConfigFileWatcher implements Runnable
     private final Path file;
     private final Thread thread;
     private volatile boolean stopped;
-    /** The (time, size) of the version last applied or rejected. */
-    private FileTime lastModified;
-    private long lastSize;
-    private boolean missing;
+    /** The version last applied or rejected, or that the file was missing. */
+    private Version last;
 
-    private ConfigFileWatcher(final AllocationGuard guard, final Path file)
+    private ConfigFileWatcher(final AllocationGuard guard, final Path file, final Version applied)
     {
         this.guard = guard;
         this.file = file;
         this.thread = DaemonThreads.newThread("docref-guard-config-" + guard.name(), this);
-        stamp();
+        this.last = applied;
     }
 
-    /** Start watching {@code file}, whose current contents the guard has already applied. */
-    static ConfigFileWatcher start(final AllocationGuard guard, final Path file)
+    /**
+     * Start watching {@code file}, whose contents the guard has already applied as they were at {@code applied}:
+     * the version taken before the file was read, so that an edit made after it is applied on the first poll.
+     */
+    static ConfigFileWatcher start(final AllocationGuard guard, final Path file, final Version applied)
     {
-        final ConfigFileWatcher watcher = new ConfigFileWatcher(Objects.requireNonNull(guard), file);
+        final ConfigFileWatcher watcher =
+            new ConfigFileWatcher(Objects.requireNonNull(guard), file, Objects.requireNonNull(applied));
         watcher.thread.start();
         return watcher;
+    }
+
+    /** A file's timestamp and size at one moment, or that it was missing or unreadable. */
+    static final class Version
+    {
+        static final Version MISSING = new Version(null, 0);
+
+        /** Null when missing. */
+        final FileTime modified;
+        final long size;
+
+        private Version(final FileTime modified, final long size)
+        {
+            this.modified = modified;
+            this.size = size;
+        }
+
+        /** Take it before reading the file: a change after this is then seen by the watcher's next poll. */
+        static Version of(final Path file)
+        {
+            try
+            {
+                return read(file);
+            }
+            catch (final IOException ex)
+            {
+                return MISSING;
+            }
+        }
+
+        static Version read(final Path file) throws IOException
+        {
+            final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Version(attributes.lastModifiedTime(), attributes.size());
+        }
+
+        boolean missing()
+        {
+            return modified == null;
+        }
+
+        /** Whether both are the same present version: a file that was missing has changed whatever it is now. */
+        boolean sameAs(final Version other)
+        {
+            return !missing() && !other.missing() && modified.equals(other.modified) && size == other.size;
+        }
     }
 
     void stop()
@@ -80,16 +128,16 @@ final class ConfigFileWatcher implements Runnable
     /** @return true when the guard no longer wants this watcher. */
     private boolean poll()
     {
-        final BasicFileAttributes attributes;
+        final Version now;
         try
         {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            now = Version.read(file);
         }
         catch (final NoSuchFileException ex)
         {
-            if (!missing)
+            if (!last.missing())
             {
-                missing = true;
+                last = Version.MISSING;
                 AllocationGuard.logInvalidConfigFile(file, new IllegalArgumentException(
                     "the file is gone; the guard keeps its configuration and applies the file when it returns"));
             }
@@ -99,36 +147,25 @@ final class ConfigFileWatcher implements Runnable
         {
             return false;
         }
-        if (!missing && attributes.lastModifiedTime().equals(lastModified) && attributes.size() == lastSize)
+        if (now.sameAs(last))
         {
             return false;
         }
-        missing = false;
-        lastModified = attributes.lastModifiedTime();
-        lastSize = attributes.size();
+        last = now;
         try
         {
             final Properties contents = AllocationGuard.readConfigFile(file);
-            return !guard.applyConfigFile(file, contents);
+            return !guard.applyConfigFile(this, contents);
         }
         catch (final IllegalArgumentException ex)
         {
+            if (stopped)
+            {
+                // Stopping interrupts the thread, which fails a read in progress: not a bad file.
+                return true;
+            }
             AllocationGuard.logInvalidConfigFile(file, ex);
             return false;
-        }
-    }
-
-    private void stamp()
-    {
-        try
-        {
-            final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            lastModified = attributes.lastModifiedTime();
-            lastSize = attributes.size();
-        }
-        catch (final IOException ex)
-        {
-            missing = true;
         }
     }
 }

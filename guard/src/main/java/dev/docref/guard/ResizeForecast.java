@@ -243,8 +243,15 @@ public final class ResizeForecast
         final String structure = String.format(Locale.ROOT, "open-addressing table (%d-byte keys, %d-byte values, " +
             "load factor %s)", keyBytes, valueBytes, loadFactor);
         requireFits(structure, size, capacity, slots);
-        return new ResizeForecast(structure, size, slots, openAddressingBytes(slots, keyBytes, valueBytes), capacity,
-            slots * 2, openAddressingBytes(slots * 2, keyBytes, valueBytes), keyBytes + valueBytes);
+        try
+        {
+            return new ResizeForecast(structure, size, slots, openAddressingBytes(slots, keyBytes, valueBytes),
+                capacity, slots * 2, openAddressingBytes(slots * 2, keyBytes, valueBytes), keyBytes + valueBytes);
+        }
+        catch (final ArithmeticException ex)
+        {
+            throw tooLarge(structure, slots, "slots");
+        }
     }
 
     private static long openAddressingCapacity(final long slots, final double loadFactor)
@@ -255,7 +262,7 @@ public final class ResizeForecast
     private static long openAddressingBytes(final long slots, final int keyBytes, final int valueBytes)
     {
         final long keys = arrayBytes(keyBytes, slots + 1);
-        return valueBytes == 0 ? keys : keys + arrayBytes(valueBytes, slots + 1);
+        return valueBytes == 0 ? keys : Math.addExact(keys, arrayBytes(valueBytes, slots + 1));
     }
 
     private static void requireOpenAddressing(final int keyBytes, final int valueBytes, final double loadFactor)
@@ -332,8 +339,16 @@ public final class ResizeForecast
         final long capacity = buckets == 0 ? 0 : hashbrownCapacity(buckets);
         requireFits(structure, size, capacity, buckets);
         final long next = buckets == 0 ? 4 : buckets * 2;
-        return new ResizeForecast(structure, size, buckets, buckets == 0 ? 0 : hashbrownBytes(buckets, entryBytes),
-            capacity, next, hashbrownBytes(next, entryBytes), entryBytes + 1L);
+        try
+        {
+            return new ResizeForecast(structure, size, buckets,
+                buckets == 0 ? 0 : hashbrownBytes(buckets, entryBytes), capacity, next,
+                hashbrownBytes(next, entryBytes), entryBytes + 1L);
+        }
+        catch (final ArithmeticException ex)
+        {
+            throw tooLarge(structure, buckets, "buckets");
+        }
     }
 
     /** hashbrown's {@code bucket_mask_to_capacity}: all but one bucket below 8, else 7/8 of them. */
@@ -346,8 +361,8 @@ public final class ResizeForecast
     private static long hashbrownBytes(final long buckets, final int entryBytes)
     {
         final long data = Math.multiplyExact(buckets, (long)entryBytes);
-        final long controlOffset = (data + HASHBROWN_GROUP_WIDTH - 1) & -HASHBROWN_GROUP_WIDTH;
-        return controlOffset + buckets + HASHBROWN_GROUP_WIDTH;
+        final long controlOffset = Math.addExact(data, HASHBROWN_GROUP_WIDTH - 1) & -HASHBROWN_GROUP_WIDTH;
+        return Math.addExact(controlOffset, buckets + HASHBROWN_GROUP_WIDTH);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -478,7 +493,15 @@ public final class ResizeForecast
     /** Bytes of a Java array: header, elements, rounded up to the 8-byte object alignment. */
     private static long arrayBytes(final long elementBytes, final long length)
     {
-        return (ARRAY_HEADER_BYTES + Math.multiplyExact(elementBytes, length) + 7) & -8L;
+        return Math.addExact(ARRAY_HEADER_BYTES + 7, Math.multiplyExact(elementBytes, length)) & -8L;
+    }
+
+    /** A table whose size, or the size it would grow to, is more bytes than a {@code long} counts. */
+    private static IllegalArgumentException tooLarge(final String structure, final long length, final String unit)
+    {
+        return new IllegalArgumentException("a " + structure + " of " + length + " " + unit + " would take more " +
+            "than " + Long.MAX_VALUE + " bytes, now or at its next resize, so no such table exists; pass the " +
+            "structure's real " + unit + ".");
     }
 
     private static void requireSize(final long size, final long max)

@@ -195,6 +195,55 @@ class AllocationGuardModeTest
     }
 
     @Test
+    void aListenerThrowingACheckedExceptionChangesNeitherTheDecisionNorTheAccounts()
+    {
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "warn", TOTAL_LIMIT_PROP_NAME, "1k");
+             CapturedLog log = new CapturedLog())
+        {
+            guard.addListener(event -> sneakyThrow(new java.io.IOException("listener I/O")));
+            assertDoesNotThrow(() -> guard.reserve(2048, "x"), "warn allows, whatever the listener does");
+            assertEquals(2048, guard.reservedBytes());
+            guard.release(2048);
+            assertTrue(log.warnings().stream().anyMatch(w -> w.contains("listener I/O")),
+                () -> log.warnings().toString());
+            guard.reconfigure(properties(MODE_PROP_NAME, "block"));
+            assertThrows(AllocationBlockedException.class, () -> guard.reserve(2048, "x"));
+            assertEquals(0, guard.reservedBytes());
+        }
+    }
+
+    @Test
+    void aZeroByteReservationSucceedsEvenOverTheTotalLimit()
+    {
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "warn", TOTAL_LIMIT_PROP_NAME, "1k"))
+        {
+            guard.reserve(2048, "before the limit was enforced");
+            guard.reconfigure(properties(MODE_PROP_NAME, "block"));
+            assertDoesNotThrow(() -> guard.reserve(0, "nothing"));
+            assertEquals(2048, guard.reservedBytes());
+            guard.release(2048);
+        }
+    }
+
+    @Test
+    void aNullFromTheMXBeanIsRefusedByName()
+    {
+        try (AllocationGuard guard = guard())
+        {
+            final IllegalArgumentException ex =
+                assertThrows(IllegalArgumentException.class, () -> guard.set(MODE_PROP_NAME, null));
+            assertTrue(ex.getMessage().contains(MODE_PROP_NAME), ex.getMessage());
+            assertEquals(GuardMode.WARN, guard.mode());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(final Throwable ex) throws T
+    {
+        throw (T)ex;
+    }
+
+    @Test
     void removedListenersAreNotCalled()
     {
         try (AllocationGuard guard = guard(SINGLE_ALLOCATION_LIMIT_PROP_NAME, "1k"))

@@ -125,6 +125,58 @@ class ConfigFileReloadTest
     }
 
     @Test
+    void anEditMadeWhileTheGuardIsCreatedIsAppliedByTheNextPoll() throws Exception
+    {
+        // The guard reads the file, then starts its watcher: an edit in between used to be taken as already seen.
+        final Path file = dir.resolve("guard.properties");
+        for (int i = 0; i < 12; i++)
+        {
+            write(file, MODE_PROP_NAME + "=warn\n", 2 * i);
+            final int version = 2 * i + 1;
+            final long delayNanos = (i % 4) * 100_000L;
+            final Thread writer = new Thread(() ->
+            {
+                final long until = System.nanoTime() + delayNanos;
+                while (System.nanoTime() < until)
+                {
+                    Thread.onSpinWait();
+                }
+                try
+                {
+                    write(file, MODE_PROP_NAME + "=block\n", version);
+                }
+                catch (final IOException ex)
+                {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+            });
+            writer.start();
+            try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString()))
+            {
+                writer.join();
+                await(() -> guard.mode() == GuardMode.BLOCK, "the edit made during creation (round " + i + ")");
+            }
+        }
+    }
+
+    @Test
+    void aWatcherReplacedMeanwhileNeverAppliesItsOlderReading() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=warn\n", 1);
+        try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString()))
+        {
+            final ConfigFileWatcher old = guard.watcher();
+            write(file, MODE_PROP_NAME + "=off\n", 2);
+            guard.reconfigure(properties(CONFIG_PROP_NAME, file.toString()));
+            assertEquals(GuardMode.OFF, guard.mode());
+            // The old watcher read "block" before it was replaced, and reaches the lock only now.
+            assertFalse(guard.applyConfigFile(old, properties(MODE_PROP_NAME, "block")));
+            assertEquals(GuardMode.OFF, guard.mode(), "the newer reading stays");
+        }
+    }
+
+    @Test
     void aConfigFileCannotNameAnotherConfigFile() throws Exception
     {
         final Path file = dir.resolve("guard.properties");

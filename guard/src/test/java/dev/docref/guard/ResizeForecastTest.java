@@ -338,4 +338,17 @@ class ResizeForecastTest
         final ResizeForecast map = ResizeForecast.openAddressing(12, 16, 8, 8, 0.75);
         assertEquals(2 * (16 + 8 * 33), map.nextResizeBytes());
     }
+
+    @Test
+    void aTableTooLargeToCountInBytesIsRefusedByName()
+    {
+        final IllegalArgumentException hashbrown = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.hashbrown(0, 1L << 55, 127));
+        assertTrue(hashbrown.getMessage().contains("36028797018963968 buckets") &&
+            hashbrown.getMessage().contains("next resize"), hashbrown.getMessage());
+        final IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.openAddressing(0, 1L << 61, 8, 8, 0.75));
+        assertTrue(open.getMessage().contains("2305843009213693952 slots"), open.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(0, 1L << 56, 1024));
+    }
 }
