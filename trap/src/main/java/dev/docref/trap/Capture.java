@@ -14,8 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-import dev.docref.guard.DaemonThreads;
 
 /**
  * One capture: the files of one {@code capture-<UTC timestamp>-<trigger>/} directory.
@@ -39,6 +42,8 @@ final class Capture
 
     private static final Duration MEMORY_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration MAX_THREAD_DUMP_TIMEOUT = Duration.ofSeconds(10);
+    /** How long an interrupted capture waits for its profiler to kill the tool and return: the kill's grace, twice. */
+    private static final Duration KILLED_PROFILE_WAIT = Duration.ofSeconds(5);
 
     private Capture()
     {
@@ -59,47 +64,68 @@ final class Capture
         final Path directory = trap.store().create(firedAt, trigger);
         final Instant startedAt = Instant.now();
 
+        // On the trap's profiler thread, which exists before any capture (see FreezeTrap.start).
         final CompletableFuture<OffCpuProfiler.Result> profile = new CompletableFuture<>();
-        final Thread profiler = DaemonThreads.newThread("docref-trap-profiler", () ->
+        final Future<?> profiling;
+        try
         {
-            try
+            profiling = trap.profilers().submit(() ->
             {
-                profile.complete(trap.profiler().profile(pid, settings.captureDuration(), directory));
-            }
-            catch (final RuntimeException | Error ex)
-            {
-                profile.completeExceptionally(ex);
-            }
-        });
-        profiler.start();
+                try
+                {
+                    profile.complete(trap.profiler().profile(pid, settings.captureDuration(), directory));
+                }
+                catch (final RuntimeException | Error ex)
+                {
+                    profile.completeExceptionally(ex);
+                }
+            });
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            throw new IllegalStateException("the trap is closing", ex);
+        }
 
         final boolean jvm = JvmEvidence.isJvm(pid);
         final Duration dumpTimeout = min(settings.captureDuration(), MAX_THREAD_DUMP_TIMEOUT);
-        write(directory.resolve(MEMORY), header("memory of pid " + pid, Instant.now()) +
-            JvmEvidence.memory(pid, MEMORY_TIMEOUT));
         final StringBuilder threads = new StringBuilder();
-        if (jvm)
-        {
-            threads.append(header("thread dump at trigger", Instant.now()))
-                .append(JvmEvidence.threadDump(pid, dumpTimeout));
-        }
-
         OffCpuProfiler.Result result;
+        boolean profiled = false;
         try
         {
-            result = profile.get();
+            write(directory.resolve(MEMORY), header("memory of pid " + pid, Instant.now()) +
+                JvmEvidence.memory(pid, MEMORY_TIMEOUT));
+            if (jvm)
+            {
+                threads.append(header("thread dump at trigger", Instant.now()))
+                    .append(JvmEvidence.threadDump(pid, dumpTimeout));
+            }
+            try
+            {
+                result = profile.get();
+            }
+            catch (final InterruptedException ex)
+            {
+                // Closing: stop the tool, and keep the run it made (killed) in the summary.
+                profiling.cancel(true);
+                result = afterInterrupt(profile);
+                Thread.currentThread().interrupt();
+            }
+            catch (final ExecutionException ex)
+            {
+                result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
+                    List.of("the profiler failed: " + ex.getCause()));
+            }
+            profiled = true;
         }
-        catch (final InterruptedException ex)
+        finally
         {
-            Thread.currentThread().interrupt();
-            profiler.interrupt();
-            result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
-                List.of("the capture was interrupted: the trap is closing"));
-        }
-        catch (final ExecutionException ex)
-        {
-            result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
-                List.of("the profiler failed: " + ex.getCause()));
+            if (!profiled)
+            {
+                // The capture failed before its profile ended (a full disk, say): stop the tool now. Left alone it
+                // would run out its window with nobody waiting for it, and the next capture would start another.
+                profiling.cancel(true);
+            }
         }
         final Instant profileEndedAt = Instant.now();
 
@@ -167,6 +193,26 @@ final class Capture
         write(directory.resolve(SUMMARY_JSON), Json.write(summary));
         trap.afterCapture(directory, result, budget);
         return directory;
+    }
+
+    /**
+     * The profile of an interrupted capture: what the profiler returns once its tool is killed (at most
+     * {@link #KILLED_PROFILE_WAIT}), with the interruption among its problems, or an empty one.
+     */
+    private static OffCpuProfiler.Result afterInterrupt(final CompletableFuture<OffCpuProfiler.Result> profile)
+    {
+        final String closing = "the capture was interrupted: the trap is closing";
+        try
+        {
+            final OffCpuProfiler.Result killed = profile.get(KILLED_PROFILE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            final List<String> problems = new ArrayList<>(killed.problems());
+            problems.add(closing);
+            return new OffCpuProfiler.Result(killed.stacks(), killed.runs(), killed.used(), problems);
+        }
+        catch (final InterruptedException | ExecutionException | TimeoutException ex)
+        {
+            return new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null, List.of(closing));
+        }
     }
 
     private static List<Object> toolRuns(final List<ToolRun> runs)

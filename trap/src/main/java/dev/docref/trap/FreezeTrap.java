@@ -1,6 +1,7 @@
 package dev.docref.trap;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -166,7 +167,11 @@ public final class FreezeTrap implements AutoCloseable
     private StallDetector stallDetector;
     private Thread watchdog;
     private Thread prober;
-    private ThreadPoolExecutor captures;
+    /** The capture thread and the profiler thread: both started by {@link #start()}, before anything can fire. */
+    private volatile ThreadPoolExecutor captures;
+    private volatile ThreadPoolExecutor profilers;
+    /** Closes the trap when the JVM exits, so that a tool a capture started does not outlive it. */
+    private Thread exitHook;
     private ContinuousRecording recording;
     private String recordingProblem;
 
@@ -226,13 +231,23 @@ public final class FreezeTrap implements AutoCloseable
                 "=false): nothing is watched");
             return this;
         }
-        running = true;
+        requireUsableDirectory(settings.dir());
         // The probe and capture threads run the application's code (its probe, its onCapture listener), so they get
-        // the context class loader of the thread that calls start(), as a plain new Thread would; the capture thread
-        // may be created later, on whichever thread fires first. No thread takes inherited thread-local values.
+        // the context class loader of the thread that calls start(), as a plain new Thread would. No thread takes
+        // inherited thread-local values.
         final ClassLoader applicationLoader = Thread.currentThread().getContextClassLoader();
         captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
             task -> DaemonThreads.newThread("docref-trap-capture", task, applicationLoader));
+        profilers = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
+            task -> DaemonThreads.newThread("docref-trap-profiler", task));
+        // Both threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
+        // freeze may hold, so a capture started during one must not need a thread created.
+        captures.prestartCoreThread();
+        profilers.prestartCoreThread();
+        exitHook = DaemonThreads.newThread("docref-trap-exit", this::close);
+        Runtime.getRuntime().addShutdownHook(exitHook);
+        // Last: fire() may hand captures over from here on.
+        running = true;
         if (settings.jfr())
         {
             try
@@ -328,6 +343,18 @@ public final class FreezeTrap implements AutoCloseable
             running = false;
             executor = captures;
         }
+        final Thread hook = exitHook;
+        if (hook != null && Thread.currentThread() != hook)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // The JVM is exiting: the hook runs, or has run, close() itself.
+            }
+        }
         if (guardArming)
         {
             AllocationGuard.global().removeListener(guardListener);
@@ -343,16 +370,20 @@ public final class FreezeTrap implements AutoCloseable
                 thread.interrupt();
             }
         }
-        if (executor != null)
+        // The capture thread first: interrupted, it stops its profile, whose tool the profiler thread then kills.
+        for (final ThreadPoolExecutor threads : new ThreadPoolExecutor[] { executor, profilers })
         {
-            executor.shutdownNow();
-            try
+            if (threads != null)
             {
-                executor.awaitTermination(10, TimeUnit.SECONDS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
+                threads.shutdownNow();
+                try
+                {
+                    threads.awaitTermination(10, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         if (recording != null)
@@ -384,6 +415,12 @@ public final class FreezeTrap implements AutoCloseable
         return store;
     }
 
+    /** The profiler thread's executor: one profile at a time, on a thread that exists before any capture. */
+    ThreadPoolExecutor profilers()
+    {
+        return profilers;
+    }
+
     ContinuousRecording recording()
     {
         return recording;
@@ -413,6 +450,11 @@ public final class FreezeTrap implements AutoCloseable
         {
             return false;
         }
+        final ThreadPoolExecutor executor = captures;
+        if (executor == null)
+        {
+            return false;
+        }
         final String refusal = throttle.tryAcquire();
         if (refusal != null)
         {
@@ -424,7 +466,7 @@ public final class FreezeTrap implements AutoCloseable
         final Instant firedAt = Instant.now();
         try
         {
-            captures.execute(() -> capture(trigger, detail, firedAt, firedNanos));
+            executor.execute(() -> capture(trigger, detail, firedAt, firedNanos));
             return true;
         }
         catch (final RejectedExecutionException ex)
@@ -512,6 +554,14 @@ public final class FreezeTrap implements AutoCloseable
                     " failed (" + run.outcome() + "), see " + run.stderr() + "; later captures try it last " +
                     "(logged once)");
             }
+            else if (result.used() == null || !run.name().equals(result.used().describe()))
+            {
+                // Exited 0 but printed no stacks the trap could read (a docref.trap.command that prints something
+                // else, say): as much a failure, though only the summary's problems would say so.
+                logOnce(System.Logger.Level.WARNING, "tool:" + run.name(), "docref freeze trap: " + run.name() +
+                    " exited 0 but printed no off-CPU stacks (see " + run.stdout() + " and the capture's " +
+                    "summary.json problems); later captures try it last (logged once)");
+            }
         }
         for (final String line : budget)
         {
@@ -520,6 +570,28 @@ public final class FreezeTrap implements AutoCloseable
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "docref freeze trap: capture written to " +
             "%s (%,d off-CPU stacks, %,d us, from %s)", directory.toAbsolutePath(), result.stacks().size(),
             result.stacks().totalMicros(), result.used() == null ? "no tool" : result.used().describe()));
+    }
+
+    /**
+     * Creates the capture directory if missing and checks this process can write it, so that a bad
+     * {@value #DIR_PROP_NAME} fails {@link #start()} rather than every capture.
+     */
+    private static void requireUsableDirectory(final Path dir)
+    {
+        try
+        {
+            Files.createDirectories(dir);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" cannot hold captures (" + ex +
+                "); accepted: a directory this process can create and write, e.g. /var/tmp/docref-trap");
+        }
+        if (!Files.isWritable(dir))
+        {
+            throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" is not writable by this process; " +
+                "accepted: a directory this process can create and write, e.g. /var/tmp/docref-trap");
+        }
     }
 
     // ---- threads ------------------------------------------------------------------------------------------
@@ -743,7 +815,16 @@ public final class FreezeTrap implements AutoCloseable
                     throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + value + "\" is empty; accepted: a " +
                         "directory path, created if missing, e.g. /var/tmp/docref-trap");
                 }
-                dir(Path.of(value.strip()));
+                try
+                {
+                    dir(Path.of(value.strip()));
+                }
+                catch (final java.nio.file.InvalidPathException ex)
+                {
+                    throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + value + "\" is not a path (" +
+                        ex.getReason() + "); accepted: a directory path, created if missing, e.g. " +
+                        "/var/tmp/docref-trap");
+                }
             }
             if ((value = properties.getProperty(STALL_THRESHOLD_PROP_NAME)) != null)
             {
@@ -957,8 +1038,13 @@ public final class FreezeTrap implements AutoCloseable
             Objects.requireNonNull(value, property);
             if (value.compareTo(min) < 0 || value.compareTo(max) > 0)
             {
+                // Examples inside this property's range: 500ms is below a capture duration's 1s.
+                final Duration half = Duration.ofMillis(500);
+                final Duration fifteen = Duration.ofSeconds(15);
+                final String examples = (half.compareTo(min) >= 0 ? "500ms, " : "") +
+                    (fifteen.compareTo(max) <= 0 ? "15s" : format(min));
                 throw new IllegalArgumentException(property + " = \"" + (text == null ? format(value) : text) +
-                    "\" is out of range; accepted: " + format(min) + " to " + format(max) + ", e.g. 500ms, 15s");
+                    "\" is out of range; accepted: " + format(min) + " to " + format(max) + ", e.g. " + examples);
             }
             return value;
         }

@@ -236,6 +236,11 @@ final class OffCpuProfiler
                 {
                     problems.add(tool.describe() + " printed something that is not off-CPU stacks: " +
                         ex.getMessage());
+                    // Tried last next time, as a tool that failed is: it exited 0, but gave nothing usable.
+                    if (System.nanoTime() < deadline)
+                    {
+                        demote(tool);
+                    }
                     continue;
                 }
             }

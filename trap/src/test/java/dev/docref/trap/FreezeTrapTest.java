@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -253,6 +254,134 @@ class FreezeTrapTest
             assertEquals("operator asked", summary.get("detail").asText());
             assertEquals(Capture.JFR, summary.get("jfr").asText());
             assertFalse(RecordingFile.readAllEvents(capture.resolve(Capture.JFR)).isEmpty(), "a real recording");
+        }
+    }
+
+    @Test
+    void aCaptureDirectoryThatCannotBeUsedFailsStartNamingTheProperty() throws Exception
+    {
+        final Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+        try (FreezeTrap trap = builder().dir(file).build())
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, trap::start);
+            assertTrue(ex.getMessage().contains(FreezeTrap.DIR_PROP_NAME) && ex.getMessage().contains(file.toString())
+                && ex.getMessage().contains("a directory this process can create and write"), ex.getMessage());
+            assertFalse(trap.isRunning());
+            assertFalse(trap.captureNow("not started"));
+        }
+        final Properties nul = new Properties();
+        nul.setProperty(FreezeTrap.DIR_PROP_NAME, "/tmp/a\u0000b");
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> FreezeTrap.builder(nul));
+        assertTrue(ex.getMessage().contains(FreezeTrap.DIR_PROP_NAME) && ex.getMessage().contains("not a path"),
+            ex.getMessage());
+    }
+
+    @Test
+    void captureNowRacingStartEitherCapturesOrRefusesAndNeverLeavesTheTrapStuck() throws Exception
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            try (FreezeTrap trap = builder().jfr(false).build())
+            {
+                final AtomicReference<Throwable> thrown = new AtomicReference<>();
+                final java.util.concurrent.atomic.AtomicBoolean started =
+                    new java.util.concurrent.atomic.AtomicBoolean();
+                final java.util.concurrent.atomic.AtomicBoolean captured =
+                    new java.util.concurrent.atomic.AtomicBoolean();
+                final CountDownLatch spinning = new CountDownLatch(1);
+                final Thread caller = new Thread(() ->
+                {
+                    try
+                    {
+                        while (!started.get() && !captured.get())
+                        {
+                            captured.set(trap.captureNow("racing start"));
+                            spinning.countDown();
+                        }
+                    }
+                    catch (final Throwable ex)
+                    {
+                        thrown.set(ex);
+                    }
+                    spinning.countDown();
+                });
+                caller.start();
+                spinning.await();
+                trap.start();
+                started.set(true);
+                caller.join();
+                assertNull(thrown.get(), "captureNow racing start() threw");
+                if (!captured.get())
+                {
+                    assertFalse(trap.captureRunning(), "no capture started, yet the trap holds one as running");
+                }
+            }
+        }
+        captures.clear();
+    }
+
+    @Test
+    void theCaptureAndProfilerThreadsExistAsSoonAsTheTrapStarts() throws Exception
+    {
+        try (FreezeTrap trap = builder().build().start())
+        {
+            final Set<String> names = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .collect(java.util.stream.Collectors.toSet());
+            assertTrue(names.contains("docref-trap-capture") && names.contains("docref-trap-profiler"),
+                "a capture during a freeze must not have to create a thread: " + names);
+        }
+    }
+
+    @Test
+    void aJvmThatExitsDuringACaptureTakesItsToolWithIt() throws Exception
+    {
+        final String marker = "4" + (1 + new java.util.Random().nextInt(8)) + "." +
+            (100 + new java.util.Random().nextInt(899));
+        final Process child = TrapTesting.childJvm(ExitingDuringCapture.class, dir.toString(), marker);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM exits");
+        assertEquals(0, child.exitValue());
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (toolsWith(marker) > 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        final long left = toolsWith(marker);
+        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep " + marker))
+            .forEach(ProcessHandle::destroyForcibly);
+        assertEquals(0, left, "the capture's tool outlived the JVM that started it");
+    }
+
+    private static long toolsWith(final String marker)
+    {
+        return ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().orElse("").contains("sleep " + marker)).count();
+    }
+
+    /** Starts a trap whose tool sleeps, captures, and exits the JVM while the tool runs. */
+    public static final class ExitingDuringCapture
+    {
+        public static void main(final String[] args) throws Exception
+        {
+            final FreezeTrap trap = FreezeTrap.builder(new Properties())
+                .dir(Path.of(args[0]))
+                .captureDuration(Duration.ofSeconds(30))
+                .cooldown(Duration.ZERO)
+                .stallDetection(false)
+                .guardArming(false)
+                .profiler(TrapTesting.profiler(Duration.ofSeconds(5),
+                    new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND, "sleep " + args[1])))
+                .build().start();
+            if (!trap.captureNow("exiting"))
+            {
+                System.exit(2);
+            }
+            final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (toolsWith(args[1]) == 0 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            System.exit(toolsWith(args[1]) == 0 ? 3 : 0);
         }
     }
 

@@ -121,6 +121,25 @@ class OffCpuProfilerTest
         assertSame(good, result.used());
         assertTrue(result.problems().get(0).contains("not off-CPU stacks"), result.problems().toString());
         assertTrue(result.problems().get(0).contains("\"hello world\""), result.problems().toString());
+
+        final OffCpuProfiler.Result next = TrapTesting.profiler(Duration.ofSeconds(5), garbage, good)
+            .profile(1, Duration.ofSeconds(3), dir);
+        assertEquals(2, next.runs().size(), "a new profiler tries the garbage first again");
+    }
+
+    @Test
+    void aToolThatPrintsNoStacksIsTriedLastNextTimeAsAFailedOneIs() throws Exception
+    {
+        final OffCpuProfiler.Tool garbage = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND, "echo 'hello world'");
+        final OffCpuProfiler.Tool good = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS,
+            TrapTesting.script(dir, "good", LIBBPF_BLOCK).toString());
+        final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofSeconds(5), garbage, good);
+
+        assertEquals(2, profiler.profile(1, Duration.ofSeconds(3), dir).runs().size());
+        final OffCpuProfiler.Result next = profiler.profile(1, Duration.ofSeconds(3), dir);
+
+        assertSame(good, next.used());
+        assertEquals(1, next.runs().size(), "the tool that printed no stacks is tried last, and not needed");
     }
 
     @Test
