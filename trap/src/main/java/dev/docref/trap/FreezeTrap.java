@@ -573,24 +573,59 @@ public final class FreezeTrap implements AutoCloseable
     }
 
     /**
-     * Creates the capture directory if missing and checks this process can write it, so that a bad
-     * {@value #DIR_PROP_NAME} fails {@link #start()} rather than every capture.
+     * Creates the capture directory if missing and checks that this process can write it and owns it, so that a bad
+     * {@value #DIR_PROP_NAME} fails {@link #start()} rather than every capture. Ownership matters most for the CLI,
+     * which runs as root with a default under {@code /tmp}: in a directory another user owns, that user could swap
+     * a capture's directory for a symbolic link between its creation and the trap's writes into it.
      */
-    private static void requireUsableDirectory(final Path dir)
+    static void requireUsableDirectory(final Path dir)
     {
+        final String accepted = "accepted: a directory this process can create and write, and owns, e.g. " +
+            "/var/tmp/docref-trap";
+        Object dirOwner = null;
+        Object processUser = null;
+        Path probe = null;
         try
         {
             Files.createDirectories(dir);
+            // A file this process creates is owned by its effective user: the directory must be too.
+            probe = Files.createTempFile(dir, ".docref-trap-", ".probe");
+            dirOwner = Files.getAttribute(dir, "unix:uid");
+            processUser = Files.getAttribute(probe, "unix:uid");
+        }
+        catch (final UnsupportedOperationException ex)
+        {
+            // No unix:uid on this file system: ownership cannot be told, and writing worked.
         }
         catch (final IOException | RuntimeException ex)
         {
             throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" cannot hold captures (" + ex +
-                "); accepted: a directory this process can create and write, e.g. /var/tmp/docref-trap");
+                "); " + accepted);
         }
-        if (!Files.isWritable(dir))
+        finally
         {
-            throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" is not writable by this process; " +
-                "accepted: a directory this process can create and write, e.g. /var/tmp/docref-trap");
+            deleteQuietly(probe);
+        }
+        if (dirOwner != null && !dirOwner.equals(processUser))
+        {
+            throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" is owned by user " + dirOwner +
+                ", not by this process's user " + processUser + ", who could then replace what the trap writes " +
+                "there; " + accepted);
+        }
+    }
+
+    private static void deleteQuietly(final Path file)
+    {
+        if (file != null)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException ex)
+            {
+                LOG.log(System.Logger.Level.DEBUG, "docref freeze trap: could not delete " + file, ex);
+            }
         }
     }
 

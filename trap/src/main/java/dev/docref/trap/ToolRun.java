@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,10 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * {@link #execute} sends standard output and standard error to files, so a chatty tool can never block on a full
  * pipe and nothing is lost if the trap dies. A tool still running at its timeout is sent SIGTERM, then SIGKILL
- * 2 s later, children first (a {@code /bin/sh -c} wrapper would otherwise leave its child running).
+ * 2 s later, children first (a {@code /bin/sh -c} wrapper would otherwise leave its child running). Where
+ * {@code setsid} exists (util-linux), the tool starts as the leader of a process group of its own, and a kill reaches
+ * every process of that group too: a child the tool forks after its children were listed, which the kill of its
+ * parent would otherwise leave running with {@code init} as its parent.
  * <b>Thread-safety:</b> an immutable record; {@link #execute} blocks the calling thread.
  *
  * @param name     what ran, for people: {@code "libbpf-tools offcputime"}.
@@ -36,6 +40,7 @@ record ToolRun(
     /** The part of standard error kept in summaries; the whole stays in its file. */
     static final int STDERR_TAIL_CHARS = 2_000;
     private static final Duration KILL_GRACE = Duration.ofSeconds(2);
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     /**
      * Runs a command and waits for it, at most {@code timeout}.
@@ -47,10 +52,11 @@ record ToolRun(
         final String name, final List<String> command, final Duration timeout, final Path stdout, final Path stderr)
     {
         final long start = System.nanoTime();
+        final boolean grouped = Files.isExecutable(SETSID);
         final Process process;
         try
         {
-            process = new ProcessBuilder(command)
+            process = new ProcessBuilder(grouped ? grouped(command) : command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
@@ -67,12 +73,12 @@ record ToolRun(
             if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS))
             {
                 timedOut = true;
-                kill(process);
+                kill(process, grouped);
             }
         }
         catch (final InterruptedException ex)
         {
-            kill(process);
+            kill(process, grouped);
             Thread.currentThread().interrupt();
             return new ToolRun(name, List.copyOf(command), -1, false, Duration.ofNanos(System.nanoTime() - start),
                 stdout, stderr, "interrupted: the trap is closing");
@@ -82,9 +88,20 @@ record ToolRun(
             stderr, null);
     }
 
-    /** Kills a process tree: SIGTERM, then SIGKILL for whatever is left after {@link #KILL_GRACE}. */
+    /**
+     * Kills a process tree: SIGTERM, then SIGKILL for whatever is left after {@link #KILL_GRACE}; for a tool started
+     * as a process group's leader ({@link #grouped}), every process of the group as well.
+     */
     static void kill(final Process process)
     {
+        kill(process, false);
+    }
+
+    /** @param grouped whether {@code process} was started through {@code setsid} ({@link #grouped}). */
+    static void kill(final Process process, final boolean grouped)
+    {
+        final long group = process.pid();
+        final boolean leader = grouped && processGroup(group) == group;
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try
@@ -101,6 +118,72 @@ record ToolRun(
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        if (leader)
+        {
+            // Whatever of the group is left: a child forked after the children above were listed. Its group keeps
+            // the leader's id, which Linux does not reuse while the group has members.
+            killGroup(group);
+        }
+    }
+
+    /** {@code command} run through {@code setsid}, so that it leads a process group of its own. */
+    static List<String> grouped(final List<String> command)
+    {
+        final List<String> grouped = new ArrayList<>(command.size() + 1);
+        grouped.add(SETSID.toString());
+        grouped.addAll(command);
+        return grouped;
+    }
+
+    /** SIGTERM, then SIGKILL after a short grace, to every process whose process group is {@code group}. */
+    private static void killGroup(final long group)
+    {
+        List<ProcessHandle> members = groupMembers(group);
+        members.forEach(ProcessHandle::destroy);
+        final long deadline = System.nanoTime() + KILL_GRACE.toNanos();
+        while (!members.isEmpty() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            members = groupMembers(group);
+        }
+        groupMembers(group).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static List<ProcessHandle> groupMembers(final long group)
+    {
+        final List<ProcessHandle> members = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p ->
+        {
+            if (p.isAlive() && processGroup(p.pid()) == group)
+            {
+                members.add(p);
+            }
+        });
+        return members;
+    }
+
+    /** The process group of {@code pid} from {@code /proc/PID/stat}, or -1 if it cannot be read (gone, not Linux). */
+    static long processGroup(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so count from the last ')'.
+            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
+            return Long.parseLong(fields[2]);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
         }
     }
 

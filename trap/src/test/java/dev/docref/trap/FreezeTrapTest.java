@@ -278,6 +278,30 @@ class FreezeTrapTest
     }
 
     @Test
+    void aCaptureDirectoryOwnedByAnotherUserFailsStart() throws Exception
+    {
+        final Path foreign = Files.createDirectory(dir.resolve("foreign"));
+        try
+        {
+            Files.setAttribute(foreign, "unix:uid", 65534); // nobody; only root may give a file away
+        }
+        catch (final java.io.IOException ex)
+        {
+            org.junit.jupiter.api.Assumptions.abort("cannot give a directory to another user here: " + ex);
+        }
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> FreezeTrap.requireUsableDirectory(foreign));
+        assertTrue(ex.getMessage().contains("is owned by user 65534") &&
+            ex.getMessage().contains(FreezeTrap.DIR_PROP_NAME), ex.getMessage());
+        try (java.util.stream.Stream<Path> left = Files.list(foreign))
+        {
+            assertEquals(0, left.count(), "the probe file is removed");
+        }
+        FreezeTrap.requireUsableDirectory(dir.resolve("new").resolve("nested"));
+        assertTrue(Files.isDirectory(dir.resolve("new").resolve("nested")), "created when missing");
+    }
+
+    @Test
     void captureNowRacingStartEitherCapturesOrRefusesAndNeverLeavesTheTrapStuck() throws Exception
     {
         for (int round = 0; round < 50; round++)
@@ -341,21 +365,8 @@ class FreezeTrapTest
         final Process child = TrapTesting.childJvm(ExitingDuringCapture.class, dir.toString(), marker);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM exits");
         assertEquals(0, child.exitValue());
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (toolsWith(marker) > 0 && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
-        final long left = toolsWith(marker);
-        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep " + marker))
-            .forEach(ProcessHandle::destroyForcibly);
-        assertEquals(0, left, "the capture's tool outlived the JVM that started it");
-    }
-
-    private static long toolsWith(final String marker)
-    {
-        return ProcessHandle.allProcesses()
-            .filter(p -> p.info().commandLine().orElse("").contains("sleep " + marker)).count();
+        assertEquals(0, TrapTesting.awaitGone("sleep " + marker),
+            "the capture's tool outlived the JVM that started it");
     }
 
     /** Starts a trap whose tool sleeps, captures, and exits the JVM while the tool runs. */
@@ -377,11 +388,11 @@ class FreezeTrapTest
                 System.exit(2);
             }
             final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (toolsWith(args[1]) == 0 && System.nanoTime() < deadline)
+            while (TrapTesting.processesWith("sleep " + args[1]) == 0 && System.nanoTime() < deadline)
             {
                 Thread.sleep(20);
             }
-            System.exit(toolsWith(args[1]) == 0 ? 3 : 0);
+            System.exit(TrapTesting.processesWith("sleep " + args[1]) == 0 ? 3 : 0);
         }
     }
 

@@ -97,6 +97,22 @@ class OffCpuProfilerTest
     }
 
     @Test
+    void aChildTheToolForksWhileBeingKilledIsKilledToo() throws Exception
+    {
+        // On SIGTERM the script forks one more child and exits: a child no list of its children taken before the
+        // kill could name, left to init. setsid puts it in the tool's process group, which the kill reaches.
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")),
+            "needs util-linux setsid");
+        final String marker = "4" + (1 + new java.util.Random().nextInt(8)) + ".7" + new java.util.Random().nextInt(99);
+        final Path script = TrapTesting.script(dir, "forks-on-term",
+            "trap 'sleep " + marker + " & exit 0' TERM\nsleep 100 &\nwait");
+        final ToolRun run = ToolRun.execute("forks on TERM", List.of(script.toString()), Duration.ofMillis(500),
+            dir.resolve("t.stdout"), dir.resolve("t.stderr"));
+        assertTrue(run.timedOut());
+        assertEquals(0, TrapTesting.awaitGone("sleep " + marker), "the child forked during the kill outlived it");
+    }
+
+    @Test
     void commandTemplateGetsThePidAndSecondsThroughTheShell()
     {
         final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofSeconds(5), new OffCpuProfiler.Tool(

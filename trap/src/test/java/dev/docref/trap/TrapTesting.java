@@ -123,4 +123,28 @@ final class TrapTesting
             throw new AssertionError("kill -" + signal + " " + pid + " failed");
         }
     }
+
+    /** How many live processes have {@code fragment} in their command line. */
+    static long processesWith(final String fragment)
+    {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(fragment)).count();
+    }
+
+    /**
+     * Waits up to 10 s for every process with {@code fragment} in its command line to be gone, then kills any left.
+     *
+     * @return how many were left when the wait ended.
+     */
+    static long awaitGone(final String fragment) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (processesWith(fragment) > 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        final long left = processesWith(fragment);
+        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(fragment))
+            .forEach(ProcessHandle::destroyForcibly);
+        return left;
+    }
 }
