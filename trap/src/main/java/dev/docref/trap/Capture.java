@@ -19,7 +19,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-
 /**
  * One capture: the files of one {@code capture-<UTC timestamp>-<trigger>/} directory.
  * <p>
