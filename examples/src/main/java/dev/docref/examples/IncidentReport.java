@@ -177,9 +177,11 @@ final class IncidentReport
             {
                 if (result.kind().doubles())
                 {
-                    text.append(String.format(Locale.ROOT, "%s's worst put is %,.0fx docref's.%n",
-                        result.kind().title, (double)result.phase().worstPutNanos() /
-                            Math.max(1, docref.phase().worstPutNanos())));
+                    final double ratio = (double)result.phase().worstPutNanos() /
+                        Math.max(1, docref.phase().worstPutNanos());
+                    // Whole numbers from 10x up; below, two significant digits, so a small run's 0.077x is not "0x".
+                    text.append(String.format(Locale.ROOT, ratio >= 10 ? "%s's worst put is %,.0fx docref's.%n" :
+                        "%s's worst put is %.2gx docref's.%n", result.kind().title, ratio));
                 }
             }
         }

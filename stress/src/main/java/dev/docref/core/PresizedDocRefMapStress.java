@@ -43,6 +43,18 @@ public final class PresizedDocRefMapStress
         return PresizedDocRefMap.builder().segmentBytes(SEGMENT_BYTES).hashSeed(SEED).growth(Growth.COMPACT).build();
     }
 
+    /** The first key at or after {@code from} homed at slot {@code home} of a 16-slot segment (a map's first). */
+    static long keyWithHome(final int home, final long from)
+    {
+        for (long key = from; ; key++)
+        {
+            if (Segment.home(Hashing.mix(key, SEED), 16) == home)
+            {
+                return key;
+            }
+        }
+    }
+
     /** The first key at or after {@code from} whose mixed hash starts with {@code prefix} in its top {@code bits}. */
     static long keyWithPrefix(final int bits, final long prefix, final long from)
     {
@@ -87,7 +99,10 @@ public final class PresizedDocRefMapStress
         }
     }
 
-    /** (a) A reader racing the insert of a new key sees the key missing or mapped to the inserted value. */
+    /**
+     * (a) A reader racing the insert of a new key sees the key missing or mapped to the inserted value. The key takes
+     * an empty home slot and moves nothing; (a2) races an insert that moves a neighbour.
+     */
     @JCStressTest
     @Description("A reader racing a put of a new key sees either missing or the value.")
     @Outcome(id = "-1, -1", expect = ACCEPTABLE, desc = "Read before the insert: missing.")
@@ -123,12 +138,64 @@ public final class PresizedDocRefMapStress
         }
     }
 
-    /** (b) A reader racing an update sees the old value or the new one. */
+    /**
+     * (a2) A reader of a key that an insert moves one slot right always finds it with its own value. The new key is
+     * homed before the neighbour's slot, which it takes: the insert writes the new key and its docRef into that slot,
+     * then the neighbour into the next. A reader that did not validate its read against the segment's stamp could
+     * pair the neighbour's key with the new docRef, or miss the neighbour between the two writes.
+     */
+    @JCStressTest
+    @Description("A reader of a key that an insert moves one slot right always finds it with its own value.")
+    @Outcome(id = "8, -1", expect = ACCEPTABLE, desc = "The neighbour, before, during or after the move.")
+    @Outcome(expect = FORBIDDEN, desc = "The neighbour missing or with another docRef: a torn read of the move.")
+    @State
+    public static class ReaderRacingShiftingInsert
+    {
+        final PresizedDocRefMap map = newMap();
+        final long neighbour;
+        final long key;
+
+        public ReaderRacingShiftingInsert()
+        {
+            // Among 16 home slots: a key homed at 5 in slot 5, the neighbour homed at 6 in slot 6, then a new key
+            // homed at 5, whose place in the order is slot 6: the neighbour moves to slot 7.
+            final long first = keyWithHome(5, 100);
+            neighbour = keyWithHome(6, first + 1);
+            key = keyWithHome(5, neighbour + 1);
+            map.put(first, 1);
+            map.put(neighbour, 8);
+        }
+
+        @Actor
+        public void writer(final JJ_Result r)
+        {
+            r.r2 = map.put(key, 42);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            r.r1 = map.get(neighbour);
+        }
+
+        @Arbiter
+        public void close(final JJ_Result r)
+        {
+            require(map.get(key) == 42 && map.get(neighbour) == 8, "both keys mapped after the insert");
+            map.close();
+        }
+    }
+
+    /**
+     * (b) A reader racing an update sees the old value or the new one. An update rewrites one aligned 8-byte word in
+     * place, so no read of it can be torn, seqlock or not: this checks that an update never leaves the key absent or
+     * moved (a remove and re-insert would). Torn reads of entries a writer moves are (a2)'s and (d)'s to catch.
+     */
     @JCStressTest
     @Description("A reader racing an update sees the old value or the new one.")
     @Outcome(id = "1", expect = ACCEPTABLE, desc = "Read before the update: the old value.")
     @Outcome(id = "2", expect = ACCEPTABLE, desc = "Read after the update: the new value.")
-    @Outcome(expect = FORBIDDEN, desc = "Missing or any other value: a torn or lost read.")
+    @Outcome(expect = FORBIDDEN, desc = "Missing or any other value: the update let the key go absent or moved it.")
     @State
     public static class ReaderRacingUpdate
     {
@@ -284,13 +351,7 @@ public final class PresizedDocRefMapStress
         {
             // Two keys with the same home slot among 16: the second sits right after the first.
             removed = 3;
-            final int home = Segment.home(Hashing.mix(removed, SEED), 16);
-            long candidate = removed + 1;
-            while (Segment.home(Hashing.mix(candidate, SEED), 16) != home)
-            {
-                candidate++;
-            }
-            shifted = candidate;
+            shifted = keyWithHome(Segment.home(Hashing.mix(removed, SEED), 16), removed + 1);
             map.put(removed, 10);
             map.put(shifted, 20);
         }
@@ -349,6 +410,53 @@ public final class PresizedDocRefMapStress
         public void arbiter(final JJJ_Result r)
         {
             r.r3 = map.get(key);
+            map.close();
+        }
+    }
+
+    /**
+     * (e2) Two writers inserting new keys into one full segment both land: the first to lock it splits it, and the
+     * other, which may have found the segment before the split, must re-check it under the lock and go to the
+     * segment that now holds its key instead of writing into the replaced one.
+     */
+    @JCStressTest
+    @Description("Two writers inserting into one full segment both land, across its split.")
+    @Outcome(id = "5, 6", expect = ACCEPTABLE, desc = "Both keys mapped to their values after the split.")
+    @Outcome(expect = FORBIDDEN, desc = "A key missing or with another value: an insert lost in the split.")
+    @State
+    public static class TwoWritersRacingSplit
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key1;
+        final long key2;
+
+        public TwoWritersRacingSplit()
+        {
+            final long next = fill(map, 0, FILL_LIMIT / 2, 100);
+            final long last = fill(map, 1, FILL_LIMIT - FILL_LIMIT / 2, next);
+            require(map.segmentCount() == 1, "one full segment before the race");
+            key1 = keyWithPrefix(1, 0, last);
+            key2 = keyWithPrefix(1, 1, key1 + 1);
+        }
+
+        @Actor
+        public void writer1()
+        {
+            map.put(key1, 5);
+        }
+
+        @Actor
+        public void writer2()
+        {
+            map.put(key2, 6);
+        }
+
+        @Arbiter
+        public void arbiter(final JJ_Result r)
+        {
+            r.r1 = map.get(key1);
+            r.r2 = map.get(key2);
+            require(map.segmentCount() > 1, "the race split the segment");
             map.close();
         }
     }
