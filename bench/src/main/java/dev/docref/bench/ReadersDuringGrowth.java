@@ -75,12 +75,8 @@ final class ReadersDuringGrowth
         /** {@code System.nanoTime()} when the writer started and ended, for the harness's machine-stall meter. */
         long measureFromNanoTime;
         long measureToNanoTime;
-        /** The slowest get of all readers, exact, and the {@code System.nanoTime()} it ended at. */
-        long worstGetNanos;
-        long worstGetEndNanoTime;
-        /** With scheduler statistics: how long the reader of the slowest get waited for a CPU and was blocked. */
-        long worstGetWaitedNanos = -1;
-        long worstGetBlockedNanos = -1;
+        /** The slowest get of all readers. */
+        WorstGet worstGet = new WorstGet();
         long entries;
         String locking;
 
@@ -108,12 +104,12 @@ final class ReadersDuringGrowth
             result.put("totalNs", Long.toString(writerTotalNs));
             result.put("measureFromNanoTime", Long.toString(measureFromNanoTime));
             result.put("measureToNanoTime", Long.toString(measureToNanoTime));
-            result.put("worstGet", Long.toString(worstGetNanos));
-            result.put("worstGetEndNanoTime", Long.toString(worstGetEndNanoTime));
-            if (worstGetWaitedNanos >= 0)
+            result.put("worstGet", Long.toString(worstGet.nanos));
+            result.put("worstGetEndNanoTime", Long.toString(worstGet.endNanoTime));
+            if (worstGet.waitedNanos >= 0)
             {
-                result.put("worstGetWaited", Long.toString(worstGetWaitedNanos));
-                result.put("worstGetBlocked", Long.toString(worstGetBlockedNanos));
+                result.put("worstGetWaited", Long.toString(worstGet.waitedNanos));
+                result.put("worstGetBlocked", Long.toString(worstGet.blockedNanos));
             }
             result.put("max", Long.toString(puts.getMaxValue()));
             result.put("p9999", Long.toString(puts.getValueAtPercentile(99.99)));
@@ -188,12 +184,9 @@ final class ReadersDuringGrowth
                 }
                 result.gets.add(task.gets);
                 result.worstGetPerReader.add(task.gets.getMaxValue());
-                if (task.worstNanos > result.worstGetNanos)
+                if (task.worst.nanos > result.worstGet.nanos)
                 {
-                    result.worstGetNanos = task.worstNanos;
-                    result.worstGetEndNanoTime = task.worstEndedAtNanoTime;
-                    result.worstGetWaitedNanos = task.worstWaitedNanos;
-                    result.worstGetBlockedNanos = task.worstBlockedNanos;
+                    result.worstGet = task.worst;
                 }
             }
             Keys.verifyFilled(map, keys);
@@ -233,12 +226,8 @@ final class ReadersDuringGrowth
         String failure;
         /** What the reader threw, if it threw; read after join. */
         Throwable thrown;
-        /** This reader's slowest get, exact, and the {@code System.nanoTime()} it ended at; read after join. */
-        long worstNanos;
-        long worstEndedAtNanoTime;
-        /** With scheduler statistics: how long this reader waited for a CPU and was blocked around its slowest get. */
-        long worstWaitedNanos = -1;
-        long worstBlockedNanos = -1;
+        /** This reader's slowest get; read after join. */
+        final WorstGet worst = new WorstGet();
         private final boolean schedStats;
 
         Reader(final Access access, final long[] keys, final AtomicInteger published, final SplittableRandom random,
@@ -302,13 +291,13 @@ final class ReadersDuringGrowth
                 final long after = System.nanoTime();
                 final long latency = after - before;
                 gets.recordValue(latency);
-                final boolean worst = latency > worstNanos;
-                if (worst)
+                final boolean slowest = latency > worst.nanos;
+                if (slowest)
                 {
-                    worstNanos = latency;
-                    worstEndedAtNanoTime = after;
+                    worst.nanos = latency;
+                    worst.endNanoTime = after;
                 }
-                if (sched != null && (worst || latency >= 1_000_000L || (++count & 1023) == 0))
+                if (sched != null && (slowest || latency >= 1_000_000L || (++count & 1023) == 0))
                 {
                     // The last read before this get and this one bracket it (between them, only gets under 1 ms).
                     try
@@ -320,10 +309,10 @@ final class ReadersDuringGrowth
                         failure = "could not read " + SchedStat.FILE + ": " + ex;
                         return;
                     }
-                    if (worst)
+                    if (slowest)
                     {
-                        worstWaitedNanos = sched.waitedNanos;
-                        worstBlockedNanos = sched.blockedNanos;
+                        worst.waitedNanos = sched.waitedNanos;
+                        worst.blockedNanos = sched.blockedNanos;
                     }
                 }
                 if (value != index)
@@ -334,6 +323,18 @@ final class ReadersDuringGrowth
                 }
             }
         }
+    }
+
+    /**
+     * A slowest get: exact, the {@code System.nanoTime()} it ended at, and, with scheduler statistics, how long its
+     * reader waited for a CPU and was blocked around it (-1 without them).
+     */
+    static final class WorstGet
+    {
+        long nanos;
+        long endNanoTime;
+        long waitedNanos = -1;
+        long blockedNanos = -1;
     }
 
     /** How the writer and the readers reach the map. */

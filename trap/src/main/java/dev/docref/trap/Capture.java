@@ -89,7 +89,6 @@ final class Capture
         final Duration dumpTimeout = min(settings.captureDuration(), MAX_THREAD_DUMP_TIMEOUT);
         final StringBuilder threads = new StringBuilder();
         OffCpuProfiler.Result result;
-        boolean profiled = false;
         try
         {
             write(directory.resolve(MEMORY), header("memory of pid " + pid, Instant.now()) +
@@ -99,32 +98,26 @@ final class Capture
                 threads.append(header("thread dump at trigger", Instant.now()))
                     .append(JvmEvidence.threadDump(pid, dumpTimeout));
             }
-            try
-            {
-                result = profile.get();
-            }
-            catch (final InterruptedException ex)
-            {
-                // Closing: stop the tool, and keep the run it made (killed) in the summary.
-                profiling.cancel(true);
-                result = afterInterrupt(profile);
-                Thread.currentThread().interrupt();
-            }
-            catch (final ExecutionException ex)
-            {
-                result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
-                    List.of("the profiler failed: " + ex.getCause()));
-            }
-            profiled = true;
+            result = profile.get();
         }
-        finally
+        catch (final InterruptedException ex)
         {
-            if (!profiled)
-            {
-                // The capture failed before its profile ended (a full disk, say): stop the tool now. Left alone it
-                // would run out its window with nobody waiting for it, and the next capture would start another.
-                profiling.cancel(true);
-            }
+            // Closing: stop the tool, and keep the run it made (killed) in the summary.
+            profiling.cancel(true);
+            result = afterInterrupt(profile);
+            Thread.currentThread().interrupt();
+        }
+        catch (final ExecutionException ex)
+        {
+            result = new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null,
+                List.of("the profiler failed: " + ex.getCause()));
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // The capture failed before its profile ended (a full disk, say): stop the tool now. Left alone it would
+            // run out its window with nobody waiting for it, and the next capture would start another.
+            profiling.cancel(true);
+            throw ex;
         }
         final Instant profileEndedAt = Instant.now();
 
