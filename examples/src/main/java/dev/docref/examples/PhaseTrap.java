@@ -72,7 +72,7 @@ final class PhaseTrap implements AutoCloseable
     static
     {
         final String triggers = Stream.of(Trigger.values()).map(Trigger::slug).collect(Collectors.joining("|"));
-        CAPTURE_NAME = Pattern.compile("capture-(\\d{8}T\\d{6}\\.\\d{3}Z)-(" + triggers + ")(-\\d+)?");
+        CAPTURE_NAME = Pattern.compile("capture-(\\d{8}T\\d{6}\\.\\d{3}Z)-pid\\d+-(" + triggers + ")(-\\d+)?");
     }
 
     private final Path dir;
@@ -250,8 +250,8 @@ final class PhaseTrap implements AutoCloseable
     }
 
     /**
-     * Reads a capture back from its directory: {@code capture-<UTC timestamp>-<trigger>}, and the {@code stall:}
-     * and {@code tool:} lines of its {@code summary.txt}.
+     * Reads a capture back from its directory: {@code capture-<UTC timestamp>-pid<PID>-<trigger>}, and the
+     * {@code stall:} and {@code tool:} lines of its {@code summary.txt}.
      *
      * @return the capture, or {@code null} if the name is not a capture's.
      */

@@ -3,6 +3,7 @@ package dev.docref.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,6 +64,10 @@ class SmallExamplesTest
     {
         final Path capture = CatchAFreeze.run(dir, out);
         assertTrue(capture.getFileName().toString().endsWith("-probe-deadline"), capture.toString());
+        final PhaseResult.CaptureRecord record = PhaseTrap.readCapture(capture, Instant.EPOCH);
+        assertNotNull(record, "the incident demo reads the trap's capture names: " + capture.getFileName());
+        assertEquals("probe-deadline", record.trigger());
+        assertTrue(record.complete(), capture.toString());
         assertTrue(Files.exists(capture.resolve("summary.json")) && Files.exists(capture.resolve("offcpu.svg")));
         final String summary = Files.readString(capture.resolve("summary.txt"));
         final Matcher hung = Pattern.compile("the health probe hung ([\\d,]+) ms").matcher(summary);

@@ -20,12 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One capture: the files of one {@code capture-<UTC timestamp>-<trigger>/} directory.
+ * One capture: the files of one {@code capture-<UTC timestamp>-pid<PID>-<trigger>/} directory.
  * <p>
  * The off-CPU profiler starts first, on its own thread, so that the profile covers as much of the freeze as
  * possible; while it records, the capture thread writes {@code memory.txt} and the first thread dump. After the
  * window: the second thread dump, {@code recording.jfr}, {@code offcpu.folded}, {@code offcpu.svg}, the disk
- * budget, and last {@code summary.json} and {@code summary.txt}, so a directory with a summary is complete.
+ * budget, and last {@code summary.txt} and {@code summary.json}, so a directory with a summary is complete. Until
+ * then it holds the {@code in-progress} marker of {@link CaptureStore}, which keeps other processes' budget passes
+ * from deleting it.
  * <b>Thread-safety:</b> runs on the trap's capture thread, one capture at a time.
  */
 final class Capture
@@ -49,7 +51,8 @@ final class Capture
     }
 
     /**
-     * Runs a capture and writes its directory.
+     * Runs a capture and writes its directory, which holds the store's {@value CaptureStore#IN_PROGRESS} marker
+     * until it is complete.
      *
      * @return the capture directory.
      * @throws UncheckedIOException if the directory or its files cannot be written.
@@ -58,9 +61,41 @@ final class Capture
         final FreezeTrap trap, final Trigger trigger, final String detail, final Instant firedAt,
         final long firedNanos)
     {
+        final Path directory = trap.store().create(firedAt, trigger);
+        final Written written;
+        try
+        {
+            written = write(trap, directory, trigger, detail, firedAt, firedNanos);
+            trap.store().complete(directory);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            try
+            {
+                trap.store().complete(directory);
+            }
+            catch (final UncheckedIOException markerKept)
+            {
+                ex.addSuppressed(markerKept);
+            }
+            throw ex;
+        }
+        trap.afterCapture(directory, written.result(), written.budget());
+        return directory;
+    }
+
+    /** What {@link #write} leaves for the log once the capture is complete. */
+    private record Written(OffCpuProfiler.Result result, List<String> budget)
+    {
+    }
+
+    /** Writes every file of the capture into {@code directory}, {@code summary.json} last. */
+    private static Written write(
+        final FreezeTrap trap, final Path directory, final Trigger trigger, final String detail, final Instant firedAt,
+        final long firedNanos)
+    {
         final TrapSettings settings = trap.settings();
         final long pid = trap.pid();
-        final Path directory = trap.store().create(firedAt, trigger);
         final Instant startedAt = Instant.now();
 
         // On the trap's profiler thread, which exists before any capture (see FreezeTrap.start).
@@ -183,8 +218,7 @@ final class Capture
         summary.put("files", files);
         write(directory.resolve(SUMMARY_TXT), text(summary, result));
         write(directory.resolve(SUMMARY_JSON), Json.write(summary));
-        trap.afterCapture(directory, result, budget);
-        return directory;
+        return new Written(result, budget);
     }
 
     /**

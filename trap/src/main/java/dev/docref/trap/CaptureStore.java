@@ -2,6 +2,7 @@ package dev.docref.trap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,23 +15,45 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The directory that holds captures, one {@code capture-<UTC timestamp>-<trigger>/} directory each, kept within a
- * disk budget by deleting the oldest capture first.
+ * The directory that holds captures, one {@code capture-<UTC timestamp>-pid<PID>-<trigger>/} directory each, kept
+ * within a disk budget by deleting the oldest capture first.
  * <p>
  * Timestamps are {@code yyyyMMdd'T'HHmmss.SSS'Z'}, so names sort oldest first, e.g.
- * {@code capture-20261129T101500.123Z-probe-deadline}. Only directories named {@code capture-*} are counted or
- * deleted; other files in the directory are left alone. The capture just written is never deleted: if it alone
- * exceeds the budget it stays, and {@link #enforceBudget} reports it.
- * <b>Thread-safety:</b> methods are synchronized; one store per directory per process.
+ * {@code capture-20261129T101500.123Z-pid4242-probe-deadline}; {@code PID} is the process that writes the capture
+ * (for {@code docref-trap.jar watch}, the watcher, not the watched process, which {@code summary.json} names), so
+ * that the captures of several JVMs sharing one directory (the default {@code docref.trap.dir} is the same for all
+ * of them) can be told apart. A second capture of one process in the same millisecond gets {@code -2}, and so on.
+ * <p>
+ * <b>Captures in progress.</b> While a capture is written it holds a file {@value #IN_PROGRESS} with the writer's
+ * pid; {@link #complete} removes it, also from a capture that failed. The directory is made under a hidden name and
+ * renamed into place with its marker, so no process ever sees a capture without one. The budget pass never deletes
+ * a capture whose marker names a live process: another JVM may still be writing into it. A marker whose process is
+ * gone (its JVM died mid-capture) protects nothing. A pid the kernel has since given to another live process keeps
+ * such a capture until that process exits: the error is on the side of keeping.
+ * <p>
+ * <b>The budget counts every capture in the directory</b>, whichever process wrote it and whether or not it is
+ * complete, because it protects the disk: with three JVMs sharing the default directory and its 512 MiB budget, the
+ * three together stay within 512 MiB, and each one's budget pass may delete the others' complete captures, oldest
+ * first. Only directories named {@code capture-*} are counted or deleted; other files in the directory are left
+ * alone. The capture just written is never deleted: if it (and the captures other processes are still writing)
+ * alone exceed the budget they stay, and {@link #enforceBudget} reports it.
+ * <p>
+ * <b>Thread-safety:</b> methods are synchronized; one store per directory per process. Processes do not lock each
+ * other out: two budget passes at once may both try to delete the same capture, which is harmless.
  */
 final class CaptureStore
 {
     static final String PREFIX = "capture-";
+    /** The marker file of a capture being written: the writing process's id, in decimal, and a newline. */
+    static final String IN_PROGRESS = "in-progress";
     private static final DateTimeFormatter TIMESTAMP =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+    /** What {@link #liveWriter} returns for a capture no live process is writing; no process has id 0. */
+    private static final long NO_WRITER = 0;
 
     private final Path root;
     private final long maxBytes;
+    private final long pid = ProcessHandle.current().pid();
 
     /**
      * @param root     the directory; created when the first capture is.
@@ -43,7 +66,7 @@ final class CaptureStore
     }
 
     /**
-     * Creates a new, empty capture directory.
+     * Creates a new capture directory holding only its {@value #IN_PROGRESS} marker.
      *
      * @param time    the capture's trigger time, in its name.
      * @param trigger what fired, in its name.
@@ -51,21 +74,18 @@ final class CaptureStore
      */
     synchronized Path create(final Instant time, final Trigger trigger)
     {
-        final String name = PREFIX + TIMESTAMP.format(time) + "-" + trigger.slug();
+        final String name = PREFIX + TIMESTAMP.format(time) + "-pid" + pid + "-" + trigger.slug();
         try
         {
             Files.createDirectories(root);
             for (int attempt = 1; ; attempt++)
             {
-                final Path directory = root.resolve(attempt == 1 ? name : name + "-" + attempt);
-                try
+                final Path directory = createMarked(attempt == 1 ? name : name + "-" + attempt);
+                if (directory != null)
                 {
-                    return Files.createDirectory(directory);
+                    return directory;
                 }
-                catch (final FileAlreadyExistsException ex)
-                {
-                    // Two captures in one millisecond cannot happen (one at a time), but a restarted trap might.
-                }
+                // Taken: two captures in one millisecond cannot happen (one at a time), but a restarted trap might.
             }
         }
         catch (final IOException ex)
@@ -76,42 +96,73 @@ final class CaptureStore
     }
 
     /**
-     * Deletes the oldest captures until all fit in the budget, never {@code keep}.
+     * Marks a capture complete: removes its {@value #IN_PROGRESS} marker, so that budget passes may delete it.
+     *
+     * @throws UncheckedIOException if the marker cannot be removed.
+     */
+    synchronized void complete(final Path capture)
+    {
+        final Path marker = capture.resolve(IN_PROGRESS);
+        try
+        {
+            Files.deleteIfExists(marker);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot delete " + marker + ": until this process exits, no budget pass " +
+                "deletes " + capture.getFileName() + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Deletes the oldest captures until all fit in the budget, never {@code keep} and never one that a live process
+     * is still writing (see the class comment).
      *
      * @param keep the capture just written, or {@code null}.
-     * @return one line per deleted capture, and one if {@code keep} alone is over the budget.
+     * @return one line per deleted capture, and one naming what is left if the captures still exceed the budget.
      */
     synchronized List<String> enforceBudget(final Path keep)
     {
         final List<String> report = new ArrayList<>();
         final List<Path> captures = captures();
+        final long[] sizes = new long[captures.size()];
         long used = 0;
-        final List<Long> sizes = new ArrayList<>();
-        for (final Path capture : captures)
+        for (int i = 0; i < captures.size(); i++)
         {
-            final long size = sizeOf(capture);
-            sizes.add(size);
-            used += size;
+            sizes[i] = sizeOf(captures.get(i));
+            used += sizes[i];
         }
+        final List<String> left = new ArrayList<>();
         for (int i = 0; i < captures.size() && used > maxBytes; i++)
         {
             final Path capture = captures.get(i);
+            final String kept = capture.getFileName() + " (" + sizes[i] + " bytes, ";
+            final long writer = liveWriter(capture);
             if (capture.equals(keep))
             {
-                continue;
+                left.add(kept + "just written)");
             }
-            if (deleteTree(capture))
+            else if (writer != NO_WRITER)
             {
-                used -= sizes.get(i);
-                report.add("deleted " + capture.getFileName() + " (" + sizes.get(i) + " bytes) to stay within " +
+                left.add(kept + "being written by live process " + writer + ")");
+            }
+            else if (deleteTree(capture))
+            {
+                used -= sizes[i];
+                report.add("deleted " + capture.getFileName() + " (" + sizes[i] + " bytes) to stay within " +
                     maxBytes + " bytes (" + FreezeTrap.MAX_DISK_PROP_NAME + ")");
             }
+            else
+            {
+                left.add(kept + "could not be deleted)");
+            }
         }
-        if (used > maxBytes && keep != null)
+        if (used > maxBytes)
         {
+            // Every capture was visited: what is left over the budget is what could not go.
             report.add("captures use " + used + " bytes, over the " + maxBytes + " bytes of " +
-                FreezeTrap.MAX_DISK_PROP_NAME + ", because the newest capture (" + keep.getFileName() + ", kept) is " +
-                "that large by itself: raise " + FreezeTrap.MAX_DISK_PROP_NAME);
+                FreezeTrap.MAX_DISK_PROP_NAME + ", after deleting every capture that could go; left: " +
+                String.join(", ", left) + "; raise " + FreezeTrap.MAX_DISK_PROP_NAME + " if this recurs");
         }
         return report;
     }
@@ -178,6 +229,59 @@ final class CaptureStore
         {
             return 0;
         }
+    }
+
+    /**
+     * Creates {@code root/name} holding its {@value #IN_PROGRESS} marker: made as {@code root/.name} and renamed, so
+     * that the marker is there from the moment the name is.
+     *
+     * @return the capture directory, or {@code null} if {@code name} is taken.
+     */
+    private Path createMarked(final String name) throws IOException
+    {
+        final Path staging;
+        try
+        {
+            staging = Files.createDirectory(root.resolve("." + name));
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            return null;
+        }
+        try
+        {
+            Files.writeString(staging.resolve(IN_PROGRESS), pid + "\n", StandardCharsets.US_ASCII);
+            return Files.move(staging, root.resolve(name));
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            deleteTree(staging);
+            return null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            deleteTree(staging);
+            throw ex;
+        }
+    }
+
+    /**
+     * @return the id of the live process whose {@value #IN_PROGRESS} marker {@code capture} holds, or
+     *         {@link #NO_WRITER} if it holds none (complete or failed), or one that names no live process.
+     */
+    private static long liveWriter(final Path capture)
+    {
+        final long writer;
+        try
+        {
+            writer = Long.parseLong(Files.readString(capture.resolve(IN_PROGRESS), StandardCharsets.US_ASCII).strip());
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            // No marker (the usual case), or one that is not a pid, which no process of ours writes.
+            return NO_WRITER;
+        }
+        return writer > 0 && ProcessHandle.of(writer).filter(ProcessHandle::isAlive).isPresent() ? writer : NO_WRITER;
     }
 
     private static boolean deleteTree(final Path tree)

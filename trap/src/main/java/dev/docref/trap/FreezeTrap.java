@@ -34,10 +34,11 @@ import dev.docref.guard.PropertyValues;
  * Three triggers fire a capture: a {@link HealthProbe} that does not return within its deadline (enforced by a
  * watchdog thread, not by the probe) or fails N times in a row; the {@link StallDetector} seeing the whole process
  * held up past its threshold; and the allocation guard warning about an allocation over a limit in WARN mode, so
- * that the profile covers the allocation itself. A capture writes one {@code capture-<UTC timestamp>-<trigger>/}
- * directory under {@code docref.trap.dir}; at most one capture runs at a time, captures are spaced by a cooldown,
- * capped per hour and held to a disk budget (oldest deleted first). What the machine lacks for a profile (root, a
- * tool) is logged once at start and written in every capture's summary.
+ * that the profile covers the allocation itself. A capture writes one
+ * {@code capture-<UTC timestamp>-pid<PID>-<trigger>/} directory under {@code docref.trap.dir}; at most one capture
+ * runs at a time, captures are spaced by a cooldown, capped per hour and held to a disk budget (oldest deleted
+ * first, never one another live JVM sharing the directory is still writing). What the machine lacks for a profile
+ * (root, a tool) is logged once at start and written in every capture's summary.
  * <pre>{@code
  * try (FreezeTrap trap = FreezeTrap.builder()          // defaults, then docref.trap.* system properties
  *         .probe(() -> index.get(42))                   // anything a freeze would stop

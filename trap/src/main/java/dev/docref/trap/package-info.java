@@ -13,6 +13,7 @@
  * processes (profiler, {@code jcmd}, probe commands); {@code close()} stops the threads and kills the children.
  * Triggers on any thread only hand off to the single capture thread, so at most one capture runs at a time and a
  * guard listener never waits for I/O. Capture directories belong to the trap's {@code CaptureStore}, which deletes
- * the oldest to stay within {@code docref.trap.max.disk}.
+ * the oldest to stay within {@code docref.trap.max.disk}, but never one that a live process (another JVM sharing
+ * the directory) is still writing.
  */
 package dev.docref.trap;

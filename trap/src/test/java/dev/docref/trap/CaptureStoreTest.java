@@ -1,13 +1,16 @@
 package dev.docref.trap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,11 +18,23 @@ class CaptureStoreTest
 {
     private static final Instant T0 = Instant.parse("2026-11-29T10:15:00.123Z");
 
+    private static final long PID = ProcessHandle.current().pid();
+    /** The bytes of this process's marker, which count towards the budget like any file. */
+    private static final int MARKER = (PID + "\n").length();
+
     @TempDir
     Path root;
 
+    private Process sleeper;
+
+    @AfterEach
+    void stopSleeper() throws InterruptedException
+    {
+        TrapTesting.stop(sleeper);
+    }
+
     @Test
-    void captureDirectoriesAreNamedByUtcTimeAndTriggerAndSortOldestFirst() throws Exception
+    void captureDirectoriesAreNamedByUtcTimeProcessAndTriggerAndSortOldestFirst() throws Exception
     {
         final CaptureStore store = new CaptureStore(root.resolve("captures"), 1L << 20);
 
@@ -27,19 +42,90 @@ class CaptureStoreTest
         final Path first = store.create(T0, Trigger.PROBE_DEADLINE);
         final Path again = store.create(T0, Trigger.PROBE_DEADLINE);
 
-        assertEquals("capture-20261129T101500.123Z-probe-deadline", first.getFileName().toString());
-        assertEquals("capture-20261129T101500.123Z-probe-deadline-2", again.getFileName().toString());
-        assertEquals("capture-20261129T111500.123Z-stall", second.getFileName().toString());
+        assertEquals("capture-20261129T101500.123Z-pid" + PID + "-probe-deadline", first.getFileName().toString());
+        assertEquals("capture-20261129T101500.123Z-pid" + PID + "-probe-deadline-2", again.getFileName().toString());
+        assertEquals("capture-20261129T111500.123Z-pid" + PID + "-stall", second.getFileName().toString());
         assertEquals(List.of(first, again, second), store.captures());
+        try (Stream<Path> entries = Files.list(root.resolve("captures")))
+        {
+            assertEquals(3, entries.count(), "no staging directory is left behind");
+        }
+    }
+
+    @Test
+    void aCaptureHoldsItsInProgressMarkerNamingThisProcessUntilItIsComplete() throws Exception
+    {
+        final CaptureStore store = new CaptureStore(root, 1L << 20);
+        final Path capture = store.create(T0, Trigger.MANUAL);
+
+        assertEquals(PID + "\n", Files.readString(capture.resolve(CaptureStore.IN_PROGRESS)));
+
+        store.complete(capture);
+
+        assertFalse(Files.exists(capture.resolve(CaptureStore.IN_PROGRESS)));
+        assertTrue(Files.isDirectory(capture), "a complete capture stays");
+    }
+
+    /**
+     * Several JVMs may share one directory (the default is the same for all of them). A capture another live process
+     * is still writing must survive this process's budget pass, though its bytes count; one whose writer died (a
+     * stale marker) is deleted like any other.
+     */
+    @Test
+    void aCaptureAnotherLiveProcessIsStillWritingIsNotDeletedButAStaleOneIs() throws Exception
+    {
+        sleeper = new ProcessBuilder("sleep", "60").start();
+        final long dead = deadPid();
+        final Path theirs = writing("capture-20261129T101500.123Z-pid" + sleeper.pid() + "-stall", sleeper.pid());
+        final Path stale = writing("capture-20261129T101501.123Z-pid" + dead + "-stall", dead);
+        final CaptureStore store = new CaptureStore(root, 1500);
+        final Path ours = filled(store.create(T0.plusSeconds(2), Trigger.MANUAL), 1000);
+
+        final List<String> report = store.enforceBudget(ours);
+
+        assertEquals(List.of(theirs, ours), store.captures());
+        assertTrue(report.get(0).startsWith("deleted " + stale.getFileName()), report.toString());
+        assertEquals(2, report.size(), report.toString());
+        assertTrue(report.get(1).contains("over the 1500 bytes of " + FreezeTrap.MAX_DISK_PROP_NAME) &&
+            report.get(1).contains(theirs.getFileName() + " (" + CaptureStore.sizeOf(theirs) + " bytes, " +
+            "being written by live process " +
+            sleeper.pid() + ")") && report.get(1).contains("raise " + FreezeTrap.MAX_DISK_PROP_NAME),
+            report.toString());
+
+        store.complete(ours);
+        TrapTesting.stop(sleeper);
+        final Path next = filled(store.create(T0.plusSeconds(3), Trigger.MANUAL), 1000);
+        final List<String> later = store.enforceBudget(next);
+        assertEquals(List.of(next), store.captures(), "once its writer is gone, its marker no longer protects it");
+        assertEquals(2, later.size(), later.toString());
+        assertTrue(later.get(0).startsWith("deleted " + theirs.getFileName()), later.toString());
+        assertTrue(later.get(1).startsWith("deleted " + ours.getFileName()), later.toString());
+    }
+
+    /** A capture directory as another process leaves it while writing: 1000 bytes and its marker. */
+    private Path writing(final String name, final long pid) throws Exception
+    {
+        final Path capture = filled(Files.createDirectory(root.resolve(name)), 1000);
+        Files.writeString(capture.resolve("in-progress"), pid + "\n");
+        return capture;
+    }
+
+    /** The id of a process that has exited (and been reaped). */
+    private static long deadPid() throws Exception
+    {
+        final Process process = new ProcessBuilder("true").start();
+        process.waitFor();
+        assertTrue(ProcessHandle.of(process.pid()).isEmpty(), "process " + process.pid() + " is gone");
+        return process.pid();
     }
 
     @Test
     void theOldestCapturesAreDeletedFirstUntilAllFitAndTheNewestIsKept() throws Exception
     {
         final CaptureStore store = new CaptureStore(root, 3000);
-        final Path a = filled(store.create(T0, Trigger.STALL), 1000);
-        final Path b = filled(store.create(T0.plusSeconds(1), Trigger.STALL), 1000);
-        final Path c = filled(store.create(T0.plusSeconds(2), Trigger.STALL), 1000);
+        final Path a = written(store, T0, Trigger.STALL, 1000);
+        final Path b = written(store, T0.plusSeconds(1), Trigger.STALL, 1000);
+        final Path c = written(store, T0.plusSeconds(2), Trigger.STALL, 1000);
         Files.writeString(root.resolve("notes.txt"), "x".repeat(5000));
         assertTrue(store.enforceBudget(c).isEmpty(), "3000 bytes fit");
 
@@ -51,21 +137,32 @@ class CaptureStoreTest
         assertTrue(report.get(0).startsWith("deleted " + a.getFileName()), report.toString());
         assertTrue(report.get(1).startsWith("deleted " + b.getFileName()), report.toString());
         assertTrue(Files.exists(root.resolve("notes.txt")), "files that are not captures are left alone");
-        assertEquals(2500, store.usedBytes());
+        assertEquals(2500 + MARKER, store.usedBytes(), "d is not complete: its marker counts too");
     }
 
     @Test
     void aNewestCaptureLargerThanTheBudgetIsKeptAndReported() throws Exception
     {
         final CaptureStore store = new CaptureStore(root, 1000);
-        final Path old = filled(store.create(T0, Trigger.STALL), 100);
+        final Path old = written(store, T0, Trigger.STALL, 100);
         final Path huge = filled(store.create(T0.plusSeconds(1), Trigger.MANUAL), 5000);
 
         final List<String> report = store.enforceBudget(huge);
 
         assertEquals(List.of(huge), store.captures());
         assertTrue(report.get(0).startsWith("deleted " + old.getFileName()), report.toString());
-        assertTrue(report.get(1).contains("raise " + FreezeTrap.MAX_DISK_PROP_NAME), report.toString());
+        assertTrue(report.get(1).contains("left: " + huge.getFileName() + " (" + (5000 + MARKER) + " bytes, " +
+            "just written)") &&
+            report.get(1).contains("raise " + FreezeTrap.MAX_DISK_PROP_NAME), report.toString());
+    }
+
+    /** A complete capture of {@code bytes}. */
+    private static Path written(final CaptureStore store, final Instant time, final Trigger trigger, final int bytes)
+        throws Exception
+    {
+        final Path capture = filled(store.create(time, trigger), bytes);
+        store.complete(capture);
+        return capture;
     }
 
     private static Path filled(final Path capture, final int bytes) throws Exception

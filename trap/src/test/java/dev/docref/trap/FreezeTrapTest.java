@@ -87,8 +87,9 @@ class FreezeTrapTest
             assertTrue(hang.getCount() == 1, "the probe still hangs: the watchdog fired, not the probe's return");
             hang.countDown();
 
-            assertTrue(capture.getFileName().toString().matches("capture-\\d{8}T\\d{6}\\.\\d{3}Z-probe-deadline"),
-                capture.toString());
+            assertTrue(capture.getFileName().toString().matches("capture-\\d{8}T\\d{6}\\.\\d{3}Z-pid" +
+                ProcessHandle.current().pid() + "-probe-deadline"), capture.toString());
+            assertFalse(Files.exists(capture.resolve(CaptureStore.IN_PROGRESS)), "complete: its marker is gone");
             final JsonNode summary = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON));
             assertEquals("probe-deadline", summary.get("trigger").asText());
             assertTrue(summary.get("detail").asText().contains("had not returned"), summary.toString());
