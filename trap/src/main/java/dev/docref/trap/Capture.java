@@ -27,7 +27,9 @@ import java.util.concurrent.TimeoutException;
  * window: the second thread dump, {@code recording.jfr}, {@code offcpu.folded}, {@code offcpu.svg}, the disk
  * budget, and last {@code summary.txt} and {@code summary.json}, so a directory with a summary is complete. Until
  * then it holds the {@code in-progress} marker of {@link CaptureStore}, which keeps other processes' budget passes
- * from deleting it.
+ * from deleting it. A capture that fails part way (its tool's kill waited for) leaves what an operator can use: if
+ * a file in it holds a byte, the directory stays, with {@code failure.txt} saying what failed, in the layout of
+ * {@code summary.txt}; if none does (the trap closing as it began, a disk full from the first write), nothing.
  * <b>Thread-safety:</b> runs on the trap's capture thread, one capture at a time.
  */
 final class Capture
@@ -52,10 +54,11 @@ final class Capture
 
     /**
      * Runs a capture and writes its directory, which holds the store's {@value CaptureStore#IN_PROGRESS} marker
-     * until it is complete.
+     * until it is complete. A capture that fails part way is ended by {@link CaptureStore#fail} (its directory
+     * removed if it holds no evidence, else kept with {@code failure.txt}) and logged, with what became of it.
      *
-     * @return the capture directory.
-     * @throws UncheckedIOException if the directory or its files cannot be written.
+     * @return the capture directory, or {@code null} if the capture failed part way.
+     * @throws UncheckedIOException if the directory cannot be created.
      */
     static Path run(
         final FreezeTrap trap, final Trigger trigger, final String detail, final Instant firedAt,
@@ -70,18 +73,26 @@ final class Capture
         }
         catch (final RuntimeException | Error ex)
         {
-            try
-            {
-                trap.store().complete(directory);
-            }
-            catch (final UncheckedIOException markerKept)
-            {
-                ex.addSuppressed(markerKept);
-            }
-            throw ex;
+            trap.afterFailure(trap.store().fail(directory, failure(trap, trigger, detail, firedAt, ex)), ex);
+            return null;
         }
         trap.afterCapture(directory, written.result(), written.budget());
         return directory;
+    }
+
+    /** The text of a failed capture's {@code failure.txt}, laid out as {@code summary.txt} is. */
+    private static String failure(
+        final FreezeTrap trap, final Trigger trigger, final String detail, final Instant firedAt, final Throwable ex)
+    {
+        return "docref freeze trap capture that failed part way: it has no summary, and its other files are what " +
+            "it wrote before the failure\n\n" +
+            "trigger:        " + trigger.slug() + ": " + detail + '\n' +
+            "pid:            " + trap.pid() + '\n' +
+            "fired at:       " + firedAt + '\n' +
+            "failed at:      " + Instant.now() + '\n' +
+            "failure:        " + ex + '\n' +
+            "stack trace:    in the log of process " + ProcessHandle.current().pid() + " (logger " +
+            FreezeTrap.class.getName() + ")\n";
     }
 
     /** What {@link #write} leaves for the log once the capture is complete. */
@@ -150,8 +161,10 @@ final class Capture
         catch (final RuntimeException | Error ex)
         {
             // The capture failed before its profile ended (a full disk, say): stop the tool now. Left alone it would
-            // run out its window with nobody waiting for it, and the next capture would start another.
+            // run out its window with nobody waiting for it, and the next capture would start another. Waiting for
+            // the kill leaves the tool's files final before the failed capture's remains are judged.
             profiling.cancel(true);
+            awaitKilled(profile);
             throw ex;
         }
         final Instant profileEndedAt = Instant.now();
@@ -222,22 +235,35 @@ final class Capture
     }
 
     /**
-     * The profile of an interrupted capture: what the profiler returns once its tool is killed (at most
-     * {@link #KILLED_PROFILE_WAIT}), with the interruption among its problems, or an empty one.
+     * The profile of an interrupted capture: what the profiler returns once its tool is killed, with the
+     * interruption among its problems, or an empty one.
      */
     private static OffCpuProfiler.Result afterInterrupt(final CompletableFuture<OffCpuProfiler.Result> profile)
     {
         final String closing = "the capture was interrupted: the trap is closing";
+        final OffCpuProfiler.Result killed = awaitKilled(profile);
+        if (killed == null)
+        {
+            return new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null, List.of(closing));
+        }
+        final List<String> problems = new ArrayList<>(killed.problems());
+        problems.add(closing);
+        return new OffCpuProfiler.Result(killed.stacks(), killed.runs(), killed.used(), problems);
+    }
+
+    /**
+     * @return what the profiler of a cancelled profile returns once its tool is killed, waiting at most
+     *         {@link #KILLED_PROFILE_WAIT}; {@code null} if it does not, or failed.
+     */
+    private static OffCpuProfiler.Result awaitKilled(final CompletableFuture<OffCpuProfiler.Result> profile)
+    {
         try
         {
-            final OffCpuProfiler.Result killed = profile.get(KILLED_PROFILE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            final List<String> problems = new ArrayList<>(killed.problems());
-            problems.add(closing);
-            return new OffCpuProfiler.Result(killed.stacks(), killed.runs(), killed.used(), problems);
+            return profile.get(KILLED_PROFILE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException | ExecutionException | TimeoutException ex)
         {
-            return new OffCpuProfiler.Result(FoldedStacks.empty(), List.of(), null, List.of(closing));
+            return null;
         }
     }
 

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * of them) can be told apart. A second capture of one process in the same millisecond gets {@code -2}, and so on.
  * <p>
  * <b>Captures in progress.</b> While a capture is written it holds a file {@value #IN_PROGRESS} with the writer's
- * pid; {@link #complete} removes it, also from a capture that failed. The directory is made under a hidden name and
+ * pid; {@link #complete} removes it, and so does {@link #fail}. The directory is made under a hidden name and
  * renamed into place with its marker, so no process ever sees a capture without one. The budget pass never deletes
  * a capture whose marker names a live process: another JVM may still be writing into it. A marker whose process is
  * gone (its JVM died mid-capture) protects nothing. A pid the kernel has since given to another live process keeps
@@ -46,6 +46,8 @@ final class CaptureStore
     static final String PREFIX = "capture-";
     /** The marker file of a capture being written: the writing process's id, in decimal, and a newline. */
     static final String IN_PROGRESS = "in-progress";
+    /** What a capture that failed part way, and was kept for its evidence, says about the failure. */
+    static final String FAILURE = "failure.txt";
     private static final DateTimeFormatter TIMESTAMP =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
     /** What {@link #liveWriter} returns for a capture no live process is writing; no process has id 0. */
@@ -112,6 +114,47 @@ final class CaptureStore
             throw new UncheckedIOException("cannot delete " + marker + ": until this process exits, no budget pass " +
                 "deletes " + capture.getFileName() + ": " + ex, ex);
         }
+    }
+
+    /**
+     * Ends a capture that failed part way, leaving what is worth an operator's look. If no file in it holds a byte
+     * (it failed before writing any evidence: the trap closing as it began, a disk full from its first write), its
+     * directory is deleted. Otherwise it stays, with {@value #FAILURE} holding {@code failure}, and without its
+     * {@value #IN_PROGRESS} marker, so that budget passes treat it as any other capture.
+     *
+     * @param failure the text of {@value #FAILURE}: what failed.
+     * @return what became of the directory, for the log.
+     */
+    synchronized String fail(final Path capture, final String failure)
+    {
+        final List<String> evidence = evidence(capture);
+        if (evidence.isEmpty())
+        {
+            return deleteTree(capture) || !Files.exists(capture)
+                ? "removed " + capture + ": it held no evidence (no file with a byte in it)"
+                : "could not remove " + capture + ", which holds no evidence: delete it by hand";
+        }
+        String remains;
+        try
+        {
+            Files.writeString(capture.resolve(FAILURE), failure, StandardCharsets.UTF_8);
+            remains = "kept " + capture + " with " + FAILURE + " for the evidence it holds: " +
+                String.join(", ", evidence);
+        }
+        catch (final IOException ex)
+        {
+            remains = "kept " + capture + " for the evidence it holds (" + String.join(", ", evidence) + "), but " +
+                "could not write " + FAILURE + " there: " + ex;
+        }
+        try
+        {
+            complete(capture);
+        }
+        catch (final UncheckedIOException ex)
+        {
+            remains += "; " + ex.getMessage();
+        }
+        return remains;
     }
 
     /**
@@ -262,6 +305,23 @@ final class CaptureStore
         {
             deleteTree(staging);
             throw ex;
+        }
+    }
+
+    /** @return the files of {@code capture} that hold a byte, but its marker, relative to it and sorted. */
+    private static List<String> evidence(final Path capture)
+    {
+        try (Stream<Path> files = Files.walk(capture))
+        {
+            final List<String> evidence = new ArrayList<>();
+            files.filter(file -> Files.isRegularFile(file) && !file.getFileName().toString().equals(IN_PROGRESS) &&
+                sizeOf(file) > 0).map(file -> capture.relativize(file).toString()).sorted().forEach(evidence::add);
+            return evidence;
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            // Gone, or unreadable: nothing in it can be shown to be worth keeping.
+            return List.of();
         }
     }
 

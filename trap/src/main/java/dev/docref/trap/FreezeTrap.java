@@ -574,6 +574,16 @@ public final class FreezeTrap implements AutoCloseable
     }
 
     /**
+     * Logs a capture that failed part way, once per failure, with its stack trace.
+     *
+     * @param remains what became of its directory, from {@link CaptureStore#fail}.
+     */
+    void afterFailure(final String remains, final Throwable failure)
+    {
+        LOG.log(System.Logger.Level.ERROR, "docref freeze trap: capture failed (" + failure + "); " + remains, failure);
+    }
+
+    /**
      * Creates the capture directory if missing and checks that this process can write it and owns it, so that a bad
      * {@value #DIR_PROP_NAME} fails {@link #start()} rather than every capture. Ownership matters most for the CLI,
      * which runs as root with a default under {@code /tmp}: in a directory another user owns, that user could swap
@@ -641,7 +651,7 @@ public final class FreezeTrap implements AutoCloseable
             LOG.log(System.Logger.Level.WARNING, () -> "docref freeze trap fired (" + trigger.slug() + "): " + text +
                 "; capturing for " + format(settings.captureDuration()));
             final Path directory = Capture.run(this, trigger, text, firedAt, firedNanos);
-            if (onCapture != null)
+            if (directory != null && onCapture != null)
             {
                 onCapture.accept(directory);
             }
@@ -1033,7 +1043,11 @@ public final class FreezeTrap implements AutoCloseable
             return this;
         }
 
-        /** @param listener told each capture's directory when it is complete, on the capture thread. */
+        /**
+         * @param listener told each capture's directory when it is complete, on the capture thread; not told of a
+         *                 capture that failed part way (logged, its directory removed or kept with
+         *                 {@code failure.txt}).
+         */
         public Builder onCapture(final Consumer<Path> listener)
         {
             this.onCapture = listener;

@@ -66,6 +66,38 @@ class CaptureStoreTest
         assertTrue(Files.isDirectory(capture), "a complete capture stays");
     }
 
+    @Test
+    void aFailedCaptureWhoseFilesAreAllEmptyIsRemoved() throws Exception
+    {
+        final CaptureStore store = new CaptureStore(root, 1L << 20);
+        final Path capture = store.create(T0, Trigger.STALL);
+        Files.createFile(capture.resolve("tool-1-command.stdout"));
+        Files.createFile(capture.resolve("tool-1-command.stderr"));
+
+        final String remains = store.fail(capture, "failure: the trap is closing\n");
+
+        assertFalse(Files.exists(capture), remains);
+        assertEquals("removed " + capture + ": it held no evidence (no file with a byte in it)", remains);
+        assertEquals(List.of(), store.captures());
+    }
+
+    @Test
+    void aFailedCaptureWithEvidenceIsKeptWithFailureTxtAndWithoutItsMarker() throws Exception
+    {
+        final CaptureStore store = new CaptureStore(root, 1L << 20);
+        final Path capture = store.create(T0, Trigger.STALL);
+        Files.writeString(capture.resolve(Capture.MEMORY), "VmRSS: 1 kB\n");
+        Files.createFile(capture.resolve("tool-1-command.stderr"));
+
+        final String remains = store.fail(capture, "failure: disk full\n");
+
+        assertEquals("kept " + capture + " with " + CaptureStore.FAILURE + " for the evidence it holds: " +
+            Capture.MEMORY, remains);
+        assertEquals("failure: disk full\n", Files.readString(capture.resolve(CaptureStore.FAILURE)));
+        assertFalse(Files.exists(capture.resolve(CaptureStore.IN_PROGRESS)), "no longer in progress");
+        assertEquals(List.of(capture), store.captures());
+    }
+
     /**
      * Several JVMs may share one directory (the default is the same for all of them). A capture another live process
      * is still writing must survive this process's budget pass, though its bytes count; one whose writer died (a

@@ -494,6 +494,66 @@ class FreezeTrapTest
         assertTrue(ex.getMessage().contains("must be shorter than docref.trap.capture.duration"), ex.getMessage());
     }
 
+    /**
+     * A tool that, while the capture waits for it, puts a directory where the capture will write its thread dumps:
+     * the capture fails at that write, after the profile, deterministically. {@code $$} is the tool's shell, whose
+     * standard output is the capture's {@code tool-1-command.stdout}. {@code before} runs first, in {@code $d}.
+     */
+    private static String sabotagingTool(final String before, final String stdout)
+    {
+        return "d=$(dirname \"$(readlink /proc/$$/fd/1)\"); " + before + "mkdir \"$d/" + Capture.THREADS + "\"; " +
+            "printf '" + stdout + "'";
+    }
+
+    /** Runs one capture of a trap whose tool is {@code tool}, and waits for it to end. */
+    private List<Path> captureWith(final String tool) throws Exception
+    {
+        try (FreezeTrap trap = builder().profiler(TrapTesting.profiler(Duration.ofSeconds(5),
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND, tool))).build().start())
+        {
+            assertTrue(trap.captureNow("operator asked"));
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (trap.captureRunning() && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertFalse(trap.captureRunning(), "the capture ended within " + WAIT);
+        }
+        assertNull(captures.poll(), "a failed capture is not handed to onCapture");
+        try (Stream<Path> entries = Files.list(dir))
+        {
+            return entries.sorted().collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    @Test
+    void aCaptureThatFailsPartWayKeepsItsEvidenceAndSaysWhatFailedInFailureTxt() throws Exception
+    {
+        final List<Path> left = captureWith(sabotagingTool("", "java;x 1\\n"));
+
+        assertEquals(1, left.size(), left.toString());
+        final Path capture = left.get(0);
+        assertTrue(Files.size(capture.resolve(Capture.MEMORY)) > 0, "the evidence written before the failure stays");
+        assertEquals("java;x 1\n", Files.readString(capture.resolve("tool-1-command.stdout")));
+        assertFalse(Files.exists(capture.resolve(Capture.SUMMARY_JSON)), "no summary: not complete");
+        assertFalse(Files.exists(capture.resolve(CaptureStore.IN_PROGRESS)), "no longer in progress");
+        final String failure = Files.readString(capture.resolve(CaptureStore.FAILURE));
+        assertTrue(failure.contains("trigger:        manual: operator asked\n"), failure);
+        assertTrue(failure.contains("failure:        java.io.UncheckedIOException: cannot write " +
+            capture.resolve(Capture.THREADS)), failure);
+        assertTrue(failure.contains("pid:            " + ProcessHandle.current().pid() + "\n"), failure);
+    }
+
+    @Test
+    void aCaptureThatFailsBeforeWritingAnyEvidenceLeavesNoDirectory() throws Exception
+    {
+        // The tool waits for memory.txt, the capture's first file, and deletes it: nothing with a byte is left.
+        final List<Path> left = captureWith(sabotagingTool("while [ ! -s \"$d/" + Capture.MEMORY + "\" ]; do " +
+            "sleep 0.01; done; rm \"$d/" + Capture.MEMORY + "\"; ", ""));
+
+        assertEquals(List.of(), left, "the failed capture's directory is removed");
+    }
+
     @Test
     void theSummaryNamesWhatIsMissingWhenNoToolCanRun() throws Exception
     {
