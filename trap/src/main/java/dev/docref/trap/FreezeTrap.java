@@ -142,6 +142,8 @@ public final class FreezeTrap implements AutoCloseable
     private static final long IDLE = Long.MIN_VALUE;
 
     private final TrapSettings settings;
+    /** Where the directory came from, as {@link #start()}'s error names it: the property or a command-line flag. */
+    private final String dirSource;
     private final long pid;
     private final HealthProbe probe;
     private final int probeFailures;
@@ -179,6 +181,7 @@ public final class FreezeTrap implements AutoCloseable
     private FreezeTrap(final Builder builder, final OffCpuProfiler profiler)
     {
         this.settings = builder.settings();
+        this.dirSource = builder.dirSource;
         this.pid = builder.pid;
         this.probe = builder.probe;
         this.probeFailures = builder.probeFailures;
@@ -232,7 +235,7 @@ public final class FreezeTrap implements AutoCloseable
                 "=false): nothing is watched");
             return this;
         }
-        requireUsableDirectory(settings.dir());
+        requireUsableDirectory(settings.dir(), dirSource);
         // The probe and capture threads run the application's code (its probe, its onCapture listener), so they get
         // the context class loader of the thread that calls start(), as a plain new Thread would. No thread takes
         // inherited thread-local values.
@@ -585,11 +588,12 @@ public final class FreezeTrap implements AutoCloseable
 
     /**
      * Creates the capture directory if missing and checks that this process can write it and owns it, so that a bad
-     * {@value #DIR_PROP_NAME} fails {@link #start()} rather than every capture. Ownership matters most for the CLI,
+     * {@value #DIR_PROP_NAME} fails {@link #start()} rather than every capture. Errors name {@code source}: the
+     * property, or the command-line flag that gave the directory. Ownership matters most for the CLI,
      * which runs as root with a default under {@code /tmp}: in a directory another user owns, that user could swap
      * a capture's directory for a symbolic link between its creation and the trap's writes into it.
      */
-    static void requireUsableDirectory(final Path dir)
+    static void requireUsableDirectory(final Path dir, final String source)
     {
         final String accepted = "accepted: a directory this process can create and write, and owns, e.g. " +
             "/var/tmp/docref-trap";
@@ -610,8 +614,8 @@ public final class FreezeTrap implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" cannot hold captures (" + ex +
-                "); " + accepted);
+            throw new IllegalArgumentException(source + " = \"" + dir + "\" cannot hold captures (" + ex + "); " +
+                accepted);
         }
         finally
         {
@@ -619,7 +623,7 @@ public final class FreezeTrap implements AutoCloseable
         }
         if (dirOwner != null && !dirOwner.equals(processUser))
         {
-            throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + dir + "\" is owned by user " + dirOwner +
+            throw new IllegalArgumentException(source + " = \"" + dir + "\" is owned by user " + dirOwner +
                 ", not by this process's user " + processUser + ", who could then replace what the trap writes " +
                 "there; " + accepted);
         }
@@ -841,6 +845,14 @@ public final class FreezeTrap implements AutoCloseable
         private boolean guardArming = true;
         private Consumer<Path> onCapture;
         private OffCpuProfiler profiler;
+        /**
+         * Where the value came from, as errors name it: its property (also for the typed setters), or the command-line
+         * flag {@link TrapCommand} parsed it from. The values checked after they are set (the directory at start,
+         * deadline against window at build) keep theirs.
+         */
+        private String dirSource = DIR_PROP_NAME;
+        private String probeDeadlineSource = PROBE_DEADLINE_PROP_NAME;
+        private String captureDurationSource = CAPTURE_DURATION_PROP_NAME;
 
         private Builder()
         {
@@ -856,21 +868,7 @@ public final class FreezeTrap implements AutoCloseable
             }
             if ((value = properties.getProperty(DIR_PROP_NAME)) != null)
             {
-                if (value.isBlank())
-                {
-                    throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + value + "\" is empty; accepted: a " +
-                        "directory path, created if missing, e.g. /var/tmp/docref-trap");
-                }
-                try
-                {
-                    dir(Path.of(value.strip()));
-                }
-                catch (final java.nio.file.InvalidPathException ex)
-                {
-                    throw new IllegalArgumentException(DIR_PROP_NAME + " = \"" + value + "\" is not a path (" +
-                        ex.getReason() + "); accepted: a directory path, created if missing, e.g. " +
-                        "/var/tmp/docref-trap");
-                }
+                dir(DIR_PROP_NAME, value);
             }
             if ((value = properties.getProperty(STALL_THRESHOLD_PROP_NAME)) != null)
             {
@@ -879,18 +877,15 @@ public final class FreezeTrap implements AutoCloseable
             }
             if ((value = properties.getProperty(PROBE_INTERVAL_PROP_NAME)) != null)
             {
-                probeInterval = checkTime(PROBE_INTERVAL_PROP_NAME, value,
-                    PropertyValues.parseDuration(PROBE_INTERVAL_PROP_NAME, value), MIN_PROBE_TIME, MAX_TIME);
+                probeInterval(PROBE_INTERVAL_PROP_NAME, value);
             }
             if ((value = properties.getProperty(PROBE_DEADLINE_PROP_NAME)) != null)
             {
-                probeDeadline = checkTime(PROBE_DEADLINE_PROP_NAME, value,
-                    PropertyValues.parseDuration(PROBE_DEADLINE_PROP_NAME, value), MIN_PROBE_TIME, MAX_TIME);
+                probeDeadline(PROBE_DEADLINE_PROP_NAME, value);
             }
             if ((value = properties.getProperty(CAPTURE_DURATION_PROP_NAME)) != null)
             {
-                captureDuration = checkCaptureDuration(CAPTURE_DURATION_PROP_NAME, value,
-                    PropertyValues.parseDuration(CAPTURE_DURATION_PROP_NAME, value));
+                captureDuration(CAPTURE_DURATION_PROP_NAME, value);
             }
             if ((value = properties.getProperty(COOLDOWN_PROP_NAME)) != null)
             {
@@ -928,6 +923,33 @@ public final class FreezeTrap implements AutoCloseable
         public Builder dir(final Path dir)
         {
             this.dir = Objects.requireNonNull(dir, "dir");
+            this.dirSource = DIR_PROP_NAME;
+            return this;
+        }
+
+        /**
+         * As {@link #dir(Path)}, from text; this error, and {@link #start()}'s if the directory is unusable, name
+         * {@code source}.
+         *
+         * @param source {@link #DIR_PROP_NAME} or the command-line flag that gave {@code text}.
+         */
+        Builder dir(final String source, final String text)
+        {
+            final String accepted = "accepted: a directory path, created if missing, e.g. /var/tmp/docref-trap";
+            if (text.isBlank())
+            {
+                throw new IllegalArgumentException(source + " = \"" + text + "\" is empty; " + accepted);
+            }
+            try
+            {
+                dir(Path.of(text.strip()));
+            }
+            catch (final java.nio.file.InvalidPathException ex)
+            {
+                throw new IllegalArgumentException(source + " = \"" + text + "\" is not a path (" + ex.getReason() +
+                    "); " + accepted);
+            }
+            dirSource = source;
             return this;
         }
 
@@ -945,10 +967,36 @@ public final class FreezeTrap implements AutoCloseable
             return this;
         }
 
+        /**
+         * As {@link #probeInterval(Duration)}, from text; errors name {@code source}.
+         *
+         * @param source {@link #PROBE_INTERVAL_PROP_NAME} or the command-line flag that gave {@code text}.
+         */
+        Builder probeInterval(final String source, final String text)
+        {
+            this.probeInterval = checkTime(source, text, PropertyValues.parseDuration(source, text), MIN_PROBE_TIME,
+                MAX_TIME);
+            return this;
+        }
+
         /** @param deadline as {@link #PROBE_DEADLINE_PROP_NAME}: 10ms to 1h. */
         public Builder probeDeadline(final Duration deadline)
         {
             this.probeDeadline = checkTime(PROBE_DEADLINE_PROP_NAME, null, deadline, MIN_PROBE_TIME, MAX_TIME);
+            this.probeDeadlineSource = PROBE_DEADLINE_PROP_NAME;
+            return this;
+        }
+
+        /**
+         * As {@link #probeDeadline(Duration)}, from text; errors name {@code source}, {@link #build()}'s too.
+         *
+         * @param source {@link #PROBE_DEADLINE_PROP_NAME} or the command-line flag that gave {@code text}.
+         */
+        Builder probeDeadline(final String source, final String text)
+        {
+            this.probeDeadline = checkTime(source, text, PropertyValues.parseDuration(source, text), MIN_PROBE_TIME,
+                MAX_TIME);
+            this.probeDeadlineSource = source;
             return this;
         }
 
@@ -956,6 +1004,19 @@ public final class FreezeTrap implements AutoCloseable
         public Builder captureDuration(final Duration duration)
         {
             this.captureDuration = checkCaptureDuration(CAPTURE_DURATION_PROP_NAME, null, duration);
+            this.captureDurationSource = CAPTURE_DURATION_PROP_NAME;
+            return this;
+        }
+
+        /**
+         * As {@link #captureDuration(Duration)}, from text; errors name {@code source}, {@link #build()}'s too.
+         *
+         * @param source {@link #CAPTURE_DURATION_PROP_NAME} or the command-line flag that gave {@code text}.
+         */
+        Builder captureDuration(final String source, final String text)
+        {
+            this.captureDuration = checkCaptureDuration(source, text, PropertyValues.parseDuration(source, text));
+            this.captureDurationSource = source;
             return this;
         }
 
@@ -1069,9 +1130,10 @@ public final class FreezeTrap implements AutoCloseable
         {
             if (probe != null && probeDeadline.compareTo(captureDuration) >= 0)
             {
-                throw new IllegalArgumentException(PROBE_DEADLINE_PROP_NAME + " = " + format(probeDeadline) +
-                    " must be shorter than " + CAPTURE_DURATION_PROP_NAME + " = " + format(captureDuration) +
-                    ", or the profile would end before the trap knows there is a freeze");
+                throw new IllegalArgumentException(probeDeadlineSource + " = " + format(probeDeadline) +
+                    " must be shorter than " + captureDurationSource + " = " + format(captureDuration) +
+                    ", or the profile would end before the trap knows there is a freeze: make " + probeDeadlineSource +
+                    " shorter or " + captureDurationSource + " longer");
             }
             return new FreezeTrap(this, profiler != null ? profiler : OffCpuProfiler.detect(command));
         }

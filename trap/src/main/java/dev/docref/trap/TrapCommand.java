@@ -13,16 +13,16 @@ import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import dev.docref.guard.PropertyValues;
-
 /**
  * The command line of {@code docref-trap.jar}: {@code watch} any process with a shell probe and capture its freezes,
  * or render a folded-stacks file as a flame graph.
  * <p>
  * {@code watch} builds a {@link FreezeTrap} for another process with a {@link CommandProbe}; stall detection and
  * guard arming belong to the watched JVM and are off. Every {@code docref.trap.*} property still applies
- * ({@code -Ddocref.trap.cooldown=1m}); the flags override their properties. Exit codes: 0 done, 1 failed (the
- * watched process exited, or the input could not be read), 2 bad arguments (with the usage).
+ * ({@code -Ddocref.trap.cooldown=1m}); the flags override their properties. A bad value names where it came from,
+ * with what is accepted: {@code --probe-interval = "5ms" is out of range; accepted: 10ms to 1h, ...} for a flag, the
+ * property for a property. Exit codes: 0 done, 1 failed (the watched process exited, or the input could not be
+ * read), 2 bad arguments (with the usage), among them a directory that cannot hold captures.
  * <b>Thread-safety:</b> a program entry point; {@link #run} is not meant to run twice at once.
  */
 public final class TrapCommand
@@ -176,25 +176,23 @@ public final class TrapCommand
         final FreezeTrap trap;
         try
         {
+            // Each value's error names where it came from: the flag, or the docref.trap.* property it overrides.
             final FreezeTrap.Builder builder = FreezeTrap.builder();
             if (options.containsKey("--probe-interval"))
             {
-                builder.probeInterval(
-                    PropertyValues.parseDuration("--probe-interval", options.get("--probe-interval")));
+                builder.probeInterval("--probe-interval", options.get("--probe-interval"));
             }
             if (options.containsKey("--probe-deadline"))
             {
-                builder.probeDeadline(
-                    PropertyValues.parseDuration("--probe-deadline", options.get("--probe-deadline")));
+                builder.probeDeadline("--probe-deadline", options.get("--probe-deadline"));
             }
             if (options.containsKey("--capture-duration"))
             {
-                builder.captureDuration(PropertyValues.parseDuration("--capture-duration",
-                    options.get("--capture-duration")));
+                builder.captureDuration("--capture-duration", options.get("--capture-duration"));
             }
             if (options.containsKey("--dir"))
             {
-                builder.dir(Path.of(options.get("--dir")));
+                builder.dir("--dir", options.get("--dir"));
             }
             final TrapSettings settings = builder.settings();
             trap = builder.pid(pid)
@@ -214,7 +212,15 @@ public final class TrapCommand
         Runtime.getRuntime().addShutdownHook(closer);
         try
         {
-            trap.start();
+            try
+            {
+                trap.start();
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                // The directory (--dir, or docref.trap.dir) cannot hold captures.
+                return usage(err, ex.getMessage());
+            }
             if (!trap.isRunning())
             {
                 err.println("docref-trap: disabled by " + FreezeTrap.ENABLED_PROP_NAME + "=false; nothing to watch");

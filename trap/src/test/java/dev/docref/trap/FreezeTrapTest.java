@@ -290,15 +290,15 @@ class FreezeTrapTest
         {
             org.junit.jupiter.api.Assumptions.abort("cannot give a directory to another user here: " + ex);
         }
-        final IllegalArgumentException ex =
-            assertThrows(IllegalArgumentException.class, () -> FreezeTrap.requireUsableDirectory(foreign));
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> FreezeTrap.requireUsableDirectory(foreign, FreezeTrap.DIR_PROP_NAME));
         assertTrue(ex.getMessage().contains("is owned by user 65534") &&
             ex.getMessage().contains(FreezeTrap.DIR_PROP_NAME), ex.getMessage());
         try (java.util.stream.Stream<Path> left = Files.list(foreign))
         {
             assertEquals(0, left.count(), "the probe file is removed");
         }
-        FreezeTrap.requireUsableDirectory(dir.resolve("new").resolve("nested"));
+        FreezeTrap.requireUsableDirectory(dir.resolve("new").resolve("nested"), FreezeTrap.DIR_PROP_NAME);
         assertTrue(Files.isDirectory(dir.resolve("new").resolve("nested")), "created when missing");
     }
 

@@ -1,6 +1,7 @@
 package dev.docref.trap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -57,8 +58,6 @@ class TrapCommandTest
                 "unknown option \"--frobnicate\""),
             Arguments.of(List.of("watch", "--pid", self, "--probe-cmd", "true", "--probe-interval", "5 parsecs"),
                 "--probe-interval = \"5 parsecs\" has an unknown unit"),
-            Arguments.of(List.of("watch", "--pid", self, "--probe-cmd", "true", "--capture-duration", "2s",
-                "--probe-deadline", "3s"), "must be shorter than docref.trap.capture.duration"),
             Arguments.of(List.of("flamegraph"), "flamegraph takes one argument"),
             Arguments.of(List.of("flamegraph", "a", "b"), "flamegraph takes one argument"),
             Arguments.of(List.of("flamegraph", "/no/such/file.folded"), "is not a file"));
@@ -74,6 +73,60 @@ class TrapCommandTest
         assertTrue(err().contains(problem), err());
         assertTrue(err().contains("Usage:\n  java -jar docref-trap.jar watch --pid PID"), err());
         assertEquals("", out());
+    }
+
+    /** A flag's value out of its range fails naming the flag (not the property it overrides), its limit and the fix. */
+    static Stream<Arguments> flagsOutOfRange()
+    {
+        return Stream.of(
+            Arguments.of(List.of("--probe-interval", "5ms"),
+                "--probe-interval = \"5ms\" is out of range; accepted: 10ms to 1h, e.g. 500ms, 15s"),
+            Arguments.of(List.of("--probe-deadline", "2h"),
+                "--probe-deadline = \"2h\" is out of range; accepted: 10ms to 1h, e.g. 500ms, 15s"),
+            Arguments.of(List.of("--capture-duration", "2h"),
+                "--capture-duration = \"2h\" is out of range; accepted: 1s to 1h, e.g. 15s"),
+            Arguments.of(List.of("--capture-duration", "1500ms"), "--capture-duration = \"1500ms\" is not whole " +
+                "seconds (offcputime takes seconds); accepted: 1s to 1h in whole seconds, e.g. 15s"),
+            Arguments.of(List.of("--capture-duration", "2s", "--probe-deadline", "3s"), "--probe-deadline = 3s must " +
+                "be shorter than --capture-duration = 2s, or the profile would end before the trap knows there is " +
+                "a freeze: make --probe-deadline shorter or --capture-duration longer"),
+            Arguments.of(List.of("--dir", " "), "--dir = \" \" is empty; accepted: a directory path"),
+            Arguments.of(List.of("--dir", "/dev/null"), "--dir = \"/dev/null\" cannot hold captures"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("flagsOutOfRange")
+    void aFlagOutOfRangeFailsNamingTheFlagItsLimitAndTheFix(final List<String> flags, final String problem)
+    {
+        final List<String> args = new java.util.ArrayList<>(List.of("watch", "--pid",
+            Long.toString(ProcessHandle.current().pid()), "--probe-cmd", "true"));
+        args.addAll(flags);
+
+        assertEquals(TrapCommand.USAGE, run(args.toArray(String[]::new)), err());
+
+        final String error = err().lines().findFirst().orElse("");
+        assertTrue(error.startsWith("error: " + problem), err());
+        assertFalse(error.contains("docref.trap."), "a flag's error names the flag, not its property: " + error);
+        assertTrue(err().contains("Usage:"), err());
+    }
+
+    /** Flags and properties together: each value's error names where that value came from. */
+    @Test
+    void aPropertyOutOfRangeStillFailsNamingThePropertyBesideTheFlags()
+    {
+        final String previous = System.setProperty(FreezeTrap.CAPTURE_DURATION_PROP_NAME, "2s");
+        try
+        {
+            assertEquals(TrapCommand.USAGE, run("watch", "--pid", Long.toString(ProcessHandle.current().pid()),
+                "--probe-cmd", "true", "--probe-deadline", "3s"));
+
+            assertTrue(err().startsWith("error: --probe-deadline = 3s must be shorter than " +
+                FreezeTrap.CAPTURE_DURATION_PROP_NAME + " = 2s"), err());
+        }
+        finally
+        {
+            restore(FreezeTrap.CAPTURE_DURATION_PROP_NAME, previous);
+        }
     }
 
     @Test
@@ -128,7 +181,7 @@ class TrapCommandTest
         }
         finally
         {
-            restore(previous);
+            restore(FreezeTrap.COMMAND_PROP_NAME, previous);
             TrapTesting.stop(target);
         }
     }
@@ -145,15 +198,15 @@ class TrapCommandTest
         assertTrue(err().contains("docref-trap: process " + target.pid() + " exited"), err());
     }
 
-    private static void restore(final String previous)
+    private static void restore(final String property, final String previous)
     {
         if (previous == null)
         {
-            System.clearProperty(FreezeTrap.COMMAND_PROP_NAME);
+            System.clearProperty(property);
         }
         else
         {
-            System.setProperty(FreezeTrap.COMMAND_PROP_NAME, previous);
+            System.setProperty(property, previous);
         }
     }
 }
