@@ -1,13 +1,16 @@
 package dev.docref.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.stream.Stream;
 import dev.docref.guard.ResizeForecast;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,20 +40,45 @@ class IncidentReplayArgumentsTest
     static Stream<Arguments> badArguments()
     {
         return Stream.of(
-            Arguments.of(List.of("--bogus"), "unknown argument '--bogus'"),
-            Arguments.of(List.of("--entries"), "--entries needs a value"),
-            Arguments.of(List.of("--entries", "12x"), "--entries '12x' is not a whole number"),
+            Arguments.of(List.of("--bogus"), "unknown argument '--bogus'; the options are --entries, --maps, " +
+                "--query-threads, --queries-per-second, --guard-limit, --capture-duration, --arming-delay, --out, " +
+                "--seed, --help"),
+            Arguments.of(List.of("-entries", "5000"), "unknown argument '-entries'; options start with two dashes: " +
+                "--entries"),
+            Arguments.of(List.of("5000"), "unknown argument '5000': a value goes right after its option, as in " +
+                "--entries 5000 or --entries=5000"),
+            Arguments.of(List.of("--entries"), "--entries needs a value and is the last argument; write --entries N " +
+                "or --entries=N"),
+            Arguments.of(List.of("--out", "--maps", "docref"), "--out needs a value, but the next argument is " +
+                "'--maps'; write --out DIR or --out=DIR"),
+            Arguments.of(List.of("--entries="), "'--entries=' gives --entries an empty value; write --entries N or " +
+                "--entries=N"),
+            Arguments.of(List.of("--help=yes"), "'--help=yes': --help takes no value; write --help alone"),
+            Arguments.of(List.of("--entries", "12x"), "--entries '12x' is not a whole number; accepted: 1,000 to " +
+                "2,147,483,639"),
+            Arguments.of(List.of("--entries=12x"), "--entries '12x' is not a whole number"),
             Arguments.of(List.of("--entries", "10"), "--entries 10 is out of range; accepted: 1,000 to"),
-            Arguments.of(List.of("--entries", "5000", "--entries", "6000"), "--entries is given twice"),
-            Arguments.of(List.of("--maps", "hashmap,treemap"), "--maps: unknown map 'treemap'"),
-            Arguments.of(List.of("--maps", "docref,docref"), "--maps lists 'docref' twice"),
-            Arguments.of(List.of("--query-threads", "0"), "--query-threads 0 is out of range"),
+            Arguments.of(List.of("--entries", "5000", "--entries", "6000"), "--entries is given twice ('5000', then " +
+                "'6000'); give it once"),
+            Arguments.of(List.of("--entries=5000", "--entries", "6000"), "--entries is given twice"),
+            Arguments.of(List.of("--maps", "hashmap,treemap"), "--maps: unknown map 'treemap'; accepted: hashmap"),
+            Arguments.of(List.of("--maps", "docref,docref"), "--maps 'docref,docref' lists 'docref' twice; list " +
+                "each map once"),
+            Arguments.of(List.of("--maps", "docref,"), "--maps 'docref,' has an empty name; write the names " +
+                "separated by single commas"),
+            Arguments.of(List.of("--query-threads", "0"), "--query-threads 0 is out of range; accepted: 1 to 64"),
             Arguments.of(List.of("--queries-per-second", "5000000"), "the most is one query a microsecond"),
-            Arguments.of(List.of("--guard-limit", "64MB"), "--guard-limit = \"64MB\" has an unknown unit"),
+            Arguments.of(List.of("--guard-limit", "64MB"), "--guard-limit '64MB' has an unknown unit \"mb\"; " +
+                "accepted: a whole number of bytes"),
             Arguments.of(List.of("--capture-duration", "1500ms"), "--capture-duration 1500ms is not whole seconds"),
-            Arguments.of(List.of("--capture-duration", "2h"), "--capture-duration 2h is out of range"),
-            Arguments.of(List.of("--arming-delay", "soon"), "--arming-delay = \"soon\" is not a duration"),
-            Arguments.of(List.of("--seed", "0x5"), "--seed '0x5' is not a whole number"));
+            Arguments.of(List.of("--capture-duration", "2h"), "--capture-duration 2h is out of range; accepted: 1s " +
+                "to 600s"),
+            Arguments.of(List.of("--arming-delay", "soon"), "--arming-delay 'soon' is not a duration; accepted: a " +
+                "whole number with a unit"),
+            Arguments.of(List.of("--arming-delay", "11s"), "--arming-delay 11s is out of range; accepted: 0s to " +
+                "10s"),
+            Arguments.of(List.of("--seed", "0x5"), "--seed '0x5' is not a whole number; accepted: any 64-bit whole " +
+                "number"));
     }
 
     @ParameterizedTest
@@ -61,6 +90,79 @@ class IncidentReplayArgumentsTest
         assertTrue(printed.contains(problem), "expected \"" + problem + "\" in:\n" + printed);
         assertTrue(printed.contains(ReplayOptions.USAGE), printed);
         assertEquals("", out.toString(StandardCharsets.UTF_8));
+    }
+
+    static Stream<Arguments> everyOptionWithAValue()
+    {
+        return Stream.of(
+            Arguments.of("--entries", "5000"),
+            Arguments.of("--maps", "docref,hashmap"),
+            Arguments.of("--query-threads", "3"),
+            Arguments.of("--queries-per-second", "3000"),
+            Arguments.of("--guard-limit", "1MiB"),
+            Arguments.of("--capture-duration", "5s"),
+            Arguments.of("--arming-delay", "0ms"),
+            Arguments.of("--out", "some-dir"),
+            Arguments.of("--seed", "-5"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyOptionWithAValue")
+    void everyOptionTakesItsValueAfterAnEqualsSignAsWellAsAfterASpace(final String option, final String value)
+    {
+        final ReplayOptions spaced = ReplayOptions.parse(new String[] { option, value });
+        final ReplayOptions joined = ReplayOptions.parse(new String[] { option + "=" + value });
+        assertEquals(describe(spaced), describe(joined));
+        assertFalse(describe(spaced).equals(describe(ReplayOptions.parse(new String[0]))),
+            option + " " + value + " changed nothing: pick a value other than the default");
+    }
+
+    @Test
+    void everyOptionOfTheUsageIsParsedAndEveryParsedOptionIsInTheUsage()
+    {
+        for (final String option : ReplayOptions.OPTIONS.keySet())
+        {
+            assertTrue(ReplayOptions.USAGE.contains("  " + option + " "), option + " is not in the usage");
+        }
+        assertEquals(ReplayOptions.OPTIONS.size() - 1, everyOptionWithAValue().count(),
+            "every option but --help takes a value");
+    }
+
+    @Test
+    void outThatIsAnExistingFileIsRefusedBeforeTheReplayStarts(@TempDir final Path dir) throws IOException
+    {
+        final Path file = Files.writeString(dir.resolve("report.txt"), "not a directory");
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> ReplayOptions.parse(new String[] { "--out", file.toString() }));
+        assertEquals("--out '" + file + "' is an existing file, not a directory; the demo writes its report and " +
+            "captures into a directory, so give one, new or existing, e.g. --out incident-replay",
+            refused.getMessage());
+        final IllegalArgumentException under = assertThrows(IllegalArgumentException.class,
+            () -> ReplayOptions.parse(new String[] { "--out=" + file.resolve("sub") }));
+        assertTrue(under.getMessage().startsWith("--out '" + file.resolve("sub") + "' cannot be created: " + file +
+            " is a file, not a directory"), under.getMessage());
+        // Through the command line: exit 2 with the usage, nothing run (the old code ran the replay and failed
+        // with a stack trace and exit 1 when it came to write the report).
+        assertEquals(2, run(List.of("--entries", "1000", "--maps", "docref", "--out", file.toString())));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("incident-replay: --out '" + file + "' is an " +
+            "existing file"), err.toString(StandardCharsets.UTF_8));
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        assertEquals("not a directory", Files.readString(file));
+    }
+
+    @Test
+    void outThatIsANewOrExistingDirectoryIsAccepted(@TempDir final Path dir)
+    {
+        assertEquals(dir, ReplayOptions.parse(new String[] { "--out", dir.toString() }).out);
+        assertEquals(dir.resolve("a/b"), ReplayOptions.parse(new String[] { "--out=" + dir.resolve("a/b") }).out);
+    }
+
+    /** @return every option's parsed value, to compare two parses. */
+    private static String describe(final ReplayOptions options)
+    {
+        return List.of(options.entries, options.maps, options.queryThreads, options.queriesPerSecond,
+            options.guardLimit(), options.captureDuration(), options.armingDelay, options.out, options.seed,
+            options.help).toString();
     }
 
     @Test
