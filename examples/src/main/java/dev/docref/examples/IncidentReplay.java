@@ -119,7 +119,8 @@ public final class IncidentReplay
             out.println(ReplayOptions.USAGE);
             return 0;
         }
-        final String heapProblem = HeapBudget.problem(options, Runtime.getRuntime().maxMemory());
+        final String heapProblem = HeapBudget.problem(options, Runtime.getRuntime().maxMemory(),
+            HeapBudget.totalMemory());
         if (heapProblem != null)
         {
             err.println("incident-replay: " + heapProblem);

@@ -91,6 +91,8 @@ final class ReplayOptions
     Path out = Path.of(DEFAULT_OUT);
     long seed = 20_261_129L;
     boolean help;
+    /** The command line as given, for advice that repeats it. */
+    List<String> args = List.of();
 
     /**
      * Parses the command line. Each option that takes a value accepts it as the next argument or after an
@@ -103,6 +105,7 @@ final class ReplayOptions
     static ReplayOptions parse(final String[] args)
     {
         final ReplayOptions options = new ReplayOptions();
+        options.args = List.of(args);
         final Map<String, String> seen = new HashMap<>();
         for (int i = 0; i < args.length; i++)
         {

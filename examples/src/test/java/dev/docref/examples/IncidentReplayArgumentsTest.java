@@ -232,11 +232,65 @@ class IncidentReplayArgumentsTest
     void aHeapTooSmallForTheScaleIsRefusedWithTheFlagToUse()
     {
         final ReplayOptions incident = ReplayOptions.parse(new String[] { "--entries", "58720257" });
-        final String problem = HeapBudget.problem(incident, 1L << 30);
+        final String problem = HeapBudget.problem(incident, 1L << 30, 0);
         assertTrue(problem != null && problem.contains("needs about") && problem.contains("java -Xmx"), problem);
-        assertNull(HeapBudget.problem(incident, 12L << 30));
-        assertNull(HeapBudget.problem(ReplayOptions.parse(new String[0]), 1L << 30));
+        assertNull(HeapBudget.problem(incident, 12L << 30, 0));
+        assertNull(HeapBudget.problem(ReplayOptions.parse(new String[0]), 1L << 30, 0));
         assertNull(HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", "58720257", "--maps",
-            "docref" }), 1L << 30));
+            "docref" }), 1L << 30, 0));
+    }
+
+    /**
+     * The advice names one -Xmx, the estimate rounded up to a whole GiB, says what the estimate is made of, and
+     * gives the command with the user's own arguments. The old advice doubled the estimate without saying so
+     * (-Xmx14g at the incident's scale, where the docs say 12g and 7g passes the check) and wrote "...".
+     */
+    @Test
+    void heapAdviceNamesTheXmxThatPassesTheCheckWhyAndTheCommandToRun()
+    {
+        final ReplayOptions incident = ReplayOptions.parse(new String[] { "--entries=58720257", "--seed", "7" });
+        final long needed = HeapBudget.needed(incident);
+        assertEquals(7, (needed + (1L << 30) - 1) >> 30, "about 6.9 GiB: " + needed);
+        final String problem = HeapBudget.problem(incident, 1L << 30, 0);
+        assertTrue(problem.startsWith("--entries 58,720,257 with --maps hashmap,fastutil,docref needs about 6."),
+            problem);
+        assertTrue(problem.contains("and this JVM's maximum is 1.00 GiB. The estimate: the keys, 448.00 MiB (8 " +
+            "bytes each); java.util.HashMap at its last doubling, "), problem);
+        assertTrue(problem.contains("(80 bytes per entry in nodes and Long boxes, and its old and new tables); a " +
+            "quarter of that for the collector, "), problem);
+        assertTrue(problem.contains("; 64.00 MiB for the rest (JFR, histograms). Run it with -Xmx7g, the estimate " +
+            "rounded up to a whole GiB: java -Xmx7g -jar examples/target/incident-replay.jar --entries=58720257 " +
+            "--seed 7. Or, in this heap, at most --entries "), problem);
+        assertTrue(problem.endsWith(" with these maps; or docref alone, --maps docref, which needs about " +
+            "512.00 MiB."), problem);
+        // What it advises is what the check accepts, and no less would do.
+        assertNull(HeapBudget.problem(incident, 7L << 30, 0));
+        assertTrue(HeapBudget.problem(incident, 6L << 30, 0) != null);
+        // The fewer entries it offers fit this heap, and one more would not.
+        final String most = problem.substring(problem.indexOf("at most --entries ") + "at most --entries ".length());
+        final long fits = Long.parseLong(most.substring(0, most.indexOf(' ')));
+        assertNull(HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", Long.toString(fits) }),
+            1L << 30, 0));
+        assertTrue(HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", Long.toString(fits + 1) }),
+            1L << 30, 0) != null);
+    }
+
+    @Test
+    void heapAdviceForDocrefAloneDoesNotOfferDocrefAloneAndSaysWhenTheMachineIsTooSmall()
+    {
+        final ReplayOptions docref = ReplayOptions.parse(new String[] { "--entries", "2000000000", "--maps",
+            "docref", "--out", "it's here" });
+        final String problem = HeapBudget.problem(docref, 1L << 30, 8L << 30);
+        assertTrue(problem.startsWith("--entries 2,000,000,000 with --maps docref needs about 14.96 GiB of heap, and " +
+            "this JVM's maximum is 1.00 GiB. The estimate: the keys, 14.90 GiB (8 bytes each); 64.00 MiB for the " +
+            "rest (JFR, histograms). Run it with -Xmx15g, the estimate rounded up to a whole GiB: java -Xmx15g -jar " +
+            "examples/target/incident-replay.jar --entries 2000000000 --maps docref --out 'it'\\''s here' (more " +
+            "than this machine's 8.00 GiB of memory: choose one of the following instead). Or, in this heap, at " +
+            "most --entries "), problem);
+        assertFalse(problem.contains("docref alone"), problem);
+        final String tiny = HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", "1000000" }),
+            1L << 20, 0);
+        assertTrue(tiny.endsWith("java -Xmx1g -jar examples/target/incident-replay.jar --entries 1000000. Even the " +
+            "fewest --entries, 1000, do not fit this heap with these maps."), tiny);
     }
 }
