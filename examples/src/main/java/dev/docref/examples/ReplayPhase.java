@@ -27,8 +27,9 @@ import org.HdrHistogram.Histogram;
  * to its index as docRef, while query threads look up random keys already ingested, and checks every answer.
  * <p>
  * <b>Ingest.</b> Each put is timed on its own, lock included: the longest is the worst ingest stall. Before the
- * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows the forecast to
- * {@link AllocationGuard#global()} ({@code checkResize}). Around a resize the guard will warn about, the ingest
+ * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows
+ * {@link AllocationGuard#global()} the resize's largest single allocation (HashMap's table, one of fastutil's two
+ * arrays; see {@link #checkResize}). Around a resize the guard will warn about, the ingest
  * thread waits, outside the lock and outside the timed put, while the queries go on: first until the trap is free to
  * capture (see {@link PhaseTrap#awaitIdle}), then, after the warning, the arming delay, so that the profiler the
  * warning starts is attached when the resize begins.
@@ -55,9 +56,23 @@ final class ReplayPhase
     private static final long HIGHEST_TRACKABLE_NANOS = TimeUnit.HOURS.toNanos(1);
     private static final long PROGRESS_INTERVAL_MILLIS = 1_000;
 
-    /** A warning of the allocation guard during the phase. */
-    record GuardWarning(long atNanos, long bytes, String what, String forecast)
+    /**
+     * A warning of the allocation guard during the phase.
+     *
+     * @param atNanos     when, from the phase's start.
+     * @param bytes       the single allocation the guard warned about.
+     * @param resizeBytes what the resize allocates in all ({@code bytes} for one table, both of fastutil's arrays),
+     *                    or {@code bytes} when the warning came with no forecast (a docref map's own allocation).
+     * @param what        what the allocation was for.
+     * @param forecast    the resize's forecast, or {@code null}.
+     */
+    record GuardWarning(long atNanos, long bytes, long resizeBytes, String what, String forecast)
     {
+        /** @return the warned allocation, and the resize's bytes in all when it makes more than one. */
+        String describe()
+        {
+            return describeResize(bytes, resizeBytes);
+        }
     }
 
     private final FeedIndex.Kind kind;
@@ -219,7 +234,17 @@ final class ReplayPhase
         }
     }
 
-    /** The forecast says the next insert resizes: show it to the guard first, and give the trap time to arm. */
+    /**
+     * The forecast says the next insert resizes: show the guard its largest single allocation first, and give the
+     * trap time to arm.
+     * <p>
+     * The guard's limit bounds single allocations. {@link AllocationGuard#checkResize} checks a forecast's
+     * {@link ResizeForecast#nextResizeBytes()}, which is one allocation for HashMap's table but both of fastutil's
+     * arrays together: it would call fastutil's 2^22-slot resize a single allocation of 64 MiB, over the default
+     * scale's 64 MiB limit, where each of its arrays is 32 MiB and under it. So HashMap's table goes to
+     * {@code checkResize} with its forecast, and one of fastutil's arrays to {@link AllocationGuard#check}; the
+     * demo's record of the warning keeps the forecast, with the resize's bytes in all.
+     */
     private void checkResize(final FeedIndex index) throws InterruptedException
     {
         final ResizeForecast forecast = index.forecast();
@@ -227,19 +252,27 @@ final class ReplayPhase
         {
             return;
         }
+        final long largest = index.nextResizeLargestAllocationBytes();
         final AllocationGuard guard = AllocationGuard.global();
         final long pauseStart = System.nanoTime();
-        if (guard.mode() == GuardMode.WARN && forecast.nextResizeBytes() > guard.singleAllocationLimit())
+        if (guard.mode() == GuardMode.WARN && largest > guard.singleAllocationLimit())
         {
             trap.awaitIdle(() -> String.format(Locale.ROOT, "[%s] the guard will warn about the next resize (%s) " +
                 "and the trap is busy with an earlier capture: the ingest waits for it, the queries go on",
-                label, PropertyValues.formatBytes(forecast.nextResizeBytes())));
+                label, describeResize(largest, forecast.nextResizeBytes())));
         }
         final int before = warnings.size();
         pendingForecast = forecast;
         try
         {
-            guard.checkResize(forecast, GUARD_WHAT);
+            if (largest == forecast.nextResizeBytes())
+            {
+                guard.checkResize(forecast, GUARD_WHAT);
+            }
+            else
+            {
+                guard.check(largest, GUARD_WHAT);
+            }
         }
         finally
         {
@@ -257,13 +290,24 @@ final class ReplayPhase
         ingestPauseNanos += pauseEnd - pauseStart;
     }
 
+    /**
+     * @return a resize's largest single allocation, and its bytes in all when it makes more than one:
+     * {@code 16.00 MiB} for HashMap's table, {@code 128.00 MiB per array, 256.00 MiB in all} for fastutil's two.
+     */
+    static String describeResize(final long largestBytes, final long allBytes)
+    {
+        return PropertyValues.formatBytes(largestBytes) + (allBytes > largestBytes ? " per array, " +
+            PropertyValues.formatBytes(allBytes) + " in all" : "");
+    }
+
     /** Called by the guard, synchronously, on the thread that made the check. */
     private void onGuardEvent(final AllocationEvent event)
     {
         if (event.decision() == AllocationDecision.WARNED)
         {
             final ResizeForecast forecast = pendingForecast;
-            warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(), event.what(),
+            warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(),
+                forecast == null ? event.bytes() : forecast.nextResizeBytes(), event.what(),
                 forecast == null ? null : forecast.toString()));
         }
     }

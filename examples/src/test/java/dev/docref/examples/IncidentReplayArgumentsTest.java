@@ -195,11 +195,18 @@ class IncidentReplayArgumentsTest
         assertEquals(1L << 24, hashMap.nextSlots());
         assertEquals(1, fastutil.insertsUntilResize());
         assertEquals(1L << 24, fastutil.nextSlots());
-        // Both last resizes cross the default guard limit, so the guard warns before each.
+        // Both last resizes cross the default guard limit, so the guard warns before each: HashMap's one table, and
+        // each of fastutil's two arrays (half the forecast), a single allocation of its own.
         final long limit = ReplayOptions.parse(new String[0]).guardLimit();
         assertEquals(64L << 20, limit);
         assertTrue(hashMap.nextResizeBytes() > limit);
-        assertTrue(fastutil.nextResizeBytes() > limit);
+        assertTrue(fastutil.nextResizeBytes() / 2 > limit);
+        // fastutil's resize before crosses it by 24 bytes; the one before that stays under it, though its two
+        // arrays together do not.
+        assertTrue(ResizeForecast.openAddressing(3_145_728, 8, 8, 0.75).nextResizeBytes() / 2 > limit);
+        final ResizeForecast third = ResizeForecast.openAddressing(1_572_864, 8, 8, 0.75);
+        assertEquals(1, third.insertsUntilResize());
+        assertTrue(third.nextResizeBytes() / 2 < limit && third.nextResizeBytes() > limit);
         // And --entries 58720257 is one past the incident's own 7/8 * 2^26 threshold.
         assertEquals(1, ResizeForecast.hashbrown(ReplayOptions.INCIDENT_ENTRIES - 1, 24).insertsUntilResize());
     }
