@@ -193,9 +193,8 @@ public final class IncidentReplay
             warmUp(kind);
             final PhaseResult result = measure(kind, recording);
             results.add(result);
-            out.printf(Locale.ROOT, "  done: ingest %.1f s (%.1f s of it paused for the trap), worst put %s, " +
-                    "query p99.9 %s, query max %s, %d guard warning%s, %d capture%s%n",
-                result.phase().ingestNanos() / 1e9, result.phase().ingestPauseNanos() / 1e9,
+            out.printf(Locale.ROOT, "  done: %s; worst put %s, query p99.9 %s, query max %s, %d guard warning%s, " +
+                    "%d capture%s%n", result.phase().describeIngest(),
                 ReplayPhase.formatNanos(result.phase().worstPutNanos()),
                 ReplayPhase.formatNanos(result.queries().getValueAtPercentile(99.9)),
                 ReplayPhase.formatNanos(result.queries().getMaxValue()), result.phase().warnings().size(),

@@ -65,8 +65,13 @@ final class ReplayPhase
      *                    or {@code bytes} when the warning came with no forecast (a docref map's own allocation).
      * @param what        what the allocation was for.
      * @param forecast    the resize's forecast, or {@code null}.
+     * @param insidePut   whether the guard decided inside a put of the ingest thread, so that its work (the
+     *                    listeners, the trap's start, the log with its stack trace) is timed in that put: a docref
+     *                    map's own allocations. A doubling map's resize check is made between puts.
+     * @param thread      the thread the guard decided on.
      */
-    record GuardWarning(long atNanos, long bytes, long resizeBytes, String what, String forecast)
+    record GuardWarning(
+        long atNanos, long bytes, long resizeBytes, String what, String forecast, boolean insidePut, String thread)
     {
         /** @return the warned allocation, and the resize's bytes in all when it makes more than one. */
         String describe()
@@ -90,8 +95,13 @@ final class ReplayPhase
     private final long[] putTimeline;
     private final QueryLoop[] queries;
     private volatile boolean stopQueries;
-    /** The forecast the ingest thread is showing the guard, for the warning's record; ingest thread only. */
+    /**
+     * The forecast the ingest thread is showing the guard, for the warning's record, while it does so between two
+     * puts; {@code null} otherwise, and so always inside a put.
+     */
     private volatile ResizeForecast pendingForecast;
+    /** The ingest thread, to tell the guard's warnings inside its puts from those on other threads. */
+    private volatile Thread ingestThread;
 
     private volatile long worstPutNanos;
     private long worstPutStartNanos;
@@ -145,6 +155,7 @@ final class ReplayPhase
             startInstant = Instant.now();
             startNanos = System.nanoTime();
             final Thread ingest = new Thread(() -> guarded(() -> ingest(index)), ingestThreadName(kind, measured));
+            ingestThread = ingest;
             ingest.start();
             final Thread[] queryThreads = new Thread[queries.length];
             for (int t = 0; t < queries.length; t++)
@@ -306,9 +317,11 @@ final class ReplayPhase
         if (event.decision() == AllocationDecision.WARNED)
         {
             final ResizeForecast forecast = pendingForecast;
+            final Thread thread = Thread.currentThread();
             warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(),
                 forecast == null ? event.bytes() : forecast.nextResizeBytes(), event.what(),
-                forecast == null ? null : forecast.toString()));
+                forecast == null ? null : forecast.toString(), thread == ingestThread && forecast == null,
+                thread.getName()));
         }
     }
 
@@ -407,10 +420,53 @@ final class ReplayPhase
         return ingestEndNanos - startNanos;
     }
 
-    /** @return time the ingest thread spent waiting for the trap and in arming delays, outside every put. */
+    /**
+     * @return time the ingest thread spent between puts around a doubling map's resize: showing the guard the
+     * resize (its check and, over the limit, its warning: listeners, the trap's start, the log), waiting for the
+     * trap to be free, and the arming delay. 0 for a docref map, which shows the guard its allocations inside its
+     * puts (see {@link #warningsInsidePuts()}).
+     */
     long ingestPauseNanos()
     {
         return ingestPauseNanos;
+    }
+
+    /** @return the guard's warnings made inside the ingest thread's puts, whose work those puts' times include. */
+    long warningsInsidePuts()
+    {
+        return warnings.stream().filter(GuardWarning::insidePut).count();
+    }
+
+    /** @return whether a guard warning was made inside the longest put, and so is part of its time. */
+    boolean worstPutHoldsAWarning()
+    {
+        return warnings.stream().anyMatch(warning -> warning.insidePut() &&
+            warning.atNanos() >= worstPutStartNanos && warning.atNanos() <= worstPutStartNanos + worstPutNanos);
+    }
+
+    /**
+     * @return what the ingest did besides its puts, and what its puts' times hold besides the map, for the
+     * progress line: {@code ingest 3.7 s, 3.4 s of it between puts around the guard's resize warnings (...)} for
+     * a doubling map; {@code ingest 0.5 s; 35 guard warnings inside its puts, timed with them (...)} for a docref
+     * map whose allocations cross the limit.
+     */
+    String describeIngest()
+    {
+        final StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "ingest %.1f s", ingestNanos() / 1e9));
+        if (kind.doubles())
+        {
+            text.append(String.format(Locale.ROOT, ", %.1f s of it between puts around the guard's resize checks " +
+                "(the guard's check and warning, waiting for the trap to be free, the arming delay)",
+                ingestPauseNanos / 1e9));
+        }
+        final long inside = warningsInsidePuts();
+        if (inside > 0)
+        {
+            text.append(String.format(Locale.ROOT, "; %d guard warning%s inside its puts, timed with them (the " +
+                "guard's log, the trap's start)%s", inside, inside == 1 ? "" : "s",
+                worstPutHoldsAWarning() ? ", one in the worst put" : ""));
+        }
+        return text.toString();
     }
 
     long worstPutNanos()

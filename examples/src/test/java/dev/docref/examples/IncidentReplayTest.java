@@ -170,6 +170,19 @@ class IncidentReplayTest
         }
     }
 
+    /** A doubling map's resize is shown to the guard between puts: its time is the ingest's, outside every put. */
+    @ParameterizedTest
+    @EnumSource(names = { "HASHMAP", "FASTUTIL" })
+    void doublingMapsGuardChecksAreTimedBetweenPutsNotInThem(final FeedIndex.Kind doubling) throws IOException
+    {
+        final Map<String, String> row = csv().get(doubling.id);
+        assertEquals("0", row.get("guard_warnings_in_puts"), row.toString());
+        assertTrue(Long.parseLong(row.get("ingest_paused_ns")) > 0, row.toString());
+        assertTrue(printed.lines().anyMatch(line -> line.startsWith("  done: ingest ") &&
+            line.contains(" s of it between puts around the guard's resize checks (the guard's check and warning, " +
+                "waiting for the trap to be free, the arming delay); worst put ")), printed);
+    }
+
     @Test
     void largestAllocationsAreTheDoublingMapsNewTablesAndOneDocrefSegment() throws IOException
     {
