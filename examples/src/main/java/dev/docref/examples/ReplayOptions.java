@@ -1,7 +1,5 @@
 package dev.docref.examples;
 
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -170,7 +168,8 @@ final class ReplayOptions
                     options.armingDelay = parseTime(name, value, Duration.ZERO, MAX_ARMING_DELAY);
                     break;
                 case "--out":
-                    options.out = parseOut(name, value);
+                    options.out = DirectoryArgument.parse(name, value, "the demo writes its report and captures",
+                        "e.g. " + name + " " + DEFAULT_OUT);
                     break;
                 case "--seed":
                     options.seed = parseSeed(name, value);
@@ -372,48 +371,6 @@ final class ReplayOptions
         {
             throw asOption(name, value, ex);
         }
-    }
-
-    /**
-     * @return the directory for the report and the captures.
-     * @throws IllegalArgumentException if it cannot be one: an existing file, under a file, or where this user cannot
-     *                                  write. Checked here so that the demo refuses before it runs, not after.
-     */
-    private static Path parseOut(final String name, final String value)
-    {
-        final Path out;
-        try
-        {
-            out = Path.of(value);
-        }
-        catch (final InvalidPathException ex)
-        {
-            throw new IllegalArgumentException(name + " '" + value + "' is not a path (" + ex.getReason() + "); " +
-                "give a directory, e.g. " + name + " " + DEFAULT_OUT, ex);
-        }
-        if (Files.exists(out) && !Files.isDirectory(out))
-        {
-            throw new IllegalArgumentException(name + " '" + value + "' is an existing file, not a directory; the " +
-                "demo writes its report and captures into a directory, so give one, new or existing, e.g. " + name +
-                " " + DEFAULT_OUT);
-        }
-        Path existing = out.toAbsolutePath();
-        while (existing != null && !Files.exists(existing))
-        {
-            existing = existing.getParent();
-        }
-        if (existing != null && !Files.isDirectory(existing))
-        {
-            throw new IllegalArgumentException(name + " '" + value + "' cannot be created: " + existing + " is a " +
-                "file, not a directory; give a directory whose parents are directories, e.g. " + name + " " +
-                DEFAULT_OUT);
-        }
-        if (existing != null && !Files.isWritable(existing))
-        {
-            throw new IllegalArgumentException(name + " '" + value + "': this user cannot write in " + existing +
-                "; give a directory you can write, e.g. " + name + " " + DEFAULT_OUT + " in a directory of yours");
-        }
-        return out;
     }
 
     /**
