@@ -35,6 +35,12 @@ public final class CatchAFreeze
 {
     /** How long the writer holds the lock. */
     static final Duration FREEZE = Duration.ofMillis(2_500);
+    /** The command line, printed for {@code --help} and under an error. */
+    static final String USAGE = String.join("\n",
+        "usage: java -cp examples/target/incident-replay.jar dev.docref.examples.CatchAFreeze [DIR]",
+        "",
+        "A freeze trap catches a query hanging behind a lock held 2.5 s and writes a capture into DIR: a directory,",
+        "new or existing (default: a new temporary directory).");
 
     private CatchAFreeze()
     {
@@ -47,8 +53,12 @@ public final class CatchAFreeze
      */
     public static void main(final String[] args) throws IOException, InterruptedException
     {
-        final Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("docref-trap-example-");
-        run(dir, System.out);
+        final Path dir = DirectoryArgument.ofExampleOrExit(args, "catch-a-freeze", USAGE, "docref-trap-example-",
+            "the example writes its captures");
+        if (dir != null)
+        {
+            run(dir, System.out);
+        }
     }
 
     /**

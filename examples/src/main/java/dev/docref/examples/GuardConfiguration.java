@@ -43,6 +43,12 @@ public final class GuardConfiguration
     static final String NAME = "example";
     /** A stable description: the guard rate-limits its log per {@code what}. */
     static final String WHAT = "pkey index resize";
+    /** The command line, printed for {@code --help} and under an error. */
+    static final String USAGE = String.join("\n",
+        "usage: java -cp examples/target/incident-replay.jar dev.docref.examples.GuardConfiguration [DIR]",
+        "",
+        "Configures an allocation guard from DIR/guard.properties, at run time and over JMX. DIR: a directory, new",
+        "or existing (default: a new temporary directory).");
 
     private GuardConfiguration()
     {
@@ -55,8 +61,12 @@ public final class GuardConfiguration
      */
     public static void main(final String[] args) throws IOException, InterruptedException, JMException
     {
-        final Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("docref-guard-example-");
-        run(dir, System.out);
+        final Path dir = DirectoryArgument.ofExampleOrExit(args, "guard-configuration", USAGE, "docref-guard-example-",
+            "the example writes guard.properties");
+        if (dir != null)
+        {
+            run(dir, System.out);
+        }
     }
 
     /**

@@ -1,19 +1,25 @@
 package dev.docref.examples;
 
+import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import dev.docref.guard.PropertyValues;
 
 /**
  * How much heap {@link IncidentReplay} needs for a scale, so that a run that cannot fit says so before it starts
- * rather than failing with {@code OutOfMemoryError} minutes in.
+ * rather than failing with {@code OutOfMemoryError} minutes in, and says which {@code -Xmx} to run it with.
  * <p>
  * The estimate is the key array ({@code 8 n} bytes) plus the hungriest map chosen at its peak, the moment its last
- * doubling has the old and new tables live, plus a quarter for the collector, plus 64 MiB:
- * {@code java.util.HashMap<Long, Long>} holds 80 bytes per entry in nodes and boxes (the demo measures 91.5 with
- * the table) and 4 bytes per slot of table; fastutil 16 bytes per slot; docref next to nothing on the heap. At the
- * default 6,291,457 keys that is about 0.8 GiB; at 58,720,257 about 6.9 GiB, hence {@code java -Xmx12g} in the
- * docs, which leaves G1 room to work.
+ * doubling has the old and new tables live, plus a quarter of that map for the collector, plus 64 MiB for the rest
+ * (JFR, histograms, timelines): {@code java.util.HashMap<Long, Long>} holds 80 bytes per entry in nodes and boxes
+ * (the demo measures 91.5 with the table) and 4 bytes per slot of table; fastutil 16 bytes per slot; docref next to
+ * nothing on the heap. At the default 6,291,457 keys that is about 0.8 GiB; at 58,720,257 about 6.9 GiB. The demo
+ * ran to completion with {@code -Xmx} at the estimate (1,572,865 and 3,000,000 keys into HashMap, 257 MiB and
+ * 404 MiB), so the advice is the estimate rounded up to a whole GiB: {@code -Xmx7g} at 58,720,257. The docs run
+ * that scale with {@code java -Xmx12g}, which leaves G1 more room to work.
  * <p>
  * <b>Thread-safety:</b> stateless.
  */
@@ -22,6 +28,11 @@ final class HeapBudget
     /** A 32-byte {@code Node} and two 24-byte {@code Long}s (12-byte header, 8-byte value, padded). */
     private static final long HASHMAP_BYTES_PER_ENTRY = 80;
     private static final long SLACK_BYTES = 64L << 20;
+    private static final long GIB = 1L << 30;
+    /** How the README and {@code demo.md} run the demo, after {@code java} and its options. */
+    static final String JAR = "-jar examples/target/incident-replay.jar";
+    /** Arguments a shell passes through unchanged; anything else is quoted when the advice repeats it. */
+    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./=,:@%+-]+");
 
     private HeapBudget()
     {
@@ -30,43 +41,142 @@ final class HeapBudget
     /** @return the estimated heap the options need, in bytes. */
     static long needed(final ReplayOptions options)
     {
-        final long n = options.entries;
-        long map = 0;
-        for (final FeedIndex.Kind kind : options.maps)
+        return needed(options.entries, options.maps);
+    }
+
+    private static long needed(final long entries, final List<FeedIndex.Kind> maps)
+    {
+        final long map = peakMapBytes(entries, hungriest(entries, maps));
+        return 8 * entries + map + map / 4 + SLACK_BYTES;
+    }
+
+    /** @return the map of {@code maps} with the largest peak heap at this scale, {@code null} if none is on it. */
+    private static FeedIndex.Kind hungriest(final long entries, final List<FeedIndex.Kind> maps)
+    {
+        FeedIndex.Kind hungriest = null;
+        for (final FeedIndex.Kind kind : maps)
         {
-            final long slots = doublingSlots(n);
-            switch (kind)
+            if (peakMapBytes(entries, kind) > peakMapBytes(entries, hungriest))
             {
-                case HASHMAP:
-                    map = Math.max(map, n * HASHMAP_BYTES_PER_ENTRY + (slots + slots / 2) * 4);
-                    break;
-                case FASTUTIL:
-                    map = Math.max(map, (slots + slots / 2) * 16);
-                    break;
-                default:
-                    break;
+                hungriest = kind;
             }
         }
-        return 8 * n + map + map / 4 + SLACK_BYTES;
+        return hungriest;
+    }
+
+    /** @return the heap {@code kind} holds at its peak, the last doubling, with its old and new tables live. */
+    private static long peakMapBytes(final long entries, final FeedIndex.Kind kind)
+    {
+        final long slots = doublingSlots(entries);
+        if (kind == FeedIndex.Kind.HASHMAP)
+        {
+            return entries * HASHMAP_BYTES_PER_ENTRY + (slots + slots / 2) * 4;
+        }
+        if (kind == FeedIndex.Kind.FASTUTIL)
+        {
+            return (slots + slots / 2) * 16;
+        }
+        return 0;
     }
 
     /**
-     * @param maxHeap this JVM's {@code Runtime.maxMemory()}.
-     * @return why the heap is too small, with the fix, or {@code null} if it is enough.
+     * @param maxHeap     this JVM's {@code Runtime.maxMemory()}.
+     * @param totalMemory this machine's memory in bytes, or 0 if unknown.
+     * @return why the heap is too small, with the {@code -Xmx} to use and why, the command to run and the other
+     * ways out, or {@code null} if it is enough.
      */
-    static String problem(final ReplayOptions options, final long maxHeap)
+    static String problem(final ReplayOptions options, final long maxHeap, final long totalMemory)
     {
         final long needed = needed(options);
         if (needed <= maxHeap)
         {
             return null;
         }
-        final long suggestedGiB = Math.max(1, (needed * 2 + (1L << 30) - 1) >> 30);
-        return String.format(Locale.ROOT, "--entries %,d with %s needs about %s of heap, and this JVM's maximum is " +
-            "%s. Run java -Xmx%dg -jar examples/target/incident-replay.jar ..., or fewer --entries, or leave the " +
-            "heap maps out (--maps docref).", options.entries, options.maps.stream().map(kind -> kind.id)
-            .reduce((a, b) -> a + "," + b).orElse(""), PropertyValues.formatBytes(needed),
-            PropertyValues.formatBytes(maxHeap), suggestedGiB);
+        final FeedIndex.Kind hungriest = hungriest(options.entries, options.maps);
+        final long map = peakMapBytes(options.entries, hungriest);
+        final long xmxGiB = (needed + GIB - 1) / GIB;
+        final StringBuilder text = new StringBuilder(640);
+        text.append(String.format(Locale.ROOT, "--entries %,d with --maps %s needs about %s of heap, and this JVM's " +
+            "maximum is %s. The estimate: the keys, %s (8 bytes each)", options.entries, mapIds(options.maps),
+            PropertyValues.formatBytes(needed), PropertyValues.formatBytes(maxHeap),
+            PropertyValues.formatBytes(8 * options.entries)));
+        if (hungriest != null)
+        {
+            text.append(String.format(Locale.ROOT, "; %s at its last doubling, %s (%s, and its old and new tables); " +
+                "a quarter of that for the collector, %s", hungriest.title, PropertyValues.formatBytes(map),
+                hungriest == FeedIndex.Kind.HASHMAP ? "80 bytes per entry in nodes and Long boxes" :
+                    "16 bytes per slot in two long[] arrays", PropertyValues.formatBytes(map / 4)));
+        }
+        text.append(String.format(Locale.ROOT, "; %s for the rest (JFR, histograms). Run it with -Xmx%dg, the " +
+            "estimate rounded up to a whole GiB: java -Xmx%dg %s%s", PropertyValues.formatBytes(SLACK_BYTES), xmxGiB,
+            xmxGiB, JAR, commandArguments(options.args)));
+        if (totalMemory > 0 && xmxGiB * GIB > totalMemory)
+        {
+            text.append(String.format(Locale.ROOT, " (more than this machine's %s of memory: choose one of the " +
+                "following instead)", PropertyValues.formatBytes(totalMemory)));
+        }
+        final long fits = mostEntriesThatFit(options.maps, maxHeap, options.entries);
+        text.append(fits >= ReplayOptions.MIN_ENTRIES ? String.format(Locale.ROOT, ". Or, in this heap, at most " +
+            "--entries %d with these maps", fits) : ". Even the fewest --entries, " + ReplayOptions.MIN_ENTRIES +
+            ", do not fit this heap with these maps");
+        if (hungriest != null)
+        {
+            final long docrefAlone = needed(options.entries, List.of(FeedIndex.Kind.DOCREF));
+            text.append(docrefAlone <= maxHeap ? String.format(Locale.ROOT, "; or docref alone, --maps docref, " +
+                "which needs about %s", PropertyValues.formatBytes(docrefAlone)) : "");
+        }
+        return text.append('.').toString();
+    }
+
+    /** @return the largest entries from {@code 0} to {@code below - 1} whose estimate fits {@code maxHeap}. */
+    private static long mostEntriesThatFit(final List<FeedIndex.Kind> maps, final long maxHeap, final long below)
+    {
+        long fits = 0;
+        long tooMany = below;
+        while (tooMany - fits > 1)
+        {
+            final long middle = fits + (tooMany - fits) / 2;
+            if (needed(middle, maps) <= maxHeap)
+            {
+                fits = middle;
+            }
+            else
+            {
+                tooMany = middle;
+            }
+        }
+        return fits;
+    }
+
+    private static String mapIds(final List<FeedIndex.Kind> maps)
+    {
+        return maps.stream().map(kind -> kind.id).collect(Collectors.joining(","));
+    }
+
+    /** @return the arguments as a shell would need them typed, each after a space. */
+    static String commandArguments(final List<String> args)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final String arg : args)
+        {
+            text.append(' ').append(SHELL_SAFE.matcher(arg).matches() ? arg : "'" + arg.replace("'", "'\\''") + "'");
+        }
+        return text.toString();
+    }
+
+    /** @return this machine's memory in bytes, or 0 if the JVM does not say. */
+    static long totalMemory()
+    {
+        try
+        {
+            final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean ?
+                ((com.sun.management.OperatingSystemMXBean)os).getTotalMemorySize() : 0;
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            return 0;
+        }
     }
 
     /** Slots of a 0.75 load-factor doubling table grown to {@code n} entries (HashMap's and fastutil's). */

@@ -35,10 +35,11 @@ import jdk.jfr.consumer.RecordingFile;
  * which one thread ingests every key while query threads read keys already ingested. During each measured phase:
  * <ul>
  *     <li>the global {@link AllocationGuard} runs in WARN mode with a single-allocation limit of 64 MiB at the
- *     default scale (so that the last doublings cross it, see {@link ReplayOptions#guardLimit()}); the doubling
- *     maps show it each resize's
- *     {@code ResizeForecast} before the insert that makes it, so its warning comes just before the big resize
- *     (the ingest thread waits, outside any put, until the trap is free and then for its profiler to attach);</li>
+ *     default scale (so that the last doublings cross it, see {@link ReplayOptions#guardLimit()}); before the insert
+ *     that a doubling map's {@code ResizeForecast} says will resize it, the guard is shown the resize's largest
+ *     single allocation (HashMap's new table; one of fastutil's two new arrays, not both together), so its warning
+ *     comes just before the big resize (the ingest thread waits, outside any put, until the trap is free and then
+ *     for its profiler to attach);</li>
  *     <li>a {@code FreezeTrap} runs with its stall detector and a health probe (one query through the map's lock
  *     every 100 ms, deadline 500 ms), armed by the guard's warnings, and writes its captures under
  *     {@code <out>/captures/<map>/} ({@link PhaseTrap});</li>
@@ -119,7 +120,8 @@ public final class IncidentReplay
             out.println(ReplayOptions.USAGE);
             return 0;
         }
-        final String heapProblem = HeapBudget.problem(options, Runtime.getRuntime().maxMemory());
+        final String heapProblem = HeapBudget.problem(options, Runtime.getRuntime().maxMemory(),
+            HeapBudget.totalMemory());
         if (heapProblem != null)
         {
             err.println("incident-replay: " + heapProblem);
@@ -191,9 +193,8 @@ public final class IncidentReplay
             warmUp(kind);
             final PhaseResult result = measure(kind, recording);
             results.add(result);
-            out.printf(Locale.ROOT, "  done: ingest %.1f s (%.1f s of it paused for the trap), worst put %s, " +
-                    "query p99.9 %s, query max %s, %d guard warning%s, %d capture%s%n",
-                result.phase().ingestNanos() / 1e9, result.phase().ingestPauseNanos() / 1e9,
+            out.printf(Locale.ROOT, "  done: %s; worst put %s, query p99.9 %s, query max %s, %d guard warning%s, " +
+                    "%d capture%s%n", result.phase().describeIngest(),
                 ReplayPhase.formatNanos(result.phase().worstPutNanos()),
                 ReplayPhase.formatNanos(result.queries().getValueAtPercentile(99.9)),
                 ReplayPhase.formatNanos(result.queries().getMaxValue()), result.phase().warnings().size(),

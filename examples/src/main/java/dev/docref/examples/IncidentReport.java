@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 import dev.docref.guard.PropertyValues;
 
@@ -46,6 +47,14 @@ final class IncidentReport
     /** Width of one character of a bold 12 px marker label, for placing labels apart. */
     private static final double LABEL_CHAR_WIDTH = 7.0;
     private static final int LABEL_ROWS = 6;
+    /**
+     * What a timed put holds besides the map and its lock, and what the ingest does outside the timed puts: the
+     * "Worst put" column's caveat, in the notes under the table and in the HTML.
+     */
+    static final String WHAT_PUTS_HOLD = "A docref put includes the guard's check of each allocation the map " +
+        "makes in it (and, over the limit, its warning); a doubling map's resize is shown to the guard between " +
+        "puts, and that check, the wait for the trap and the arming delay are the ingest's time between puts, " +
+        "outside every timed put.";
     private static final double[] TIME_STEPS = { 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800 };
 
     private final ReplayOptions options;
@@ -133,11 +142,11 @@ final class IncidentReport
     String notes()
     {
         final StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "Worst put: the longest single put, lock included. Query latency " +
-            "runs from when each query was due, so queries stuck behind a frozen one count their wait. Largest " +
-            "allocation: the ingest thread's largest heap array (JFR jdk.ObjectAllocationOutsideTLAB) or the map's " +
-            "largest native block. Bytes/entry: heap used after GC (minus before the map) plus off-heap, per " +
-            "entry.%n%nAllocation guard (WARN, single-allocation limit %s):%n",
+        text.append(String.format(Locale.ROOT, "Worst put: the longest single put, lock included. %s Query " +
+            "latency runs from when each query was due, so queries stuck behind a frozen one count their wait. " +
+            "Largest allocation: the ingest thread's largest heap array (JFR jdk.ObjectAllocationOutsideTLAB) or " +
+            "the map's largest native block. Bytes/entry: heap used after GC (minus before the map) plus off-heap, " +
+            "per entry.%n%nAllocation guard (WARN, single-allocation limit %s):%n", WHAT_PUTS_HOLD,
             PropertyValues.formatBytes(options.guardLimit())));
         for (final PhaseResult result : results)
         {
@@ -150,8 +159,12 @@ final class IncidentReport
             for (final ReplayPhase.GuardWarning warning : warnings)
             {
                 text.append(String.format(Locale.ROOT, "  %-32s warned at %s: %s for [%s]%n",
-                    result.kind().title + ":", seconds(warning.atNanos()), PropertyValues.formatBytes(warning.bytes()),
-                    warning.what()));
+                    result.kind().title + ":", seconds(warning.atNanos()), warning.describe(), warning.what()));
+            }
+            final String insidePuts = insidePuts(result);
+            if (!insidePuts.isEmpty())
+            {
+                text.append(String.format(Locale.ROOT, "  %-32s %s%n", "", insidePuts));
             }
         }
         text.append("Freeze trap:\n");
@@ -188,22 +201,45 @@ final class IncidentReport
         return text.toString();
     }
 
+    /**
+     * @return for a map whose own puts made guard warnings (a docref map whose blocks cross the limit), how many,
+     * and that their work is in those puts' times; {@code ""} for none.
+     */
+    private static String insidePuts(final PhaseResult result)
+    {
+        final long inside = result.phase().warningsInsidePuts();
+        if (inside == 0)
+        {
+            return "";
+        }
+        final long elsewhere = result.phase().warnings().size() - inside;
+        return String.format(Locale.ROOT, "%d of these warnings %s made inside its puts%s: the guard's work for " +
+            "them (listeners, the trap's start, the log with a stack trace) is timed in those puts%s, not between " +
+            "puts as the doubling maps' resize checks are.", inside, inside == 1 ? "was" : "were",
+            elsewhere == 0 ? "" : String.format(Locale.ROOT, " (%d on other threads: %s)", elsewhere,
+                result.phase().warnings().stream().filter(warning -> !warning.insidePut())
+                    .map(ReplayPhase.GuardWarning::thread).distinct().collect(Collectors.joining(", "))),
+            result.phase().worstPutHoldsAWarning() ? " (the worst put is one of them)" : "");
+    }
+
     /** @return the figures as CSV, one line per map, nanoseconds and bytes. */
     String csv()
     {
         final StringBuilder csv = new StringBuilder("map,entries,worst_put_ns,query_p99_ns,query_p999_ns," +
             "query_max_ns,queries,largest_heap_allocation_bytes,largest_native_allocation_bytes,bytes_per_entry," +
-            "heap_bytes,off_heap_bytes,guard_warnings,captures,longest_stall_ns,ingest_ns,ingest_paused_ns\n");
+            "heap_bytes,off_heap_bytes,guard_warnings,captures,longest_stall_ns,ingest_ns,ingest_paused_ns," +
+            "largest_guard_warning_bytes,guard_warnings_in_puts\n");
         for (final PhaseResult result : results)
         {
             final Histogram queries = result.queries();
-            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%d,%d,%d,%d,%d,%d,%d%n",
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%d%n",
                 result.kind().id, result.phase().entries(), result.phase().worstPutNanos(),
                 queries.getValueAtPercentile(99), queries.getValueAtPercentile(99.9), queries.getMaxValue(),
                 queries.getTotalCount(), result.largestHeapAllocation(), result.largestNativeAllocation(),
                 result.bytesPerEntry(), result.heapBytes(), result.offHeapBytes(), result.phase().warnings().size(),
                 result.captures().size(), result.longestStallNanos(), result.phase().ingestNanos(),
-                result.phase().ingestPauseNanos()));
+                result.phase().ingestPauseNanos(), result.phase().warnings().stream()
+                    .mapToLong(ReplayPhase.GuardWarning::bytes).max().orElse(0), result.phase().warningsInsidePuts()));
         }
         return csv.toString();
     }
@@ -557,18 +593,20 @@ final class IncidentReport
             }
             html.append("</tr>\n");
         }
-        html.append("</table>\n<p>").append(escapeXml("Worst put: the longest single put, lock included. Query " +
-            "latency runs from when each query was due (every thread has a schedule), so queries stuck behind a " +
-            "frozen one count their wait. Largest allocation: the ingest thread's largest heap array, from JFR's " +
-            "jdk.ObjectAllocationOutsideTLAB events, or the map's largest native block. Bytes/entry: heap used " +
-            "after GC (minus before the map existed) plus off-heap, per entry. Heap used and off-heap: what the " +
-            "full map holds.")).append("</p>\n");
+        html.append("</table>\n<p>").append(escapeXml("Worst put: the longest single put, lock included. " +
+            WHAT_PUTS_HOLD + " Query latency runs from when each query was due (every thread has a schedule), so " +
+            "queries stuck behind a frozen one count their wait. Largest allocation: the ingest thread's largest " +
+            "heap array, from JFR's jdk.ObjectAllocationOutsideTLAB events, or the map's largest native block. " +
+            "Bytes/entry: heap used after GC (minus before the map existed) plus off-heap, per entry. Heap used " +
+            "and off-heap: what the full map holds.")).append("</p>\n");
         html.append("<h2>Query latency over time</h2>\n").append(svgElement());
         html.append("<h2>Allocation guard</h2>\n<p>").append(escapeXml(String.format(Locale.ROOT, "WARN mode, " +
             "single-allocation limit %s. Before the insert that a doubling map's ResizeForecast says will resize " +
-            "it, the ingest thread calls AllocationGuard.global().checkResize(forecast, \"%s\"); a docref map " +
-            "shows the guard each native block it allocates.", PropertyValues.formatBytes(options.guardLimit()),
-            ReplayPhase.GUARD_WHAT))).append("</p>\n<ul>\n");
+            "it, the ingest thread shows AllocationGuard.global() the resize's largest single allocation as " +
+            "\"%s\": HashMap's new table, checkResize(forecast, ...); one of fastutil's two new arrays (keys and " +
+            "values, each half the forecast's bytes), check(bytes, ...). A docref map shows the guard each native " +
+            "block it allocates.", PropertyValues.formatBytes(options.guardLimit()), ReplayPhase.GUARD_WHAT)))
+            .append("</p>\n<ul>\n");
         for (final PhaseResult result : results)
         {
             if (result.phase().warnings().isEmpty())
@@ -581,9 +619,15 @@ final class IncidentReport
             {
                 html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b> at ")
                     .append(seconds(warning.atNanos())).append(": ")
-                    .append(escapeXml(PropertyValues.formatBytes(warning.bytes()) + " for [" + warning.what() + "]"))
+                    .append(escapeXml(warning.describe() + " for [" + warning.what() + "]"))
                     .append(warning.forecast() == null ? "" : ". Forecast: " + escapeXml(warning.forecast()))
                     .append("</li>\n");
+            }
+            final String insidePuts = insidePuts(result);
+            if (!insidePuts.isEmpty())
+            {
+                html.append("<li><b>").append(escapeXml(result.kind().title)).append("</b>: ")
+                    .append(escapeXml(insidePuts)).append("</li>\n");
             }
         }
         html.append("</ul>\n<h2>Freeze trap</h2>\n<p>").append(escapeXml(String.format(Locale.ROOT, "Each measured " +

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -80,6 +81,12 @@ final class PhaseTrap implements AutoCloseable
     private final PrintStream out;
     private final Set<Path> earlier;
     private final FreezeTrap trap;
+    /**
+     * Names of the capture directories the trap has handed to {@code onCapture}. A capture writes its summary before
+     * it returns to the trap, which then calls {@code onCapture} and only after that frees its throttle: until then
+     * a new trigger is refused, so a capture counts as pending until it is here, not when its summary appears.
+     */
+    private final Set<String> completed = ConcurrentHashMap.newKeySet();
     /** When the last capture completed (nanoTime), or 0. */
     private volatile long lastCompletedNanos;
 
@@ -111,12 +118,16 @@ final class PhaseTrap implements AutoCloseable
             .cooldown(COOLDOWN)
             .maxCapturesPerHour(MAX_CAPTURES_PER_HOUR)
             .guardArming(true)
-            .onCapture(directory ->
-            {
-                lastCompletedNanos = System.nanoTime();
-                out.println("  trap: capture complete: " + directory.resolve("offcpu.svg"));
-            })
+            .onCapture(this::captureCompleted)
             .build();
+    }
+
+    /** The trap's {@code onCapture}: the capture in {@code directory} is written; the trap frees itself next. */
+    void captureCompleted(final Path directory)
+    {
+        completed.add(directory.getFileName().toString());
+        lastCompletedNanos = System.nanoTime();
+        out.println("  trap: capture complete: " + directory.resolve("offcpu.svg"));
     }
 
     /** Starts the trap's probe, stall detector and guard listener. */
@@ -216,6 +227,7 @@ final class PhaseTrap implements AutoCloseable
         trap.close();
     }
 
+    /** @return this phase's capture directories the trap has not reported complete: running, or failed. */
     private List<Path> pending()
     {
         try
@@ -223,7 +235,7 @@ final class PhaseTrap implements AutoCloseable
             final List<Path> pending = new ArrayList<>();
             for (final Path directory : captureDirectories(dir))
             {
-                if (!earlier.contains(directory) && !Files.exists(directory.resolve(SUMMARY)))
+                if (!earlier.contains(directory) && !completed.contains(directory.getFileName().toString()))
                 {
                     pending.add(directory);
                 }

@@ -25,9 +25,24 @@ public final class QuickStart
     {
     }
 
-    /** Runs the example; prints what it does. */
+    /** The command line, printed for {@code --help} and under an error. */
+    static final String USAGE = "usage: java -cp examples/target/incident-replay.jar dev.docref.examples.QuickStart" +
+        "\n\nFills a map sized up front with withCapacity and reads it back; it takes no arguments.";
+
+    /** Runs the example; prints what it does. With {@code --help}, prints the usage; with anything else, exits 2. */
     public static void main(final String[] args)
     {
+        if (args.length == 1 && ("--help".equals(args[0]) || "-h".equals(args[0])))
+        {
+            System.out.println(USAGE);
+            return;
+        }
+        if (args.length > 0)
+        {
+            System.err.println("quick-start: it takes no arguments, but was given: " + String.join(" ", args) +
+                "; run it with none\n\n" + USAGE);
+            System.exit(2);
+        }
         run(System.out);
     }
 

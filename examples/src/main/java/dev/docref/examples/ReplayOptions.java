@@ -3,10 +3,12 @@ package dev.docref.examples;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 import dev.docref.guard.PropertyValues;
 
@@ -38,6 +40,13 @@ final class ReplayOptions
     static final String DEFAULT_OUT = "incident-replay";
     static final List<FeedIndex.Kind> DEFAULT_MAPS =
         List.of(FeedIndex.Kind.HASHMAP, FeedIndex.Kind.FASTUTIL, FeedIndex.Kind.DOCREF);
+    /**
+     * Every option, in the usage's order, with the name the usage gives its value ({@code ""}: it takes none), for
+     * the error messages. {@code -h} is {@code --help}.
+     */
+    static final Map<String, String> OPTIONS = options("--entries", "N", "--maps", "LIST", "--query-threads", "N",
+        "--queries-per-second", "N", "--guard-limit", "SIZE", "--capture-duration", "TIME", "--arming-delay", "TIME",
+        "--out", "DIR", "--seed", "N", "--help", "");
 
     static final String USAGE = String.join("\n",
         "usage: java -jar examples/target/incident-replay.jar [options]",
@@ -65,7 +74,8 @@ final class ReplayOptions
         "  --seed N                  seed of the random keys (default 20261129)",
         "  --help                    print this and exit",
         "",
-        "Sizes: 64MiB, 512k, 1g, or bytes. Times: 500ms, 5s, 1m.");
+        "A value follows its option, or an = does: --entries 5000 or --entries=5000. Sizes: 64MiB, 512k, 1g, or",
+        "bytes. Times: 500ms, 5s, 1m.");
 
     long entries = DEFAULT_ENTRIES;
     List<FeedIndex.Kind> maps = DEFAULT_MAPS;
@@ -79,58 +89,96 @@ final class ReplayOptions
     Path out = Path.of(DEFAULT_OUT);
     long seed = 20_261_129L;
     boolean help;
+    /** The command line as given, for advice that repeats it. */
+    List<String> args = List.of();
 
     /**
+     * Parses the command line. Each option that takes a value accepts it as the next argument or after an
+     * {@code =}: {@code --entries 5000} and {@code --entries=5000} are the same.
+     *
      * @param args the command line.
      * @return the options.
-     * @throws IllegalArgumentException naming the option, the value and what is accepted.
+     * @throws IllegalArgumentException naming the option, the value, what is accepted and what to write instead.
      */
     static ReplayOptions parse(final String[] args)
     {
         final ReplayOptions options = new ReplayOptions();
-        final Set<String> seen = new HashSet<>();
+        options.args = List.of(args);
+        final Map<String, String> seen = new HashMap<>();
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
-            if (arg.startsWith("--") && !seen.add(arg))
+            final int equals = arg.startsWith("--") ? arg.indexOf('=') : -1;
+            final String name = "-h".equals(arg) ? "--help" : equals > 0 ? arg.substring(0, equals) : arg;
+            if (!OPTIONS.containsKey(name))
             {
-                throw new IllegalArgumentException(arg + " is given twice");
+                throw new IllegalArgumentException(unknown(arg));
             }
-            switch (arg)
+            final String metavar = OPTIONS.get(name);
+            final String value;
+            if (metavar.isEmpty())
+            {
+                if (equals > 0)
+                {
+                    throw new IllegalArgumentException("'" + arg + "': " + name + " takes no value; write " + name +
+                        " alone");
+                }
+                value = "";
+            }
+            else if (equals > 0)
+            {
+                value = arg.substring(equals + 1);
+                if (value.isEmpty())
+                {
+                    throw new IllegalArgumentException("'" + arg + "' gives " + name + " an empty value; write " +
+                        name + " " + metavar + " or " + name + "=" + metavar);
+                }
+            }
+            else
+            {
+                value = value(args, ++i, name, metavar);
+            }
+            final String earlier = seen.putIfAbsent(name, value);
+            if (earlier != null)
+            {
+                throw new IllegalArgumentException(name + " is given twice" + (metavar.isEmpty() ? "" : " ('" +
+                    earlier + "', then '" + value + "')") + "; give it once");
+            }
+            switch (name)
             {
                 case "--entries":
-                    options.entries = parseCount(arg, value(args, ++i, arg), MIN_ENTRIES, MAX_ENTRIES);
+                    options.entries = parseCount(name, value, MIN_ENTRIES, MAX_ENTRIES);
                     break;
                 case "--maps":
-                    options.maps = parseMaps(value(args, ++i, arg));
+                    options.maps = parseMaps(value);
                     break;
                 case "--query-threads":
-                    options.queryThreads = (int)parseCount(arg, value(args, ++i, arg), 1, MAX_QUERY_THREADS);
+                    options.queryThreads = (int)parseCount(name, value, 1, MAX_QUERY_THREADS);
                     break;
                 case "--queries-per-second":
-                    options.queriesPerSecond = parseCount(arg, value(args, ++i, arg), 1, 1_000_000_000L);
+                    options.queriesPerSecond = parseCount(name, value, 1, 1_000_000_000L);
                     break;
                 case "--guard-limit":
-                    options.guardLimit = PropertyValues.parseSize(arg, value(args, ++i, arg));
+                    options.guardLimit = parseSize(name, value);
                     break;
                 case "--capture-duration":
-                    options.captureDuration = parseCaptureDuration(arg, value(args, ++i, arg));
+                    options.captureDuration = parseCaptureDuration(name, value);
                     break;
                 case "--arming-delay":
-                    options.armingDelay = parseTime(arg, value(args, ++i, arg), Duration.ZERO, MAX_ARMING_DELAY);
+                    options.armingDelay = parseTime(name, value, Duration.ZERO, MAX_ARMING_DELAY);
                     break;
                 case "--out":
-                    options.out = Path.of(value(args, ++i, arg));
+                    options.out = DirectoryArgument.parse(name, value, "the demo writes its report and captures",
+                        "e.g. " + name + " " + DEFAULT_OUT);
                     break;
                 case "--seed":
-                    options.seed = parseSeed(arg, value(args, ++i, arg));
+                    options.seed = parseSeed(name, value);
                     break;
                 case "--help":
-                case "-h":
                     options.help = true;
                     break;
                 default:
-                    throw new IllegalArgumentException("unknown argument '" + arg + "'");
+                    throw new AssertionError("option " + name + " is in OPTIONS but not parsed");
             }
         }
         final long interval = options.queryIntervalNanos();
@@ -148,8 +196,10 @@ final class ReplayOptions
      * @return the guard's single-allocation limit: {@code --guard-limit}, or by default 4 bytes per slot of the
      * table {@code java.util.HashMap} doubles to last at this scale (64 MiB for 2^24 slots at the default 6,291,457
      * entries, 512 MiB for 2^27 at 58,720,257). HashMap's new table is that plus a 16-byte header, so its last
-     * doubling crosses the limit; fastutil's last doubling allocates four times as much, and its two before it
-     * twice and as much, so the guard warns before those three.
+     * doubling crosses the limit. fastutil's doublings allocate two arrays, keys and values, of 8 bytes per slot plus
+     * 24 (a header and one extra slot); the guard checks each array, a single allocation: those of its last doubling
+     * are twice the limit and those of the one before it the limit plus 24 bytes, so the guard warns before those
+     * two; the one before them allocates two arrays of half the limit and 24 bytes, each under it.
      */
     long guardLimit()
     {
@@ -178,19 +228,51 @@ final class ReplayOptions
         return Duration.ofSeconds(Math.max(DEFAULT_CAPTURE_DURATION.toSeconds(), (long)Math.ceil(seconds)));
     }
 
+    private static Map<String, String> options(final String... nameThenValue)
+    {
+        final Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenValue.length; i += 2)
+        {
+            options.put(nameThenValue[i], nameThenValue[i + 1]);
+        }
+        return Collections.unmodifiableMap(options);
+    }
+
     /** @return keys each map kind is warmed up with before its measured phase. */
     int warmupEntries()
     {
         return (int)Math.min(entries, 1_000_000L);
     }
 
-    private static String value(final String[] args, final int index, final String name)
+    private static String value(final String[] args, final int index, final String name, final String metavar)
     {
-        if (index >= args.length || args[index].startsWith("--"))
+        if (index >= args.length)
         {
-            throw new IllegalArgumentException(name + " needs a value");
+            throw new IllegalArgumentException(name + " needs a value and is the last argument; write " + name + " " +
+                metavar + " or " + name + "=" + metavar);
+        }
+        if (args[index].startsWith("--"))
+        {
+            throw new IllegalArgumentException(name + " needs a value, but the next argument is '" + args[index] +
+                "'; write " + name + " " + metavar + " or " + name + "=" + metavar);
         }
         return args[index];
+    }
+
+    /** @return why {@code arg} is not an option, and what was probably meant. */
+    private static String unknown(final String arg)
+    {
+        if (arg.startsWith("--"))
+        {
+            return "unknown argument '" + arg + "'; the options are " + String.join(", ", OPTIONS.keySet());
+        }
+        final String named = "-" + (arg.indexOf('=') > 0 ? arg.substring(0, arg.indexOf('=')) : arg);
+        if (arg.startsWith("-") && OPTIONS.containsKey(named))
+        {
+            return "unknown argument '" + arg + "'; options start with two dashes: " + named;
+        }
+        return "unknown argument '" + arg + "': a value goes right after its option, as in --entries 5000 or " +
+            "--entries=5000; the options are " + String.join(", ", OPTIONS.keySet());
     }
 
     private static long parseCount(final String name, final String value, final long min, final long max)
@@ -221,19 +303,28 @@ final class ReplayOptions
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException(name + " '" + value + "' is not a whole number (a 64-bit seed)", ex);
+            throw new IllegalArgumentException(name + " '" + value + "' is not a whole number; accepted: any " +
+                "64-bit whole number, " + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ", e.g. " + name + " 20261129",
+                ex);
         }
     }
 
     private static List<FeedIndex.Kind> parseMaps(final String value)
     {
         final List<FeedIndex.Kind> maps = new ArrayList<>();
-        for (final String id : value.split(","))
+        // -1 keeps trailing empty names, so that "docref," is refused as ",docref" is.
+        for (final String id : value.split(",", -1))
         {
+            if (id.isBlank())
+            {
+                throw new IllegalArgumentException("--maps '" + value + "' has an empty name; write the names " +
+                    "separated by single commas, e.g. --maps hashmap,fastutil,docref");
+            }
             final FeedIndex.Kind kind = FeedIndex.Kind.parse(id);
             if (maps.contains(kind))
             {
-                throw new IllegalArgumentException("--maps lists '" + kind.id + "' twice");
+                throw new IllegalArgumentException("--maps '" + value + "' lists '" + kind.id + "' twice; list each " +
+                    "map once");
             }
             maps.add(kind);
         }
@@ -242,11 +333,19 @@ final class ReplayOptions
 
     private static Duration parseTime(final String name, final String value, final Duration min, final Duration max)
     {
-        final Duration parsed = PropertyValues.parseDuration(name, value);
+        final Duration parsed;
+        try
+        {
+            parsed = PropertyValues.parseDuration(name, value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw asOption(name, value, ex);
+        }
         if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0)
         {
             throw new IllegalArgumentException(name + " " + value + " is out of range; accepted: " +
-                min.toMillis() + "ms to " + max.toSeconds() + "s");
+                formatTime(min) + " to " + formatTime(max));
         }
         return parsed;
     }
@@ -260,5 +359,36 @@ final class ReplayOptions
                 "seconds); accepted: 1s to 600s in whole seconds, e.g. 5s");
         }
         return parsed;
+    }
+
+    private static long parseSize(final String name, final String value)
+    {
+        try
+        {
+            return PropertyValues.parseSize(name, value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw asOption(name, value, ex);
+        }
+    }
+
+    /**
+     * A parse error of {@link PropertyValues}, which names a system property ({@code name = "value"}), reworded for
+     * the command line ({@code name 'value'}); its reason and accepted forms are kept.
+     */
+    private static IllegalArgumentException asOption(
+        final String name, final String value, final IllegalArgumentException ex)
+    {
+        final String property = name + " = \"" + value + "\"";
+        final String message = ex.getMessage();
+        return new IllegalArgumentException(message.startsWith(property) ?
+            name + " '" + value + "'" + message.substring(property.length()) : message, ex);
+    }
+
+    /** @return a limit as the usage writes it: {@code 10s}, {@code 600s}, {@code 500ms}. */
+    private static String formatTime(final Duration time)
+    {
+        return time.toMillis() % 1000 == 0 ? time.toSeconds() + "s" : time.toMillis() + "ms";
     }
 }

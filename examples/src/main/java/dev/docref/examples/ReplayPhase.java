@@ -27,8 +27,9 @@ import org.HdrHistogram.Histogram;
  * to its index as docRef, while query threads look up random keys already ingested, and checks every answer.
  * <p>
  * <b>Ingest.</b> Each put is timed on its own, lock included: the longest is the worst ingest stall. Before the
- * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows the forecast to
- * {@link AllocationGuard#global()} ({@code checkResize}). Around a resize the guard will warn about, the ingest
+ * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows
+ * {@link AllocationGuard#global()} the resize's largest single allocation (HashMap's table, one of fastutil's two
+ * arrays; see {@link #checkResize}). Around a resize the guard will warn about, the ingest
  * thread waits, outside the lock and outside the timed put, while the queries go on: first until the trap is free to
  * capture (see {@link PhaseTrap#awaitIdle}), then, after the warning, the arming delay, so that the profiler the
  * warning starts is attached when the resize begins.
@@ -55,9 +56,28 @@ final class ReplayPhase
     private static final long HIGHEST_TRACKABLE_NANOS = TimeUnit.HOURS.toNanos(1);
     private static final long PROGRESS_INTERVAL_MILLIS = 1_000;
 
-    /** A warning of the allocation guard during the phase. */
-    record GuardWarning(long atNanos, long bytes, String what, String forecast)
+    /**
+     * A warning of the allocation guard during the phase.
+     *
+     * @param atNanos     when, from the phase's start.
+     * @param bytes       the single allocation the guard warned about.
+     * @param resizeBytes what the resize allocates in all ({@code bytes} for one table, both of fastutil's arrays),
+     *                    or {@code bytes} when the warning came with no forecast (a docref map's own allocation).
+     * @param what        what the allocation was for.
+     * @param forecast    the resize's forecast, or {@code null}.
+     * @param insidePut   whether the guard decided inside a put of the ingest thread, so that its work (the
+     *                    listeners, the trap's start, the log with its stack trace) is timed in that put: a docref
+     *                    map's own allocations. A doubling map's resize check is made between puts.
+     * @param thread      the thread the guard decided on.
+     */
+    record GuardWarning(
+        long atNanos, long bytes, long resizeBytes, String what, String forecast, boolean insidePut, String thread)
     {
+        /** @return the warned allocation, and the resize's bytes in all when it makes more than one. */
+        String describe()
+        {
+            return describeResize(bytes, resizeBytes);
+        }
     }
 
     private final FeedIndex.Kind kind;
@@ -75,8 +95,13 @@ final class ReplayPhase
     private final long[] putTimeline;
     private final QueryLoop[] queries;
     private volatile boolean stopQueries;
-    /** The forecast the ingest thread is showing the guard, for the warning's record; ingest thread only. */
+    /**
+     * The forecast the ingest thread is showing the guard, for the warning's record, while it does so between two
+     * puts; {@code null} otherwise, and so always inside a put.
+     */
     private volatile ResizeForecast pendingForecast;
+    /** The ingest thread, to tell the guard's warnings inside its puts from those on other threads. */
+    private volatile Thread ingestThread;
 
     private volatile long worstPutNanos;
     private long worstPutStartNanos;
@@ -130,6 +155,7 @@ final class ReplayPhase
             startInstant = Instant.now();
             startNanos = System.nanoTime();
             final Thread ingest = new Thread(() -> guarded(() -> ingest(index)), ingestThreadName(kind, measured));
+            ingestThread = ingest;
             ingest.start();
             final Thread[] queryThreads = new Thread[queries.length];
             for (int t = 0; t < queries.length; t++)
@@ -219,7 +245,17 @@ final class ReplayPhase
         }
     }
 
-    /** The forecast says the next insert resizes: show it to the guard first, and give the trap time to arm. */
+    /**
+     * The forecast says the next insert resizes: show the guard its largest single allocation first, and give the
+     * trap time to arm.
+     * <p>
+     * The guard's limit bounds single allocations. {@link AllocationGuard#checkResize} checks a forecast's
+     * {@link ResizeForecast#nextResizeBytes()}, which is one allocation for HashMap's table but both of fastutil's
+     * arrays together: it would call fastutil's 2^22-slot resize a single allocation of 64 MiB, over the default
+     * scale's 64 MiB limit, where each of its arrays is 32 MiB and under it. So HashMap's table goes to
+     * {@code checkResize} with its forecast, and one of fastutil's arrays to {@link AllocationGuard#check}; the
+     * demo's record of the warning keeps the forecast, with the resize's bytes in all.
+     */
     private void checkResize(final FeedIndex index) throws InterruptedException
     {
         final ResizeForecast forecast = index.forecast();
@@ -227,19 +263,27 @@ final class ReplayPhase
         {
             return;
         }
+        final long largest = index.nextResizeLargestAllocationBytes();
         final AllocationGuard guard = AllocationGuard.global();
         final long pauseStart = System.nanoTime();
-        if (guard.mode() == GuardMode.WARN && forecast.nextResizeBytes() > guard.singleAllocationLimit())
+        if (guard.mode() == GuardMode.WARN && largest > guard.singleAllocationLimit())
         {
             trap.awaitIdle(() -> String.format(Locale.ROOT, "[%s] the guard will warn about the next resize (%s) " +
                 "and the trap is busy with an earlier capture: the ingest waits for it, the queries go on",
-                label, PropertyValues.formatBytes(forecast.nextResizeBytes())));
+                label, describeResize(largest, forecast.nextResizeBytes())));
         }
         final int before = warnings.size();
         pendingForecast = forecast;
         try
         {
-            guard.checkResize(forecast, GUARD_WHAT);
+            if (largest == forecast.nextResizeBytes())
+            {
+                guard.checkResize(forecast, GUARD_WHAT);
+            }
+            else
+            {
+                guard.check(largest, GUARD_WHAT);
+            }
         }
         finally
         {
@@ -257,14 +301,27 @@ final class ReplayPhase
         ingestPauseNanos += pauseEnd - pauseStart;
     }
 
+    /**
+     * @return a resize's largest single allocation, and its bytes in all when it makes more than one:
+     * {@code 16.00 MiB} for HashMap's table, {@code 128.00 MiB per array, 256.00 MiB in all} for fastutil's two.
+     */
+    static String describeResize(final long largestBytes, final long allBytes)
+    {
+        return PropertyValues.formatBytes(largestBytes) + (allBytes > largestBytes ? " per array, " +
+            PropertyValues.formatBytes(allBytes) + " in all" : "");
+    }
+
     /** Called by the guard, synchronously, on the thread that made the check. */
     private void onGuardEvent(final AllocationEvent event)
     {
         if (event.decision() == AllocationDecision.WARNED)
         {
             final ResizeForecast forecast = pendingForecast;
-            warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(), event.what(),
-                forecast == null ? null : forecast.toString()));
+            final Thread thread = Thread.currentThread();
+            warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(),
+                forecast == null ? event.bytes() : forecast.nextResizeBytes(), event.what(),
+                forecast == null ? null : forecast.toString(), thread == ingestThread && forecast == null,
+                thread.getName()));
         }
     }
 
@@ -363,10 +420,53 @@ final class ReplayPhase
         return ingestEndNanos - startNanos;
     }
 
-    /** @return time the ingest thread spent waiting for the trap and in arming delays, outside every put. */
+    /**
+     * @return time the ingest thread spent between puts around a doubling map's resize: showing the guard the
+     * resize (its check and, over the limit, its warning: listeners, the trap's start, the log), waiting for the
+     * trap to be free, and the arming delay. 0 for a docref map, which shows the guard its allocations inside its
+     * puts (see {@link #warningsInsidePuts()}).
+     */
     long ingestPauseNanos()
     {
         return ingestPauseNanos;
+    }
+
+    /** @return the guard's warnings made inside the ingest thread's puts, whose work those puts' times include. */
+    long warningsInsidePuts()
+    {
+        return warnings.stream().filter(GuardWarning::insidePut).count();
+    }
+
+    /** @return whether a guard warning was made inside the longest put, and so is part of its time. */
+    boolean worstPutHoldsAWarning()
+    {
+        return warnings.stream().anyMatch(warning -> warning.insidePut() &&
+            warning.atNanos() >= worstPutStartNanos && warning.atNanos() <= worstPutStartNanos + worstPutNanos);
+    }
+
+    /**
+     * @return what the ingest did besides its puts, and what its puts' times hold besides the map, for the
+     * progress line: {@code ingest 3.7 s, 3.4 s of it between puts around the guard's resize warnings (...)} for
+     * a doubling map; {@code ingest 0.5 s; 35 guard warnings inside its puts, timed with them (...)} for a docref
+     * map whose allocations cross the limit.
+     */
+    String describeIngest()
+    {
+        final StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "ingest %.1f s", ingestNanos() / 1e9));
+        if (kind.doubles())
+        {
+            text.append(String.format(Locale.ROOT, ", %.1f s of it between puts around the guard's resize checks " +
+                "(the guard's check and warning, waiting for the trap to be free, the arming delay)",
+                ingestPauseNanos / 1e9));
+        }
+        final long inside = warningsInsidePuts();
+        if (inside > 0)
+        {
+            text.append(String.format(Locale.ROOT, "; %d guard warning%s inside its puts, timed with them (the " +
+                "guard's log, the trap's start)%s", inside, inside == 1 ? "" : "s",
+                worstPutHoldsAWarning() ? ", one in the worst put" : ""));
+        }
+        return text.toString();
     }
 
     long worstPutNanos()

@@ -6,7 +6,8 @@
  *     lock) and on {@code PresizedDocRefMap} (no lock), with the allocation guard and the freeze trap running, and
  *     writes {@code incident-report.html}. Its parts: {@code ReplayOptions} (the command line), {@code FeedIndex}
  *     (the maps), {@code ReplayPhase} (one map's run), {@code PhaseTrap} (its trap and captures),
- *     {@code HeapBudget}, {@code PhaseResult} and {@code IncidentReport} (table, CSV, SVG chart, HTML).</li>
+ *     {@code HeapBudget}, {@code PhaseResult} and {@code IncidentReport} (table, CSV, SVG chart, HTML).
+ *     {@code DirectoryArgument} checks its {@code --out} and the small examples' {@code DIR}.</li>
  *     <li>{@link dev.docref.examples.QuickStart}: {@code withCapacity}, put, get, close.</li>
  *     <li>{@link dev.docref.examples.GuardConfiguration}: an allocation guard from a watched properties file,
  *     reconfigured at run time and through JMX.</li>

@@ -148,6 +148,41 @@ class IncidentReplayTest
         }
     }
 
+    /**
+     * The guard bounds single allocations, so it must be shown one: HashMap's new table, one of fastutil's two new
+     * arrays. At 16 MiB fastutil's resizes to 2^22 (arrays of 32 MiB) and 2^21 slots (16 MiB and 24 bytes) cross it,
+     * the one to 2^20 (8 MiB arrays) does not; shown both arrays together, the guard warned about that one too, as
+     * a single allocation of 16 MiB and 48 bytes, twice the largest allocation JFR saw.
+     */
+    @ParameterizedTest
+    @EnumSource(names = { "HASHMAP", "FASTUTIL" })
+    void guardWarnsAboutTheLargestSingleAllocationThatJfrSaw(final FeedIndex.Kind doubling) throws IOException
+    {
+        final Map<String, String> row = csv().get(doubling.id);
+        assertEquals(row.get("largest_heap_allocation_bytes"), row.get("largest_guard_warning_bytes"), row.toString());
+        assertEquals(doubling == FeedIndex.Kind.FASTUTIL ? "2" : "1", row.get("guard_warnings"), row.toString());
+        if (doubling == FeedIndex.Kind.FASTUTIL)
+        {
+            assertTrue(printed.contains(": 32.00 MiB per array, 64.00 MiB in all for [" + ReplayPhase.GUARD_WHAT +
+                "]"), printed);
+            assertTrue(html().contains(": 32.00 MiB per array, 64.00 MiB in all for [" + ReplayPhase.GUARD_WHAT + "]"),
+                "the HTML report does not give fastutil's warning per array");
+        }
+    }
+
+    /** A doubling map's resize is shown to the guard between puts: its time is the ingest's, outside every put. */
+    @ParameterizedTest
+    @EnumSource(names = { "HASHMAP", "FASTUTIL" })
+    void doublingMapsGuardChecksAreTimedBetweenPutsNotInThem(final FeedIndex.Kind doubling) throws IOException
+    {
+        final Map<String, String> row = csv().get(doubling.id);
+        assertEquals("0", row.get("guard_warnings_in_puts"), row.toString());
+        assertTrue(Long.parseLong(row.get("ingest_paused_ns")) > 0, row.toString());
+        assertTrue(printed.lines().anyMatch(line -> line.startsWith("  done: ingest ") &&
+            line.contains(" s of it between puts around the guard's resize checks (the guard's check and warning, " +
+                "waiting for the trap to be free, the arming delay); worst put ")), printed);
+    }
+
     @Test
     void largestAllocationsAreTheDoublingMapsNewTablesAndOneDocrefSegment() throws IOException
     {

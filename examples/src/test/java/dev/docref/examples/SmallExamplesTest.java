@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,6 +59,48 @@ class SmallExamplesTest
         assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(
             new ObjectName("dev.docref:type=AllocationGuard,name=" + GuardConfiguration.NAME)),
             "closing the guard unregisters its MXBean");
+    }
+
+    @Test
+    void aSmallExamplesDirectoryIsCheckedBeforeItRuns() throws Exception
+    {
+        final Path file = Files.writeString(dir.resolve("notes.txt"), "a file");
+        final IllegalArgumentException onFile = assertThrows(IllegalArgumentException.class,
+            () -> DirectoryArgument.ofExample(new String[] { file.toString() }, "usage", "x-", "it writes", out));
+        assertEquals("DIR '" + file + "' is an existing file, not a directory; it writes into a directory, so give " +
+            "one, new or existing, e.g. a new name, or no argument for a new temporary directory", onFile.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DirectoryArgument.ofExample(
+            new String[] { "a", "b" }, "usage", "x-", "it writes", out)).getMessage()
+            .startsWith("it takes at most one argument, the directory, but was given 2: a b"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> DirectoryArgument.ofExample(
+            new String[] { "--dir" }, "usage", "x-", "it writes", out)).getMessage()
+            .startsWith("unknown option '--dir'; the only argument is the directory, or --help"));
+        assertEquals(null, DirectoryArgument.ofExample(new String[] { "--help" }, "the usage", "x-", "it writes", out));
+        assertEquals("the usage\n", printed());
+        assertEquals(dir.resolve("new"), DirectoryArgument.ofExample(new String[] { dir.resolve("new").toString() },
+            "usage", "x-", "it writes", out));
+    }
+
+    /** Through main, in a JVM of its own: the old code wrote guard.properties into a new directory named --help. */
+    @Test
+    void smallExamplesPrintTheirUsageForHelpAndExit2ForABadDirectory() throws Exception
+    {
+        final Path file = Files.writeString(dir.resolve("guard.txt"), "a file");
+        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        final Process help = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+            GuardConfiguration.class.getName(), "--help").directory(dir.toFile()).redirectErrorStream(true).start();
+        final String helped = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(help.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, help.exitValue(), helped);
+        assertEquals(GuardConfiguration.USAGE + System.lineSeparator(), helped);
+        assertFalse(Files.exists(dir.resolve("--help")), "--help was taken for a directory");
+        final Process bad = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+            CatchAFreeze.class.getName(), file.toString()).redirectErrorStream(true).start();
+        final String refused = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue(), refused);
+        assertTrue(refused.startsWith("catch-a-freeze: DIR '" + file + "' is an existing file, not a directory; the " +
+            "example writes its captures into a directory") && refused.contains(CatchAFreeze.USAGE), refused);
     }
 
     @Test
