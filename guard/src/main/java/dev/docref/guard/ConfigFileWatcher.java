@@ -50,8 +50,8 @@ final class ConfigFileWatcher implements Runnable
     static final List<String> FILE_KEYS = GuardSettings.KEYS.subList(0, GuardSettings.KEYS.size() - 1);
 
     /**
-     * Most bytes a config file may have: 64 KiB, a hundred times what its four keys need, so that a path set to a
-     * large file by mistake is refused rather than read into memory twice a second.
+     * Most bytes a config file may have: 64 KiB, hundreds of times what its four keys need, so that a path set to a
+     * large file by mistake is refused rather than read whole every second and held twice (applied and pending).
      */
     static final int MAX_BYTES = 64 * 1024;
 
