@@ -451,6 +451,12 @@ public final class PresizedDocRefMap implements AutoCloseable
         return reserve;
     }
 
+    /** For tests (jcstress states): the segment the directory maps {@code key} to now, to tell which block holds it. */
+    Segment segmentOf(final long key)
+    {
+        return directory().segmentFor(Hashing.mix(key, seed));
+    }
+
     /** After an insert: the single-threaded bookkeeping, and one step of keeping blocks ready for splits. */
     private void inserted()
     {

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -77,7 +78,7 @@ public final class GuardConfiguration
         Files.createDirectories(dir);
         final Path file = dir.resolve("guard.properties");
         Files.writeString(file, String.join("\n",
-            "# Read at start and re-read when it changes (checked once a second).",
+            "# Read at start and applied again when it changes (checked once a second).",
             AllocationGuard.MODE_PROP_NAME + "=warn",
             AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=256MiB",
             AllocationGuard.WARN_INTERVAL_PROP_NAME + "=0s", ""), StandardCharsets.UTF_8);
@@ -120,9 +121,12 @@ public final class GuardConfiguration
                 out.println("   " + ex.getMessage());
             }
 
-            out.println("4. Edit the file (limit 1GiB, mode warn); the watcher applies it within about a second:");
-            Files.writeString(file, String.join("\n", AllocationGuard.MODE_PROP_NAME + "=warn",
+            out.println("4. Edit the file (limit 1GiB, mode warn) by writing a new one and renaming it over the old; " +
+                "the watcher applies it once two polls a second apart read it the same, within 2 seconds:");
+            final Path edit = dir.resolve("guard.properties.new");
+            Files.writeString(edit, String.join("\n", AllocationGuard.MODE_PROP_NAME + "=warn",
                 AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1GiB", ""), StandardCharsets.UTF_8);
+            Files.move(edit, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             final long deadline = System.nanoTime() + 10_000_000_000L;
             while (guard.singleAllocationLimit() != 1L << 30 && System.nanoTime() - deadline < 0)
             {

@@ -1,9 +1,7 @@
 package dev.docref.guard;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,11 +48,12 @@ import javax.management.ObjectName;
  * {@value #WARN_INTERVAL_PROP_NAME} per {@code what} (a caller may swallow a block, so blocks are logged too).
  * <p>
  * <b>Configuration.</b> From properties ({@link #fromProperties}; {@link #global()} reads system properties), then
- * at run time three ways: {@link #reconfigure(Properties)}; the file named by {@value #CONFIG_PROP_NAME}, re-read
- * when its timestamp or size changes, polled once a second by a daemon thread that exists only while a file is
- * configured, so {@code check} never touches the file system; and the platform MXBean
- * {@code dev.docref:type=AllocationGuard,name=<name>} ({@link AllocationGuardMXBean}). Each change applies the keys
- * it names and keeps the others. A bad value never takes effect: {@link IllegalArgumentException} names the
+ * at run time three ways: {@link #reconfigure(Properties)}; the file named by {@value #CONFIG_PROP_NAME}, polled once
+ * a second by a daemon thread that exists only while a file is configured, so {@code check} never touches the file
+ * system, and applied when it changes (timestamp, size or bytes) and then reads the same on the next poll, so that a
+ * file caught half-written is not applied (see {@code ConfigFileWatcher}; replace it by rename); and the platform
+ * MXBean {@code dev.docref:type=AllocationGuard,name=<name>} ({@link AllocationGuardMXBean}). Each change applies the
+ * keys it names and keeps the others. A bad value never takes effect: {@link IllegalArgumentException} names the
  * property, the value and the accepted forms, and the previous configuration stays in force; a bad edit of the file
  * is logged at {@code WARNING} and ignored.
  * <p>
@@ -98,11 +97,12 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * System property for the path of a properties file with the guard's other keys, watched for changes (checked
-     * at most once a second). Default: none.
+     * once a second; a change is applied once two polls read it the same, 1 to 2 seconds after it is made). Write it
+     * by writing a new file and renaming it over the old one. Default: none.
      */
     public static final String CONFIG_PROP_NAME = "docref.guard.config";
 
-    /** How often the watcher thread looks at the config file's timestamp. */
+    /** How often the watcher thread reads the config file. */
     static final Duration CONFIG_POLL_INTERVAL = Duration.ofSeconds(1);
     /** Frames of the caller's stack a warning prints. */
     static final int LOGGED_STACK_FRAMES = 24;
@@ -143,11 +143,11 @@ public final class AllocationGuard implements AutoCloseable
         this.isGlobal = isGlobal;
         final String source = isGlobal ? "system properties" : "properties of guard " + name;
         GuardSettings initial = GuardSettings.DEFAULTS.with(properties, false, source);
-        ConfigFileWatcher.Version read = null;
+        ConfigFileWatcher.Reading read = null;
         if (initial.configFile != null)
         {
-            read = ConfigFileWatcher.Version.of(initial.configFile);
-            initial = initial.with(readConfigFile(initial.configFile), true, initial.configFile.toString());
+            read = readConfigFile(initial.configFile);
+            initial = initial.with(read.properties(initial.configFile), true, initial.configFile.toString());
         }
         this.settings = initial;
         synchronized (configLock)
@@ -224,11 +224,11 @@ public final class AllocationGuard implements AutoCloseable
             final GuardSettings before = settings;
             GuardSettings after = before.with(copy, false, "reconfigure of guard " + name);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
-            ConfigFileWatcher.Version read = null;
+            ConfigFileWatcher.Reading read = null;
             if (newFile && after.configFile != null)
             {
-                read = ConfigFileWatcher.Version.of(after.configFile);
-                after = after.with(readConfigFile(after.configFile), true, after.configFile.toString());
+                read = readConfigFile(after.configFile);
+                after = after.with(read.properties(after.configFile), true, after.configFile.toString());
             }
             settings = after;
             if (newFile)
@@ -533,20 +533,22 @@ public final class AllocationGuard implements AutoCloseable
         }
     }
 
-    static Properties readConfigFile(final Path file)
+    /**
+     * Read the config file at once, as a guard's creation and {@code reconfigure} do: a file being written in place
+     * may be read part-written, and then its watcher applies the finished file two polls later.
+     *
+     * @throws IllegalArgumentException naming the file, for a missing or unreadable one.
+     */
+    private static ConfigFileWatcher.Reading readConfigFile(final Path file)
     {
-        final Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(file))
+        try
         {
-            properties.load(in);
+            return ConfigFileWatcher.Reading.of(file);
         }
-        catch (final IOException | IllegalArgumentException ex)
+        catch (final IOException ex)
         {
-            throw new IllegalArgumentException(CONFIG_PROP_NAME + " = \"" + file + "\" cannot be read as a " +
-                "properties file (" + ex + "); accepted: the path of a readable properties file with the keys " +
-                GuardSettings.KEYS.subList(0, GuardSettings.KEYS.size() - 1) + ".", ex);
+            throw ConfigFileWatcher.notAPropertiesFile(file, ex);
         }
-        return properties;
     }
 
     static void logInvalidConfigFile(final Path file, final RuntimeException ex)

@@ -1,48 +1,79 @@
 package dev.docref.guard;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 
 /**
- * The daemon thread that re-reads an {@link AllocationGuard}'s config file when its timestamp or size changes.
+ * The daemon thread that applies an {@link AllocationGuard}'s config file once an edit of it reads the same on two
+ * polls in a row.
  * <p>
- * It polls once per {@link AllocationGuard#CONFIG_POLL_INTERVAL} (one {@code stat} a second), so neither
- * {@code check} nor any get or put of a guarded structure ever touches the file system. A change is applied whole or
- * not at all: a bad value, an unreadable or vanished file is logged at {@code WARNING} once per change and ignored,
- * and the guard keeps its configuration. Polling rather than a {@code WatchService} because the latter misses edits
- * on some network file systems and through some symlinked config mounts (Kubernetes {@code ConfigMap}s).
+ * It polls once per {@link AllocationGuard#CONFIG_POLL_INTERVAL}: one {@code stat} and one read of the file (a few
+ * hundred bytes) a second, so neither {@code check} nor any get or put of a guarded structure ever touches the file
+ * system. Polling rather than a {@code WatchService} because the latter misses edits on some network file systems and
+ * through some symlinked config mounts (Kubernetes {@code ConfigMap}s).
  * <p>
- * <b>Thread-safety:</b> {@link #stop()} may be called from any thread. <b>Ownership:</b> the thread holds its guard
- * until stopped; the guard stops it on {@code close()} or when the file changes.
+ * <b>A file written in place is never applied half-written, unless its writer stalls for a whole poll.</b> Written in
+ * place ({@code echo ... > file}, an editor that saves in place), the file is truncated and then written, so a poll in
+ * between reads it empty or cut short, and a value cut short can be valid and wrong: {@code 2} of {@code 2g} is a
+ * limit of 2 bytes, which in {@code block} mode refuses every allocation. So a poll's {@link Reading} (timestamp,
+ * size, file identity and bytes) that differs from the one last applied is only remembered; it is applied when the
+ * next poll, one interval later, reads exactly the same. A write in progress changes the file between the two, so
+ * its states are each seen once and never applied, and the finished file is applied one poll after it was first seen:
+ * an edit takes 1 to 2 seconds instead of 0 to 1. The bytes are compared as well as the timestamp and size because a
+ * file system with coarse timestamps (1 s on ext3 and HFS+, 2 s on FAT) gives a rewrite of the same size within one
+ * tick the same timestamp. What remains: a writer that stops mid-file for a whole interval is applied as it stands,
+ * and a guard created or reconfigured while its file is written applies what it reads at once (it cannot wait) and
+ * the finished file two polls later. Writing a new file and renaming it over the old one is atomic and has neither.
+ * <p>
+ * A change is applied whole or not at all: a bad value, an unparseable file or one over {@value #MAX_BYTES} bytes is
+ * logged at {@code WARNING} once per change and ignored, and the guard keeps its configuration; a vanished file is
+ * logged once, and the file applied again when it returns. A new timestamp alone (a {@code touch}) applies the file
+ * again, over changes made meanwhile by {@code reconfigure} or the MXBean.
+ * <p>
+ * <b>Thread-safety:</b> {@link #stop()} may be called from any thread; {@link #poll()} only from the watcher thread
+ * (or a test, once that thread has ended). <b>Ownership:</b> the thread holds its guard until stopped; the guard stops
+ * it on {@code close()} or when the file changes.
  */
 final class ConfigFileWatcher implements Runnable
 {
+    /** The keys a config file may set: all the guard's but the config file's own. */
+    static final List<String> FILE_KEYS = GuardSettings.KEYS.subList(0, GuardSettings.KEYS.size() - 1);
+
+    /**
+     * Most bytes a config file may have: 64 KiB, hundreds of times what its four keys need, so that a path set to a
+     * large file by mistake is refused rather than read whole every second and held twice (applied and pending).
+     */
+    static final int MAX_BYTES = 64 * 1024;
+
     private final AllocationGuard guard;
     private final Path file;
     private final Thread thread;
     private volatile boolean stopped;
-    /** The version last applied or rejected, or that the file was missing. */
-    private Version last;
+    /** The reading last applied or rejected; {@code null} once the file was missing, so its return is a change. */
+    private Reading applied;
+    /** The previous poll's reading when it differed from {@link #applied}: applied if the next poll reads it again. */
+    private Reading pending;
 
-    private ConfigFileWatcher(final AllocationGuard guard, final Path file, final Version applied)
+    private ConfigFileWatcher(final AllocationGuard guard, final Path file, final Reading applied)
     {
         this.guard = guard;
         this.file = file;
         this.thread = DaemonThreads.newThread("docref-guard-config-" + guard.name(), this);
-        this.last = applied;
+        this.applied = applied;
     }
 
-    /**
-     * Start watching {@code file}, whose contents the guard has already applied as they were at {@code applied}:
-     * the version taken before the file was read, so that an edit made after it is applied on the first poll.
-     */
-    static ConfigFileWatcher start(final AllocationGuard guard, final Path file, final Version applied)
+    /** Start watching {@code file}, whose contents the guard has already applied as {@code applied} read them. */
+    static ConfigFileWatcher start(final AllocationGuard guard, final Path file, final Reading applied)
     {
         final ConfigFileWatcher watcher =
             new ConfigFileWatcher(Objects.requireNonNull(guard), file, Objects.requireNonNull(applied));
@@ -50,56 +81,94 @@ final class ConfigFileWatcher implements Runnable
         return watcher;
     }
 
-    /** A file's timestamp and size at one moment, or that it was missing or unreadable. */
-    static final class Version
+    /**
+     * What one poll saw of the file: its timestamp, size and identity, taken before its bytes are read, and its bytes.
+     * Taking the attributes first means an edit made during or after the read gives a later reading that differs.
+     */
+    static final class Reading
     {
-        static final Version MISSING = new Version(null, 0);
+        private final FileTime modified;
+        private final long size;
+        /** The file's identity (device and inode on Unix), or {@code null} where the file system has none. */
+        private final Object fileKey;
+        private final byte[] bytes;
 
-        /** Null when missing. */
-        final FileTime modified;
-        final long size;
-
-        private Version(final FileTime modified, final long size)
+        private Reading(final BasicFileAttributes attributes, final byte[] bytes)
         {
-            this.modified = modified;
-            this.size = size;
+            this.modified = attributes.lastModifiedTime();
+            this.size = attributes.size();
+            this.fileKey = attributes.fileKey();
+            this.bytes = bytes;
         }
 
-        /** Take it before reading the file: a change after this is then seen by the watcher's next poll. */
-        static Version of(final Path file)
-        {
-            try
-            {
-                return read(file);
-            }
-            catch (final IOException ex)
-            {
-                return MISSING;
-            }
-        }
-
-        static Version read(final Path file) throws IOException
+        /**
+         * Read the file: its attributes, then at most {@value #MAX_BYTES} + 1 bytes.
+         *
+         * @throws NoSuchFileException if the file is missing.
+         * @throws IOException         if it cannot be read.
+         */
+        static Reading of(final Path file) throws IOException
         {
             final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            return new Version(attributes.lastModifiedTime(), attributes.size());
+            try (InputStream in = Files.newInputStream(file))
+            {
+                return new Reading(attributes, in.readNBytes(MAX_BYTES + 1));
+            }
         }
 
-        boolean missing()
+        /** Whether both are the same file with the same timestamp, size and bytes. */
+        boolean sameAs(final Reading other)
         {
-            return modified == null;
+            return other != null && modified.equals(other.modified) && size == other.size &&
+                Objects.equals(fileKey, other.fileKey) && Arrays.equals(bytes, other.bytes);
         }
 
-        /** Whether both are the same present version: a file that was missing has changed whatever it is now. */
-        boolean sameAs(final Version other)
+        /**
+         * The bytes as properties, read as {@link Properties#load(InputStream)} reads them: ISO 8859-1 with
+         * {@code \}{@code u} escapes.
+         *
+         * @param file for the error message.
+         * @throws IllegalArgumentException for a file over {@value #MAX_BYTES} bytes or a malformed escape.
+         */
+        Properties properties(final Path file)
         {
-            return !missing() && !other.missing() && modified.equals(other.modified) && size == other.size;
+            if (bytes.length > MAX_BYTES)
+            {
+                throw new IllegalArgumentException(AllocationGuard.CONFIG_PROP_NAME + " = \"" + file + "\" has more " +
+                    "than " + MAX_BYTES + " bytes, the most a guard config file may have; accepted: the path of a " +
+                    "properties file with only the keys " + FILE_KEYS + ".");
+            }
+            final Properties properties = new Properties();
+            try
+            {
+                properties.load(new ByteArrayInputStream(bytes));
+            }
+            catch (final IOException | IllegalArgumentException ex)
+            {
+                throw notAPropertiesFile(file, ex);
+            }
+            return properties;
         }
+    }
+
+    /** The file cannot be read, or read as properties: names the file, the cause and what is accepted. */
+    static IllegalArgumentException notAPropertiesFile(final Path file, final Exception cause)
+    {
+        return new IllegalArgumentException(AllocationGuard.CONFIG_PROP_NAME + " = \"" + file + "\" cannot be read " +
+            "as a properties file (" + cause + "); accepted: the path of a readable properties file with the keys " +
+            FILE_KEYS + ".", cause);
     }
 
     void stop()
     {
         stopped = true;
         thread.interrupt();
+    }
+
+    /** For tests: wait for the thread to end after {@link #stop()}, so that only the test calls {@link #poll()}. */
+    void awaitStopped() throws InterruptedException
+    {
+        thread.join();
     }
 
     public void run()
@@ -125,45 +194,55 @@ final class ConfigFileWatcher implements Runnable
         }
     }
 
-    /** @return true when the guard no longer wants this watcher. */
-    private boolean poll()
+    /**
+     * Read the file once and apply it if this reading is new and the same as the previous poll's.
+     *
+     * @return true when the guard no longer wants this watcher.
+     */
+    boolean poll()
     {
-        final Version now;
+        final Reading now;
         try
         {
-            now = Version.read(file);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            if (!last.missing())
-            {
-                last = Version.MISSING;
-                AllocationGuard.logInvalidConfigFile(file, new IllegalArgumentException(
-                    "the file is gone; the guard keeps its configuration and applies the file when it returns"));
-            }
-            return false;
+            now = Reading.of(file);
         }
         catch (final IOException ex)
-        {
-            return false;
-        }
-        if (now.sameAs(last))
-        {
-            return false;
-        }
-        last = now;
-        try
-        {
-            final Properties contents = AllocationGuard.readConfigFile(file);
-            return !guard.applyConfigFile(this, contents);
-        }
-        catch (final IllegalArgumentException ex)
         {
             if (stopped)
             {
                 // Stopping interrupts the thread, which fails a read in progress: not a bad file.
                 return true;
             }
+            pending = null;
+            if (applied != null)
+            {
+                // Logged once: whatever the file reads next differs from null, so it is applied.
+                applied = null;
+                AllocationGuard.logInvalidConfigFile(file, ex instanceof NoSuchFileException ?
+                    new IllegalArgumentException("the file is gone; the guard keeps its configuration and applies " +
+                        "the file when it returns") : notAPropertiesFile(file, ex));
+            }
+            return false;
+        }
+        if (now.sameAs(applied))
+        {
+            pending = null;
+            return false;
+        }
+        if (!now.sameAs(pending))
+        {
+            pending = now;
+            return false;
+        }
+        pending = null;
+        // Applied or rejected, this reading is not looked at again until the file changes: a bad edit is logged once.
+        applied = now;
+        try
+        {
+            return !guard.applyConfigFile(this, now.properties(file));
+        }
+        catch (final IllegalArgumentException ex)
+        {
             AllocationGuard.logInvalidConfigFile(file, ex);
             return false;
         }

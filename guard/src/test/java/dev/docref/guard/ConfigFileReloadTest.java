@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -22,8 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The watched config file. The watcher polls once a second; every wait here is a generous upper bound (10 s) on
- * something that normally takes one poll, and never a bound on how fast it must happen.
+ * The watched config file. The watcher polls once a second and applies an edit once two polls read the same; every
+ * wait here is a generous upper bound (10 s) on something that normally takes two polls, and never a bound on how
+ * fast it must happen. Tests of what one poll does end the watcher's thread and call its poll themselves.
  */
 class ConfigFileReloadTest
 {
@@ -125,38 +128,61 @@ class ConfigFileReloadTest
     }
 
     @Test
-    void anEditMadeWhileTheGuardIsCreatedIsAppliedByTheNextPoll() throws Exception
+    void anEditMadeWhileTheGuardIsCreatedIsAppliedByItsWatcher() throws Exception
     {
         // The guard reads the file, then starts its watcher: an edit in between used to be taken as already seen.
-        final Path file = dir.resolve("guard.properties");
-        for (int i = 0; i < 12; i++)
+        // The rounds run side by side, each with its own file, so the test waits for two polls once, not per round.
+        final int rounds = 12;
+        final List<AllocationGuard> guards = new ArrayList<>();
+        try
         {
-            write(file, MODE_PROP_NAME + "=warn\n", 2 * i);
-            final int version = 2 * i + 1;
-            final long delayNanos = (i % 4) * 100_000L;
-            final Thread writer = new Thread(() ->
+            for (int i = 0; i < rounds; i++)
             {
-                final long until = System.nanoTime() + delayNanos;
-                while (System.nanoTime() < until)
+                final Path file = dir.resolve("guard-" + i + ".properties");
+                write(file, MODE_PROP_NAME + "=warn\n", 1);
+                final long delayNanos = (i % 4) * 100_000L;
+                final Thread writer = new Thread(() ->
                 {
-                    Thread.onSpinWait();
-                }
-                try
-                {
-                    write(file, MODE_PROP_NAME + "=block\n", version);
-                }
-                catch (final IOException ex)
-                {
-                    throw new java.io.UncheckedIOException(ex);
-                }
-            });
-            writer.start();
-            try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString()))
-            {
+                    final long until = System.nanoTime() + delayNanos;
+                    while (System.nanoTime() < until)
+                    {
+                        Thread.onSpinWait();
+                    }
+                    try
+                    {
+                        write(file, MODE_PROP_NAME + "=block\n", 2);
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                });
+                writer.start();
+                guards.add(guard(CONFIG_PROP_NAME, file.toString()));
                 writer.join();
+            }
+            for (int i = 0; i < rounds; i++)
+            {
+                final AllocationGuard guard = guards.get(i);
                 await(() -> guard.mode() == GuardMode.BLOCK, "the edit made during creation (round " + i + ")");
             }
         }
+        finally
+        {
+            guards.forEach(AllocationGuard::close);
+        }
+    }
+
+    @Test
+    void aConfigFileOverItsSizeLimitIsRefusedNamingIt() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, "#".repeat(ConfigFileWatcher.MAX_BYTES) + "\n" + MODE_PROP_NAME + "=block\n", 1);
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> guard(CONFIG_PROP_NAME, file.toString()).close());
+        assertTrue(ex.getMessage().contains(CONFIG_PROP_NAME + " = \"" + file + "\" has more than 65536 bytes"),
+            ex::getMessage);
+        assertTrue(ex.getMessage().contains("properties file with only the keys [" + MODE_PROP_NAME), ex::getMessage);
     }
 
     @Test
@@ -173,6 +199,76 @@ class ConfigFileReloadTest
             // The old watcher read "block" before it was replaced, and reaches the lock only now.
             assertFalse(guard.applyConfigFile(old, properties(MODE_PROP_NAME, "block")));
             assertEquals(GuardMode.OFF, guard.mode(), "the newer reading stays");
+        }
+    }
+
+    @Test
+    void aFileReadHalfWrittenInPlaceIsNotApplied() throws Exception
+    {
+        // Written in place, the file is truncated and then written: a poll in between reads it empty or cut short,
+        // and "2" of "2g" is a limit of 2 bytes that would block every allocation.
+        final Path file = dir.resolve("guard.properties");
+        try (AllocationGuard guard = guardPolledByTheTest(file,
+            MODE_PROP_NAME + "=block\n" + SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1g\n"))
+        {
+            final String whole = MODE_PROP_NAME + "=block\n" + SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=2g\n";
+            write(file, "", 2);
+            poll(guard, 1);
+            assertEquals(1L << 30, guard.singleAllocationLimit(), "an empty reading seen once is not applied");
+            write(file, whole.substring(0, whole.length() - 2), 3);
+            poll(guard, 1);
+            assertEquals(1L << 30, guard.singleAllocationLimit(), "a value cut short seen once is not applied");
+            write(file, whole, 4);
+            poll(guard, 1);
+            assertEquals(1L << 30, guard.singleAllocationLimit(), "the whole file seen once is not applied yet");
+            poll(guard, 1);
+            assertEquals(2L << 30, guard.singleAllocationLimit(), "the same reading on the next poll is applied");
+            assertEquals(GuardMode.BLOCK, guard.mode());
+        }
+    }
+
+    @Test
+    void aWriterThatStallsForAPollIntervalIsReadAsItStands() throws Exception
+    {
+        // The limit of the mitigation, written down: a file that reads the same on two polls is applied, so a writer
+        // stalled mid-file for a whole poll interval is applied half-written. Replacing the file by rename is safe.
+        final Path file = dir.resolve("guard.properties");
+        try (AllocationGuard guard = guardPolledByTheTest(file, SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1g\n"))
+        {
+            write(file, SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=2", 2);
+            poll(guard, 2);
+            assertEquals(2, guard.singleAllocationLimit());
+        }
+    }
+
+    @Test
+    void anEditKeepingTimestampAndSizeIsAppliedOnceItReadsTheSameTwice() throws Exception
+    {
+        // File systems with coarse timestamps (1 s on ext3 and HFS+, 2 s on FAT) give a rewrite within the same
+        // tick the same timestamp; one of the same size used to be taken as unchanged and never applied.
+        final Path file = dir.resolve("guard.properties");
+        try (AllocationGuard guard = guardPolledByTheTest(file, MODE_PROP_NAME + "=warn\n"))
+        {
+            write(file, MODE_PROP_NAME + "=wa\n  ", 1);
+            poll(guard, 1);
+            write(file, MODE_PROP_NAME + "=off\n ", 1);
+            poll(guard, 1);
+            assertEquals(GuardMode.WARN, guard.mode(), "a reading that differs from the previous poll's waits");
+            poll(guard, 1);
+            assertEquals(GuardMode.OFF, guard.mode(), "the same timestamp and size, other contents: applied");
+        }
+    }
+
+    @Test
+    void aTouchedFileIsAppliedAgain() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        try (AllocationGuard guard = guardPolledByTheTest(file, MODE_PROP_NAME + "=block\n"))
+        {
+            guard.reconfigure(properties(MODE_PROP_NAME, "warn"));
+            Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_000L + 2 * 60_000L));
+            poll(guard, 2);
+            assertEquals(GuardMode.BLOCK, guard.mode(), "a new timestamp re-applies the file over a reconfigure");
         }
     }
 
@@ -195,6 +291,28 @@ class ConfigFileReloadTest
     {
         Files.write(file, contents.getBytes(StandardCharsets.ISO_8859_1));
         Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_000L + version * 60_000L));
+    }
+
+    /**
+     * A guard watching {@code file}, first written with {@code contents}, whose watcher's thread has ended, so that the
+     * test alone calls its poll ({@link #poll}): no race with a poller. Close it.
+     */
+    private static AllocationGuard guardPolledByTheTest(final Path file, final String contents) throws Exception
+    {
+        write(file, contents, 1);
+        final AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString());
+        guard.watcher().stop();
+        guard.watcher().awaitStopped();
+        return guard;
+    }
+
+    /** Run the watcher's poll {@code times} times, as its thread would once a second. */
+    private static void poll(final AllocationGuard guard, final int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            guard.watcher().poll();
+        }
     }
 
     private static boolean watcherRunning(final String guardName)

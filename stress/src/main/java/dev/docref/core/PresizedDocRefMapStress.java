@@ -332,6 +332,99 @@ public final class PresizedDocRefMapStress
     }
 
     /**
+     * (c3) A stale reader of a segment whose block a later split reuses for other keys finds its key with its own
+     * value, never missing, another key's value or garbage. The writer's one put splits the reader's segment S,
+     * whose keys all share the next bit, so one child L takes them all and is full: the same put then splits L, and
+     * the thread-safe map's reserve, a stack, hands L's low child the block S just gave back (puts prepare the
+     * reserve's blocks here, so no preparer thread pushes one in between; r2 checks the reuse happened). So S's block
+     * is rewritten, under a microsecond after S's retirement, with L's low half: keys other than the reader's, which
+     * goes to L's high child. Every key of S is homed at slot 0, so the reader's key, first in, sits in slot 0, the
+     * first slot the reuse overwrites. A reader that took S from the directory before the first split still reads
+     * S's block; only the {@code RETIRED} stamp and the seqlock validation make it discard what it read there.
+     * <p>
+     * A reader's stale view lasts one lookup (tens of nanoseconds), while S's retirement precedes the reuse of its
+     * block by the rest of the put (about half a microsecond), so a broken reader fails only when it stalls
+     * mid-lookup, about once in 10^4 to 10^6 samples: see {@code concurrency.md} for the counts seen per mutation.
+     */
+    @JCStressTest
+    @Description("A stale reader of a segment whose block a later split reuses for other keys finds its key.")
+    @Outcome(id = "1000, 1", expect = ACCEPTABLE, desc = "The key's value: read before the splits, or after them " +
+        "through the new directory; the reader's old block now holds other keys.")
+    @Outcome(id = "-1, 1", expect = FORBIDDEN, desc = "Missing: the reader read its old segment's block rewritten " +
+        "with other keys and took that for its segment.")
+    @Outcome(expect = FORBIDDEN, desc = "Another key's value or garbage from the reused block, or the writer's " +
+        "splits did not reuse the reader's old block (r2 = 0).")
+    @State
+    public static class StaleReaderRacingBlockReuse
+    {
+        final PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(SEGMENT_BYTES).hashSeed(SEED)
+            .prepareOnThread(false).build();
+        final long key;
+        final long newKey;
+        final long otherKey;
+        final long oldBlock;
+
+        public StaleReaderRacingBlockReuse()
+        {
+            // As in (c): the root splits and its top-bit-0 half splits again, so the directory has depth 2, the
+            // top-bit-1 segment S (local depth 1) is empty, and the reserve keeps blocks of S's size from now on.
+            fill(map, 0, FILL_LIMIT + 1, 1_000_000);
+            require(directoryDepth(map) == 2, "directory depth 2 after the top-bit-0 half split");
+            // S filled to its limit with keys of prefix 10: half 100, the other keys; half 101, the reader's.
+            key = keyWithPrefixAndHome(0b101, 2_000_000);
+            map.put(key, 1000);
+            otherKey = keyWithPrefixAndHome(0b100, key + 1);
+            map.put(otherKey, otherKey * 10);
+            long next = otherKey + 1;
+            for (int i = 2; i < FILL_LIMIT; i++)
+            {
+                next = keyWithPrefixAndHome(i % 2 == 0 ? 0b101 : 0b100, next);
+                map.put(next, next * 10);
+                next++;
+            }
+            newKey = keyWithPrefix(3, 0b100, next);
+            require(map.segmentOf(key) == map.segmentOf(otherKey) && map.segmentOf(key).count == FILL_LIMIT,
+                "the reader's key and the other key in one full segment");
+            oldBlock = map.segmentOf(key).address;
+        }
+
+        /** The first key at or after {@code from} with the 3-bit {@code prefix} and home slot 0 of 16 slots. */
+        private static long keyWithPrefixAndHome(final long prefix, final long from)
+        {
+            for (long key = from; ; key++)
+            {
+                final long h = Hashing.mix(key, SEED);
+                if (h >>> 61 == prefix && Segment.home(h, 16) == 0)
+                {
+                    return key;
+                }
+            }
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.put(newKey, 5);
+        }
+
+        @Actor
+        public void reader(final JJ_Result r)
+        {
+            r.r1 = map.get(key);
+        }
+
+        @Arbiter
+        public void arbiter(final JJ_Result r)
+        {
+            // 1: the second split wrote the other keys into the reader's old block, so the race was with its reuse.
+            r.r2 = map.segmentOf(otherKey).address == oldBlock && map.segmentOf(key).address != oldBlock ? 1 : 0;
+            require(map.get(key) == 1000 && map.get(otherKey) == otherKey * 10 && map.get(newKey) == 5,
+                "every key mapped after the splits");
+            map.close();
+        }
+    }
+
+    /**
      * (d) A reader racing a remove sees the value or missing; and it always finds the key displaced right after the
      * removed one (same home slot), which the remove shifts back one slot.
      */
