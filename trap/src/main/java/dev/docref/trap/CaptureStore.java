@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * renamed into place with its marker, so no process ever sees a capture without one. The budget pass never deletes
  * a capture whose marker names a live process: another JVM may still be writing into it. A marker whose process is
  * gone (its JVM died mid-capture) protects nothing. A pid the kernel has since given to another live process keeps
- * such a capture until that process exits: the error is on the side of keeping.
+ * such a capture until that process exits: the error is on the side of keeping. Pids mean something only within one
+ * pid namespace, so JVMs in different containers must not share a directory (see {@code trap.md}).
  * <p>
  * <b>The budget counts every capture in the directory</b>, whichever process wrote it and whether or not it is
  * complete, because it protects the disk: with three JVMs sharing the default directory and its 512 MiB budget, the
