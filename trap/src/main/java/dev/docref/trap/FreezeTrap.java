@@ -657,7 +657,7 @@ public final class FreezeTrap implements AutoCloseable
             final Path directory = Capture.run(this, trigger, text, firedAt, firedNanos);
             if (directory != null && onCapture != null)
             {
-                onCapture.accept(directory);
+                notifyCaptured(directory);
             }
         }
         catch (final RuntimeException | Error ex)
@@ -667,6 +667,20 @@ public final class FreezeTrap implements AutoCloseable
         finally
         {
             throttle.release();
+        }
+    }
+
+    /** The capture is complete: a listener that throws is the listener's failure, logged as such, not the capture's. */
+    private void notifyCaptured(final Path directory)
+    {
+        try
+        {
+            onCapture.accept(directory);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.ERROR, "docref freeze trap: the onCapture listener threw on " + directory +
+                ", which is complete; fix the listener", ex);
         }
     }
 
@@ -1107,7 +1121,8 @@ public final class FreezeTrap implements AutoCloseable
         /**
          * @param listener told each capture's directory when it is complete, on the capture thread; not told of a
          *                 capture that failed part way (logged, its directory removed or kept with
-         *                 {@code failure.txt}).
+         *                 {@code failure.txt}). An exception it throws is logged as the listener's, and the trap
+         *                 goes on.
          */
         public Builder onCapture(final Consumer<Path> listener)
         {

@@ -41,7 +41,7 @@ public final class TrapCommand
         "            still running at the deadline, or failing 3 times in a row, starts a capture of PID: an",
         "            off-CPU profile with BCC offcputime (run as root), thread dumps if PID is a JVM, memory, and",
         "            a summary, in DIR/capture-<UTC time>-pid<this PID>-<trigger>/. --once exits 0 after the first",
-        "            capture.",
+        "            complete capture (a capture that fails is logged, and watching goes on).",
         "            Defaults come from -Ddocref.trap.* properties (dir, probe.interval, probe.deadline,",
         "            capture.duration, cooldown, max.captures.per.hour, max.disk, command, jfr).",
         "flamegraph  Renders folded stacks (or libbpf-tools offcputime output) as a self-contained SVG on stdout.",

@@ -19,6 +19,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -552,6 +556,54 @@ class FreezeTrapTest
             "sleep 0.01; done; rm \"$d/" + Capture.MEMORY + "\"; ", ""));
 
         assertEquals(List.of(), left, "the failed capture's directory is removed");
+    }
+
+    @Test
+    void aListenerThatThrowsIsLoggedAsTheListenersFailureNotTheCapturesAndTheCaptureStaysComplete() throws Exception
+    {
+        // Held strongly: java.util.logging keeps loggers weakly. System.Logger routes to it under the class's name.
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final LinkedBlockingQueue<LogRecord> errors = new LinkedBlockingQueue<>();
+        final Handler handler = new Handler()
+        {
+            public void publish(final LogRecord record)
+            {
+                if (record.getLevel().intValue() >= Level.SEVERE.intValue())
+                {
+                    errors.add(record);
+                }
+            }
+
+            public void flush()
+            {
+            }
+
+            public void close()
+            {
+            }
+        };
+        logger.addHandler(handler);
+        try (FreezeTrap trap = builder().onCapture(directory ->
+        {
+            captures.add(directory);
+            throw new IllegalStateException("listener broke");
+        }).build().start())
+        {
+            trap.captureNow("test");
+            final Path capture = nextCapture();
+
+            final LogRecord error = errors.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertNotNull(error, "the listener's exception is logged");
+            assertEquals("docref freeze trap: the onCapture listener threw on " + capture + ", which is complete; " +
+                "fix the listener", error.getMessage());
+            assertEquals("listener broke", error.getThrown().getMessage());
+            assertTrue(Files.exists(capture.resolve(Capture.SUMMARY_JSON)), "the capture is complete");
+            assertFalse(Files.exists(capture.resolve(CaptureStore.FAILURE)), "and not marked failed");
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
     }
 
     @Test
