@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -51,6 +52,12 @@ final class CaptureStore
     static final String FAILURE = "failure.txt";
     private static final DateTimeFormatter TIMESTAMP =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+    /**
+     * How old a staging directory ({@code .capture-*}) must be before a budget pass removes it when no live process
+     * writes it: a process creates one and renames it into place within microseconds, so one left this long was
+     * left by a process that died in between.
+     */
+    static final Duration STAGING_GRACE = Duration.ofMinutes(1);
     /** What {@link #liveWriter} returns for a capture no live process is writing; no process has id 0. */
     private static final long NO_WRITER = 0;
 
@@ -168,6 +175,7 @@ final class CaptureStore
     synchronized List<String> enforceBudget(final Path keep)
     {
         final List<String> report = new ArrayList<>();
+        removeLeftStaging(report);
         final List<Path> captures = captures();
         final long[] sizes = new long[captures.size()];
         long used = 0;
@@ -229,6 +237,46 @@ final class CaptureStore
         catch (final IOException ex)
         {
             return List.of();
+        }
+    }
+
+    /**
+     * Removes the staging directories ({@code .capture-*}, see {@link #createMarked}) that processes which died
+     * between making one and renaming it left behind: those at least {@link #STAGING_GRACE} old whose marker names no
+     * live process (or that have none), adding a line for each to {@code report}.
+     */
+    private void removeLeftStaging(final List<String> report)
+    {
+        final Instant cutoff = Instant.now().minus(STAGING_GRACE);
+        final List<Path> staging = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(root))
+        {
+            entries.filter(p -> p.getFileName().toString().startsWith("." + PREFIX) && Files.isDirectory(p))
+                .forEach(staging::add);
+        }
+        catch (final IOException ex)
+        {
+            return;
+        }
+        for (final Path directory : staging)
+        {
+            try
+            {
+                if (Files.getLastModifiedTime(directory).toInstant().isAfter(cutoff) ||
+                    liveWriter(directory) != NO_WRITER)
+                {
+                    continue;
+                }
+            }
+            catch (final IOException ex)
+            {
+                continue;
+            }
+            if (deleteTree(directory))
+            {
+                report.add("deleted " + directory.getFileName() + ", left while a process that died was creating a " +
+                    "capture");
+            }
         }
     }
 

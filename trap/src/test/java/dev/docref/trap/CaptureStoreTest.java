@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -132,6 +133,45 @@ class CaptureStoreTest
         assertEquals(2, later.size(), later.toString());
         assertTrue(later.get(0).startsWith("deleted " + theirs.getFileName()), later.toString());
         assertTrue(later.get(1).startsWith("deleted " + ours.getFileName()), later.toString());
+    }
+
+    /**
+     * A process that dies between making a capture's staging directory and renaming it into place leaves a hidden
+     * {@code .capture-*} directory that no listing counts. A budget pass removes it once it is older than the grace
+     * and no live process writes it; a young one, or one a live process holds, stays.
+     */
+    @Test
+    void aBudgetPassRemovesAStagingDirectoryADeadProcessLeftButNotAYoungOneOrALiveOnes() throws Exception
+    {
+        sleeper = new ProcessBuilder("sleep", "60").start();
+        final long dead = deadPid();
+        final FileTime old = FileTime.from(Instant.now().minus(CaptureStore.STAGING_GRACE).minusSeconds(5));
+        final Path left = staging(".capture-20261129T101500.123Z-pid" + dead + "-stall", dead, old);
+        final Path young = staging(".capture-20261129T101501.123Z-pid" + dead + "-stall", dead, null);
+        final Path live = staging(".capture-20261129T101502.123Z-pid" + sleeper.pid() + "-stall", sleeper.pid(), old);
+        final CaptureStore store = new CaptureStore(root, 1 << 20);
+        final Path ours = store.create(T0, Trigger.MANUAL);
+
+        final List<String> report = store.enforceBudget(ours);
+
+        assertFalse(Files.exists(left), "left by a dead process, past the grace: removed");
+        assertEquals(List.of("deleted " + left.getFileName() + ", left while a process that died was creating a " +
+            "capture"), report);
+        assertTrue(Files.exists(young), "younger than the grace: its process may only just have made it");
+        assertTrue(Files.exists(live), "a live process holds it");
+        assertEquals(List.of(ours), store.captures());
+    }
+
+    /** A staging directory with its marker, last modified at {@code modified} ({@code null}: now). */
+    private Path staging(final String name, final long pid, final FileTime modified) throws Exception
+    {
+        final Path directory = Files.createDirectory(root.resolve(name));
+        Files.writeString(directory.resolve(CaptureStore.IN_PROGRESS), pid + "\n");
+        if (modified != null)
+        {
+            Files.setLastModifiedTime(directory, modified);
+        }
+        return directory;
     }
 
     /** A capture directory as another process leaves it while writing: 1000 bytes and its marker. */
