@@ -19,9 +19,8 @@ import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
  * used without a lock: its readers are lock-free and never wait for a split.
  * <p>
  * <b>Thread-safety:</b> {@link #put} from one ingest thread at a time; {@link #get} from any thread, concurrently
- * with it; {@link #forecast()} and {@link #nextResizeLargestAllocationBytes()} from the ingest thread.
- * <b>Ownership:</b> the index owns its map; {@link #close()} frees the off-heap memory of a docref map and must come
- * after every other thread's last use.
+ * with it; {@link #forecast()} from the ingest thread. <b>Ownership:</b> the index owns its map; {@link #close()}
+ * frees the off-heap memory of a docref map and must come after every other thread's last use.
  */
 interface FeedIndex extends AutoCloseable
 {
@@ -42,13 +41,6 @@ interface FeedIndex extends AutoCloseable
      * docref map, which never resizes as a whole (each of its native allocations is checked by the guard itself).
      */
     ResizeForecast forecast();
-
-    /**
-     * @return the largest single allocation of the next resize, in bytes, which is what the guard's single-allocation
-     * limit bounds: all of {@link ResizeForecast#nextResizeBytes()} for a map whose resize allocates one table, one
-     * array for a map whose resize allocates several; 0 for a docref map.
-     */
-    long nextResizeLargestAllocationBytes();
 
     /** @return native memory held, in bytes; 0 for heap maps. */
     long offHeapBytes();
@@ -233,13 +225,6 @@ interface FeedIndex extends AutoCloseable
         {
             return ResizeForecast.hashMap(map.size(), COMPRESSED_OOPS);
         }
-
-        /** HashMap's resize allocates one {@code Node[]} table: the whole forecast. */
-        @Override
-        public long nextResizeLargestAllocationBytes()
-        {
-            return forecast().nextResizeBytes();
-        }
     }
 
     /** fastutil {@code Long2LongOpenHashMap} (load factor 0.75) behind a read-write lock. */
@@ -275,17 +260,6 @@ interface FeedIndex extends AutoCloseable
         {
             return ResizeForecast.openAddressing(map.size(), Long.BYTES, Long.BYTES, 0.75);
         }
-
-        /**
-         * fastutil's rehash allocates two arrays, {@code long[] key} and {@code long[] value}, each of
-         * {@code 2n + 1} longs: two single allocations of the same size, half the forecast's bytes each. At the
-         * default scale's last resize, 2^24 slots, each is 128 MiB and 24 bytes, 256 MiB and 48 bytes in all.
-         */
-        @Override
-        public long nextResizeLargestAllocationBytes()
-        {
-            return forecast().nextResizeBytes() / 2;
-        }
     }
 
     /** {@code PresizedDocRefMap}, thread-safe by default: no lock around it. */
@@ -320,12 +294,6 @@ interface FeedIndex extends AutoCloseable
         public ResizeForecast forecast()
         {
             return null;
-        }
-
-        @Override
-        public long nextResizeLargestAllocationBytes()
-        {
-            return 0;
         }
 
         @Override

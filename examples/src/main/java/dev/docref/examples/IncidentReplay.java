@@ -35,11 +35,10 @@ import jdk.jfr.consumer.RecordingFile;
  * which one thread ingests every key while query threads read keys already ingested. During each measured phase:
  * <ul>
  *     <li>the global {@link AllocationGuard} runs in WARN mode with a single-allocation limit of 64 MiB at the
- *     default scale (so that the last doublings cross it, see {@link ReplayOptions#guardLimit()}); before the insert
- *     that a doubling map's {@code ResizeForecast} says will resize it, the guard is shown the resize's largest
- *     single allocation (HashMap's new table; one of fastutil's two new arrays, not both together), so its warning
- *     comes just before the big resize (the ingest thread waits, outside any put, until the trap is free and then
- *     for its profiler to attach);</li>
+ *     default scale (so that the last doublings cross it, see {@link ReplayOptions#guardLimit()}); the doubling
+ *     maps show it each resize's {@code ResizeForecast} before the insert that makes it ({@code checkResize}, which
+ *     counts the whole resize, both of fastutil's arrays together), so its warning comes just before the big resize
+ *     (the ingest thread waits, outside any put, until the trap is free and then for its profiler to attach);</li>
  *     <li>a {@code FreezeTrap} runs with its stall detector and a health probe (one query through the map's lock
  *     every 100 ms, deadline 500 ms), armed by the guard's warnings, and writes its captures under
  *     {@code <out>/captures/<map>/} ({@link PhaseTrap});</li>

@@ -228,18 +228,21 @@ final class IncidentReport
         final StringBuilder csv = new StringBuilder("map,entries,worst_put_ns,query_p99_ns,query_p999_ns," +
             "query_max_ns,queries,largest_heap_allocation_bytes,largest_native_allocation_bytes,bytes_per_entry," +
             "heap_bytes,off_heap_bytes,guard_warnings,captures,longest_stall_ns,ingest_ns,ingest_paused_ns," +
-            "largest_guard_warning_bytes,guard_warnings_in_puts\n");
+            "largest_guard_warning_bytes,largest_guard_warning_allocation_bytes,guard_warnings_in_puts\n");
         for (final PhaseResult result : results)
         {
             final Histogram queries = result.queries();
-            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%d%n",
+            final List<ReplayPhase.GuardWarning> warnings = result.phase().warnings();
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d%n",
                 result.kind().id, result.phase().entries(), result.phase().worstPutNanos(),
                 queries.getValueAtPercentile(99), queries.getValueAtPercentile(99.9), queries.getMaxValue(),
                 queries.getTotalCount(), result.largestHeapAllocation(), result.largestNativeAllocation(),
-                result.bytesPerEntry(), result.heapBytes(), result.offHeapBytes(), result.phase().warnings().size(),
+                result.bytesPerEntry(), result.heapBytes(), result.offHeapBytes(), warnings.size(),
                 result.captures().size(), result.longestStallNanos(), result.phase().ingestNanos(),
-                result.phase().ingestPauseNanos(), result.phase().warnings().stream()
-                    .mapToLong(ReplayPhase.GuardWarning::bytes).max().orElse(0), result.phase().warningsInsidePuts()));
+                result.phase().ingestPauseNanos(),
+                warnings.stream().mapToLong(ReplayPhase.GuardWarning::bytes).max().orElse(0),
+                warnings.stream().mapToLong(ReplayPhase.GuardWarning::largestBytes).max().orElse(0),
+                result.phase().warningsInsidePuts()));
         }
         return csv.toString();
     }
@@ -602,10 +605,10 @@ final class IncidentReport
         html.append("<h2>Query latency over time</h2>\n").append(svgElement());
         html.append("<h2>Allocation guard</h2>\n<p>").append(escapeXml(String.format(Locale.ROOT, "WARN mode, " +
             "single-allocation limit %s. Before the insert that a doubling map's ResizeForecast says will resize " +
-            "it, the ingest thread shows AllocationGuard.global() the resize's largest single allocation as " +
-            "\"%s\": HashMap's new table, checkResize(forecast, ...); one of fastutil's two new arrays (keys and " +
-            "values, each half the forecast's bytes), check(bytes, ...). A docref map shows the guard each native " +
-            "block it allocates.", PropertyValues.formatBytes(options.guardLimit()), ReplayPhase.GUARD_WHAT)))
+            "it, the ingest thread calls AllocationGuard.global().checkResize(forecast, \"%s\"), which counts the " +
+            "whole resize against the limit: HashMap's new table, or both of fastutil's new arrays (keys and " +
+            "values) together, for which each warning gives the arrays too. A docref map shows the guard each " +
+            "native block it allocates.", PropertyValues.formatBytes(options.guardLimit()), ReplayPhase.GUARD_WHAT)))
             .append("</p>\n<ul>\n");
         for (final PhaseResult result : results)
         {

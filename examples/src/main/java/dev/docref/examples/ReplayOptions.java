@@ -197,9 +197,9 @@ final class ReplayOptions
      * table {@code java.util.HashMap} doubles to last at this scale (64 MiB for 2^24 slots at the default 6,291,457
      * entries, 512 MiB for 2^27 at 58,720,257). HashMap's new table is that plus a 16-byte header, so its last
      * doubling crosses the limit. fastutil's doublings allocate two arrays, keys and values, of 8 bytes per slot plus
-     * 24 (a header and one extra slot); the guard checks each array, a single allocation: those of its last doubling
-     * are twice the limit and those of the one before it the limit plus 24 bytes, so the guard warns before those
-     * two; the one before them allocates two arrays of half the limit and 24 bytes, each under it.
+     * 24 (a header and one extra slot), and {@code checkResize} counts each doubling whole, both arrays together:
+     * its last three cross the limit, allocating four times, twice and once the limit, each plus 48 bytes, so the
+     * guard warns before those three (the third's arrays, half the limit and 24 bytes each, are under it alone).
      */
     long guardLimit()
     {

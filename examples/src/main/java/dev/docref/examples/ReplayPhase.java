@@ -27,9 +27,9 @@ import org.HdrHistogram.Histogram;
  * to its index as docRef, while query threads look up random keys already ingested, and checks every answer.
  * <p>
  * <b>Ingest.</b> Each put is timed on its own, lock included: the longest is the worst ingest stall. Before the
- * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows
- * {@link AllocationGuard#global()} the resize's largest single allocation (HashMap's table, one of fastutil's two
- * arrays; see {@link #checkResize}). Around a resize the guard will warn about, the ingest
+ * insert that a doubling map's {@link ResizeForecast} says will resize it, the ingest thread shows the forecast to
+ * {@link AllocationGuard#global()} ({@code checkResize}, which counts the whole resize, both of fastutil's arrays
+ * together, against the single-allocation limit). Around a resize the guard will warn about, the ingest
  * thread waits, outside the lock and outside the timed put, while the queries go on: first until the trap is free to
  * capture (see {@link PhaseTrap#awaitIdle}), then, after the warning, the arming delay, so that the profiler the
  * warning starts is attached when the resize begins.
@@ -59,24 +59,26 @@ final class ReplayPhase
     /**
      * A warning of the allocation guard during the phase.
      *
-     * @param atNanos     when, from the phase's start.
-     * @param bytes       the single allocation the guard warned about.
-     * @param resizeBytes what the resize allocates in all ({@code bytes} for one table, both of fastutil's arrays),
-     *                    or {@code bytes} when the warning came with no forecast (a docref map's own allocation).
-     * @param what        what the allocation was for.
-     * @param forecast    the resize's forecast, or {@code null}.
-     * @param insidePut   whether the guard decided inside a put of the ingest thread, so that its work (the
-     *                    listeners, the trap's start, the log with its stack trace) is timed in that put: a docref
-     *                    map's own allocations. A doubling map's resize check is made between puts.
-     * @param thread      the thread the guard decided on.
+     * @param atNanos      when, from the phase's start.
+     * @param bytes        what the guard warned about: a doubling map's whole resize, everything its one insert
+     *                     allocates (both of fastutil's arrays), or a docref map's own allocation.
+     * @param arrays       how many arrays that is: 2 for fastutil's keys and values, else 1.
+     * @param largestBytes the largest of them ({@code bytes} for one).
+     * @param what         what the allocation was for.
+     * @param forecast     the resize's forecast, or {@code null}.
+     * @param insidePut    whether the guard decided inside a put of the ingest thread, so that its work (the
+     *                     listeners, the trap's start, the log with its stack trace) is timed in that put: a docref
+     *                     map's own allocations. A doubling map's resize check is made between puts.
+     * @param thread       the thread the guard decided on.
      */
     record GuardWarning(
-        long atNanos, long bytes, long resizeBytes, String what, String forecast, boolean insidePut, String thread)
+        long atNanos, long bytes, int arrays, long largestBytes, String what, String forecast, boolean insidePut,
+        String thread)
     {
-        /** @return the warned allocation, and the resize's bytes in all when it makes more than one. */
+        /** @return what the guard warned about, and its arrays when there are several. */
         String describe()
         {
-            return describeResize(bytes, resizeBytes);
+            return ReplayPhase.describe(bytes, arrays, largestBytes);
         }
     }
 
@@ -246,15 +248,13 @@ final class ReplayPhase
     }
 
     /**
-     * The forecast says the next insert resizes: show the guard its largest single allocation first, and give the
-     * trap time to arm.
+     * The forecast says the next insert resizes: show it to the guard first, and give the trap time to arm.
      * <p>
-     * The guard's limit bounds single allocations. {@link AllocationGuard#checkResize} checks a forecast's
-     * {@link ResizeForecast#nextResizeBytes()}, which is one allocation for HashMap's table but both of fastutil's
-     * arrays together: it would call fastutil's 2^22-slot resize a single allocation of 64 MiB, over the default
-     * scale's 64 MiB limit, where each of its arrays is 32 MiB and under it. So HashMap's table goes to
-     * {@code checkResize} with its forecast, and one of fastutil's arrays to {@link AllocationGuard#check}; the
-     * demo's record of the warning keeps the forecast, with the resize's bytes in all.
+     * {@link AllocationGuard#checkResize} holds the whole resize, {@link ResizeForecast#nextResizeBytes()}, to the
+     * single-allocation limit: HashMap's one new table, both of fastutil's new arrays together. So the guard warns
+     * before fastutil's resize to 2^22 slots at the default scale, whose two arrays of 32 MiB and 24 bytes are over
+     * the 64 MiB limit together though neither is alone; its message, and the demo's record of the warning, give
+     * the arrays.
      */
     private void checkResize(final FeedIndex index) throws InterruptedException
     {
@@ -263,27 +263,20 @@ final class ReplayPhase
         {
             return;
         }
-        final long largest = index.nextResizeLargestAllocationBytes();
         final AllocationGuard guard = AllocationGuard.global();
         final long pauseStart = System.nanoTime();
-        if (guard.mode() == GuardMode.WARN && largest > guard.singleAllocationLimit())
+        if (guard.mode() == GuardMode.WARN && forecast.nextResizeBytes() > guard.singleAllocationLimit())
         {
             trap.awaitIdle(() -> String.format(Locale.ROOT, "[%s] the guard will warn about the next resize (%s) " +
                 "and the trap is busy with an earlier capture: the ingest waits for it, the queries go on",
-                label, describeResize(largest, forecast.nextResizeBytes())));
+                label, describe(forecast.nextResizeBytes(), forecast.nextResizeAllocations(),
+                    forecast.nextResizeLargestAllocationBytes())));
         }
         final int before = warnings.size();
         pendingForecast = forecast;
         try
         {
-            if (largest == forecast.nextResizeBytes())
-            {
-                guard.checkResize(forecast, GUARD_WHAT);
-            }
-            else
-            {
-                guard.check(largest, GUARD_WHAT);
-            }
+            guard.checkResize(forecast, GUARD_WHAT);
         }
         finally
         {
@@ -302,13 +295,17 @@ final class ReplayPhase
     }
 
     /**
-     * @return a resize's largest single allocation, and its bytes in all when it makes more than one:
-     * {@code 16.00 MiB} for HashMap's table, {@code 128.00 MiB per array, 256.00 MiB in all} for fastutil's two.
+     * @return bytes of a resize (or allocation), and its arrays when there are several: {@code 64.00 MiB} for
+     * HashMap's table, {@code 256.00 MiB in all, 2 arrays of 128.00 MiB} for fastutil's keys and values.
      */
-    static String describeResize(final long largestBytes, final long allBytes)
+    static String describe(final long bytes, final int arrays, final long largestBytes)
     {
-        return PropertyValues.formatBytes(largestBytes) + (allBytes > largestBytes ? " per array, " +
-            PropertyValues.formatBytes(allBytes) + " in all" : "");
+        if (arrays <= 1)
+        {
+            return PropertyValues.formatBytes(bytes);
+        }
+        return String.format(Locale.ROOT, "%s in all, %d arrays %s %s", PropertyValues.formatBytes(bytes), arrays,
+            largestBytes * arrays == bytes ? "of" : "of up to", PropertyValues.formatBytes(largestBytes));
     }
 
     /** Called by the guard, synchronously, on the thread that made the check. */
@@ -319,7 +316,8 @@ final class ReplayPhase
             final ResizeForecast forecast = pendingForecast;
             final Thread thread = Thread.currentThread();
             warnings.add(new GuardWarning(System.nanoTime() - startNanos, event.bytes(),
-                forecast == null ? event.bytes() : forecast.nextResizeBytes(), event.what(),
+                forecast == null ? 1 : forecast.nextResizeAllocations(),
+                forecast == null ? event.bytes() : forecast.nextResizeLargestAllocationBytes(), event.what(),
                 forecast == null ? null : forecast.toString(), thread == ingestThread && forecast == null,
                 thread.getName()));
         }

@@ -1,6 +1,7 @@
 package dev.docref.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.docref.guard.ResizeForecast;
 
@@ -13,7 +14,7 @@ class FeedIndexTest
     private static final int FULL_AT_2_TO_19 = 393_216;
 
     @Test
-    void fastutilsLargestResizeAllocationIsOneOfItsTwoArraysNotBoth()
+    void fastutilsForecastIsItsResizeWholeInTwoArrays()
     {
         try (FeedIndex fastutil = FeedIndex.Kind.FASTUTIL.create(0))
         {
@@ -22,22 +23,23 @@ class FeedIndexTest
             assertEquals(1, forecast.insertsUntilResize());
             // long[] key and long[] value of 2^20 + 1 elements each, with a 16-byte array header.
             final long oneArray = 16 + 8L * ((1 << 20) + 1);
-            assertEquals(2 * oneArray, forecast.nextResizeBytes(), "the forecast is the resize in all");
-            assertEquals(oneArray, fastutil.nextResizeLargestAllocationBytes(), "the largest single allocation");
+            assertEquals(2 * oneArray, forecast.nextResizeBytes(), "what checkResize holds to the limit: both arrays");
+            assertEquals(2, forecast.nextResizeAllocations());
+            assertEquals(oneArray, forecast.nextResizeLargestAllocationBytes());
         }
     }
 
     @Test
-    void hashMapsLargestResizeAllocationIsItsWholeNewTable()
+    void hashMapsForecastIsItsOneNewTable()
     {
         try (FeedIndex hashMap = FeedIndex.Kind.HASHMAP.create(0))
         {
             fill(hashMap);
             final ResizeForecast forecast = hashMap.forecast();
             assertEquals(1, forecast.insertsUntilResize());
-            assertEquals(forecast.nextResizeBytes(), hashMap.nextResizeLargestAllocationBytes());
-            assertEquals(16 + (ResizeForecast.compressedOops() ? 4L : 8L) * (1 << 20),
-                hashMap.nextResizeLargestAllocationBytes());
+            assertEquals(16 + (ResizeForecast.compressedOops() ? 4L : 8L) * (1 << 20), forecast.nextResizeBytes());
+            assertEquals(1, forecast.nextResizeAllocations());
+            assertEquals(forecast.nextResizeBytes(), forecast.nextResizeLargestAllocationBytes());
         }
     }
 
@@ -47,7 +49,7 @@ class FeedIndexTest
         try (FeedIndex docref = FeedIndex.Kind.DOCREF.create(0))
         {
             fill(docref);
-            assertEquals(0, docref.nextResizeLargestAllocationBytes());
+            assertNull(docref.forecast());
         }
     }
 

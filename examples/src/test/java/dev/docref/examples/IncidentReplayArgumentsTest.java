@@ -195,18 +195,24 @@ class IncidentReplayArgumentsTest
         assertEquals(1L << 24, hashMap.nextSlots());
         assertEquals(1, fastutil.insertsUntilResize());
         assertEquals(1L << 24, fastutil.nextSlots());
-        // Both last resizes cross the default guard limit, so the guard warns before each: HashMap's one table, and
-        // each of fastutil's two arrays (half the forecast), a single allocation of its own.
+        // Both last resizes cross the default guard limit, so the guard warns before each.
         final long limit = ReplayOptions.parse(new String[0]).guardLimit();
         assertEquals(64L << 20, limit);
-        assertTrue(hashMap.nextResizeBytes() > limit);
-        assertTrue(fastutil.nextResizeBytes() / 2 > limit);
-        // fastutil's resize before crosses it by 24 bytes; the one before that stays under it, though its two
-        // arrays together do not.
-        assertTrue(ResizeForecast.openAddressing(3_145_728, 8, 8, 0.75).nextResizeBytes() / 2 > limit);
-        final ResizeForecast third = ResizeForecast.openAddressing(1_572_864, 8, 8, 0.75);
-        assertEquals(1, third.insertsUntilResize());
-        assertTrue(third.nextResizeBytes() / 2 < limit && third.nextResizeBytes() > limit);
+        assertEquals(limit + 16, hashMap.nextResizeBytes());
+        // checkResize counts fastutil's resizes whole, both arrays: its last three cross the limit, each by 48 bytes
+        // over 4, 2 and 1 times it, so the guard warns before those three, the third though each of its arrays is
+        // under the limit; the one before them does not cross it.
+        long size = before;
+        for (final long times : new long[] { 4, 2, 1 })
+        {
+            final ResizeForecast resize = ResizeForecast.openAddressing(size, 8, 8, 0.75);
+            assertEquals(1, resize.insertsUntilResize());
+            assertEquals(times * limit + 48, resize.nextResizeBytes(), resize::toString);
+            assertEquals(2, resize.nextResizeAllocations());
+            assertEquals(times * limit / 2 + 24, resize.nextResizeLargestAllocationBytes(), resize::toString);
+            size /= 2;
+        }
+        assertTrue(ResizeForecast.openAddressing(size, 8, 8, 0.75).nextResizeBytes() < limit);
         // And --entries 58720257 is one past the incident's own 7/8 * 2^26 threshold.
         assertEquals(1, ResizeForecast.hashbrown(ReplayOptions.INCIDENT_ENTRIES - 1, 24).insertsUntilResize());
     }

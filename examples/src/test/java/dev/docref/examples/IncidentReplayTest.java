@@ -149,24 +149,33 @@ class IncidentReplayTest
     }
 
     /**
-     * The guard bounds single allocations, so it must be shown one: HashMap's new table, one of fastutil's two new
-     * arrays. At 16 MiB fastutil's resizes to 2^22 (arrays of 32 MiB) and 2^21 slots (16 MiB and 24 bytes) cross it,
-     * the one to 2^20 (8 MiB arrays) does not; shown both arrays together, the guard warned about that one too, as
-     * a single allocation of 16 MiB and 48 bytes, twice the largest allocation JFR saw.
+     * {@code checkResize} counts a resize whole, so at 16 MiB the guard warns before each of fastutil's last three,
+     * to 2^20, 2^21 and 2^22 slots, whose two arrays of 8, 16 and 32 MiB (and 24 bytes) are together 48 bytes over
+     * 16, 32 and 64 MiB, and before HashMap's last, a table of 16 MiB and 16 bytes. The report gives a two-array
+     * resize in all and its arrays; the largest array of the resizes warned about is the largest allocation JFR saw.
      */
     @ParameterizedTest
     @EnumSource(names = { "HASHMAP", "FASTUTIL" })
-    void guardWarnsAboutTheLargestSingleAllocationThatJfrSaw(final FeedIndex.Kind doubling) throws IOException
+    void guardWarnsBeforeEachResizeOverTheLimitCountedWholeAndTheReportGivesItsArrays(final FeedIndex.Kind doubling)
+        throws IOException
     {
         final Map<String, String> row = csv().get(doubling.id);
-        assertEquals(row.get("largest_heap_allocation_bytes"), row.get("largest_guard_warning_bytes"), row.toString());
-        assertEquals(doubling == FeedIndex.Kind.FASTUTIL ? "2" : "1", row.get("guard_warnings"), row.toString());
-        if (doubling == FeedIndex.Kind.FASTUTIL)
+        final boolean fastutil = doubling == FeedIndex.Kind.FASTUTIL;
+        assertEquals(fastutil ? "3" : "1", row.get("guard_warnings"), row.toString());
+        final ResizeForecast last = fastutil ? ResizeForecast.openAddressing(ENTRIES - 1, 8, 8, 0.75) :
+            ResizeForecast.hashMap(ENTRIES - 1, ResizeForecast.compressedOops());
+        assertEquals(Long.toString(last.nextResizeBytes()), row.get("largest_guard_warning_bytes"), row.toString());
+        assertEquals(row.get("largest_heap_allocation_bytes"), row.get("largest_guard_warning_allocation_bytes"),
+            row.toString());
+        if (fastutil)
         {
-            assertTrue(printed.contains(": 32.00 MiB per array, 64.00 MiB in all for [" + ReplayPhase.GUARD_WHAT +
-                "]"), printed);
-            assertTrue(html().contains(": 32.00 MiB per array, 64.00 MiB in all for [" + ReplayPhase.GUARD_WHAT + "]"),
-                "the HTML report does not give fastutil's warning per array");
+            for (final String resize : List.of("16.00 MiB in all, 2 arrays of 8.00 MiB",
+                "32.00 MiB in all, 2 arrays of 16.00 MiB", "64.00 MiB in all, 2 arrays of 32.00 MiB"))
+            {
+                final String warning = ": " + resize + " for [" + ReplayPhase.GUARD_WHAT + "]";
+                assertTrue(printed.contains(warning), "the notes lack" + warning + "\n" + printed);
+                assertTrue(html().contains(warning), "the HTML report lacks" + warning);
+            }
         }
     }
 
@@ -190,7 +199,8 @@ class IncidentReplayTest
         // allocate: HashMap's Node[2^22], and fastutil's long[2^22 + 1] (keys and values: two such arrays).
         final long hashMapTable = ResizeForecast.hashMap(ENTRIES - 1, ResizeForecast.compressedOops())
             .nextResizeBytes();
-        final long fastutilArray = ResizeForecast.openAddressing(ENTRIES - 1, 8, 8, 0.75).nextResizeBytes() / 2;
+        final long fastutilArray = ResizeForecast.openAddressing(ENTRIES - 1, 8, 8, 0.75)
+            .nextResizeLargestAllocationBytes();
         assertEquals(hashMapTable, Long.parseLong(csv().get("hashmap").get("largest_heap_allocation_bytes")));
         assertEquals(fastutilArray, Long.parseLong(csv().get("fastutil").get("largest_heap_allocation_bytes")));
         final Map<String, String> docref = csv().get("docref");

@@ -28,7 +28,9 @@ class PhaseTrapTest
         try (PhaseTrap trap = new PhaseTrap(dir, () -> { }, Duration.ofSeconds(1),
             new PrintStream(OutputStream.nullOutputStream())))
         {
-            final Path capture = Files.createDirectories(dir.resolve("capture-20261130T191113.340Z-probe-deadline"));
+            // Named as the trap names it, with the writer's pid: a directory named otherwise is not a capture.
+            final Path capture = Files.createDirectories(dir.resolve("capture-20261130T191113.340Z-pid" +
+                ProcessHandle.current().pid() + "-probe-deadline"));
             Files.writeString(capture.resolve("summary.json"), "{}");
             final long reportAfterMillis = 300;
             final Thread trapThread = new Thread(() ->

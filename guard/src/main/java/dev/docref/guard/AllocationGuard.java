@@ -30,9 +30,10 @@ import javax.management.ObjectName;
  * {@link GuardMode#WARN} (the default) or throws {@link AllocationBlockedException} in {@link GuardMode#BLOCK}.
  * Structures that hold memory for a while also {@link #reserve} it, and {@link #release} it when they free it: the
  * reservations are checked against the total limit (default unlimited), and the accounting stays exact when a
- * reservation is refused. For a table whose growth you do not control, {@link #checkResize} checks the allocation a
- * {@link ResizeForecast} predicts. Example: the 3.36 GB doubling of a hashbrown table of 58,720,256 entries of 24
- * bytes is over the default 1 GiB limit, so in {@code block} mode
+ * reservation is refused. For a table whose growth you do not control, {@link #checkResize} checks the resize a
+ * {@link ResizeForecast} predicts, counting all it allocates inside the one insert (both arrays of a map with
+ * separate key and value arrays) as one allocation. Example: the 3.36 GB doubling of a hashbrown table of
+ * 58,720,256 entries of 24 bytes is over the default 1 GiB limit, so in {@code block} mode
  * {@code guard.checkResize(ResizeForecast.hashbrown(58_720_256, 24), "pkey index resize")} throws
  * <pre>
  * docref guard blocked a single allocation of 3.13 GiB for [pkey index resize]: limit
@@ -75,7 +76,8 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * System property for the largest single allocation allowed without a warning or a block, as a size
-     * ({@code 1GiB}, {@code 512m}, {@code 1073741824}) or {@code unlimited}.
+     * ({@code 1GiB}, {@code 512m}, {@code 1073741824}) or {@code unlimited}. {@link #checkResize} holds a whole
+     * resize to it, all the arrays one insert allocates.
      */
     public static final String SINGLE_ALLOCATION_LIMIT_PROP_NAME = "docref.guard.single.allocation.limit";
     /** Default single-allocation limit: 1 GiB, a third of the 3.36 GB doubling that froze the seed database. */
@@ -268,9 +270,13 @@ public final class AllocationGuard implements AutoCloseable
     }
 
     /**
-     * Check the allocation a forecast predicts for a table's next resize, as {@link #check(long, String)} does with
-     * {@link ResizeForecast#nextResizeBytes()}; warnings and the block message add the forecast's numbers. Does
-     * nothing for a table that never resizes again.
+     * Check what a forecast predicts a table's next resize allocates, as {@link #check(long, String)} does with
+     * {@link ResizeForecast#nextResizeBytes()}: the whole resize counts as one allocation against the
+     * single-allocation limit, both arrays together for a map with separate key and value arrays (fastutil, HPPC),
+     * since the one insert allocates them all while the old table is live. Warnings and the block message add the
+     * forecast's numbers, and for such a map say so: {@code a resize allocating 256.00 MiB inside one insert
+     * (2 arrays, the largest 128.00 MiB) ... checkResize counts the whole resize as one allocation.} Does nothing for
+     * a table that never resizes again.
      *
      * @throws AllocationBlockedException in {@code BLOCK} mode when the resize would be over the limit.
      */
@@ -645,10 +651,16 @@ public final class AllocationGuard implements AutoCloseable
         }
         else
         {
-            text.append(block ? "docref guard blocked a single allocation of " :
-                    "docref guard warning: a single allocation of ")
-                .append(size).append(" for [").append(event.what()).append(block ? "]: limit " : "] is over ")
+            // A resize of several arrays is checked as one allocation; say so rather than call it a single one.
+            final boolean arrays = forecast != null && forecast.nextResizeAllocations() > 1;
+            text.append(block ? "docref guard blocked " : "docref guard warning: ")
+                .append(arrays ? String.format(Locale.ROOT, "a resize allocating %s inside one insert (%d arrays, " +
+                    "the largest %s)", size, forecast.nextResizeAllocations(),
+                    PropertyValues.formatBytes(forecast.nextResizeLargestAllocationBytes())) :
+                    "a single allocation of " + size)
+                .append(" for [").append(event.what()).append(block ? "]: limit " : "] is over ")
                 .append(limit).append(" (mode ").append(mode).append(").")
+                .append(arrays ? " checkResize counts the whole resize as one allocation." : "")
                 .append(block ? " Pre-size the structure, raise the limit, or set " + MODE_PROP_NAME + "=warn." :
                     " Allowed. Pre-size the structure, raise the limit, or set " + MODE_PROP_NAME +
                     "=block to refuse it.");

@@ -8,12 +8,15 @@ import java.util.Objects;
  * How many bytes the next resize of a hash table will allocate, and at which size that happens: for structures
  * users already have, whose growth docref does not control.
  * <p>
- * A table that doubles allocates its whole new array inside one insert, while the old one is still live. For the
- * incident that started docref: a hashbrown-style table of 24-byte entries holding 58,720,256 entries (7/8 of 2^26
- * buckets) is full, and the next insert allocates 2^27 &times; 25 bytes &asymp; 3.36 GB
- * ({@code ResizeForecast.hashbrown(58_720_256, 24)}). Pass a forecast to
- * {@link AllocationGuard#checkResize(ResizeForecast, String)} to warn about, or refuse, that allocation before it
- * is made, for example before inserting into a map whose {@link #insertsUntilResize()} is 1.
+ * A table that doubles allocates its whole new table inside one insert, while the old one is still live: one array,
+ * or two for a map that keeps its keys and values in separate arrays. For the incident that started docref: a
+ * hashbrown-style table of 24-byte entries holding 58,720,256 entries (7/8 of 2^26 buckets) is full, and the next
+ * insert allocates 2^27 &times; 25 bytes &asymp; 3.36 GB ({@code ResizeForecast.hashbrown(58_720_256, 24)}). Pass a
+ * forecast to {@link AllocationGuard#checkResize(ResizeForecast, String)} to warn about, or refuse, that resize
+ * before it is made, for example before inserting into a map whose {@link #insertsUntilResize()} is 1. The guard
+ * counts the whole resize, {@link #nextResizeBytes()}, as one allocation; {@link #nextResizeAllocations()} and
+ * {@link #nextResizeLargestAllocationBytes()} say how many arrays it is and how large the largest is (fastutil's
+ * {@code Long2LongOpenHashMap} growing to 2^24 slots: 256 MiB in two arrays of 128 MiB).
  * <p>
  * Covered:
  * <ul>
@@ -26,9 +29,10 @@ import java.util.Objects;
  *     <li>open-addressing primitive maps and sets with power-of-two arrays ({@link #openAddressing}): fastutil's
  *     {@code *OpenHashMap}, HPPC's {@code *HashMap}, Agrona's {@code *HashMap}. A table of {@code n} slots holds
  *     {@code min(ceil(n × loadFactor), n - 1)} entries and the next insert allocates a key array and a value array
- *     of {@code 2n + 1} elements each (exact for fastutil and HPPC, which keep one extra slot; Agrona keeps keys
- *     and values in one array of {@code 4n} longs, 32 bytes less, and resizes at {@code floor} rather than
- *     {@code ceil}, one insert earlier when {@code n × loadFactor} is not whole).</li>
+ *     of {@code 2n + 1} elements each, two allocations, or the key array alone for a set (exact for fastutil and
+ *     HPPC, which keep one extra slot; Agrona keeps keys and values in one array of {@code 4n} longs, one
+ *     allocation, 32 bytes less, and resizes at {@code floor} rather than {@code ceil}, one insert earlier when
+ *     {@code n × loadFactor} is not whole).</li>
  *     <li>a hashbrown-style (Rust {@code HashMap}, Abseil {@code flat_hash_map}) table ({@link #hashbrown}): a
  *     power-of-two number of buckets, of which 7/8 may be used (all but one below 8 buckets), each with a one-byte
  *     control word; the allocation is {@code buckets × entryBytes} rounded up to 16, plus {@code buckets + 16}
@@ -58,7 +62,10 @@ public final class ResizeForecast
     private final long capacity;
     private final long nextSlots;
     private final long nextResizeBytes;
+    private final long nextResizeLargestAllocationBytes;
     private final long bytesPerSlot;
+    /** Bytes per slot of a second array (an open-addressing map's values), 0 when the table is one allocation. */
+    private final long valueBytesPerSlot;
 
     private ResizeForecast(
         final String structure,
@@ -68,7 +75,9 @@ public final class ResizeForecast
         final long capacity,
         final long nextSlots,
         final long nextResizeBytes,
-        final long bytesPerSlot)
+        final long nextResizeLargestAllocationBytes,
+        final long bytesPerSlot,
+        final long valueBytesPerSlot)
     {
         this.structure = structure;
         this.size = size;
@@ -77,7 +86,9 @@ public final class ResizeForecast
         this.capacity = capacity;
         this.nextSlots = nextSlots;
         this.nextResizeBytes = nextResizeBytes;
+        this.nextResizeLargestAllocationBytes = nextResizeLargestAllocationBytes;
         this.bytesPerSlot = bytesPerSlot;
+        this.valueBytesPerSlot = valueBytesPerSlot;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -153,18 +164,19 @@ public final class ResizeForecast
         if (tableLength == 0)
         {
             requireFits(structure, size, 0, tableLength);
-            return new ResizeForecast(name, size, 0, 0, 0, HASH_MAP_FIRST_TABLE,
-                arrayBytes(referenceBytes, HASH_MAP_FIRST_TABLE), referenceBytes);
+            final long first = arrayBytes(referenceBytes, HASH_MAP_FIRST_TABLE);
+            return new ResizeForecast(name, size, 0, 0, 0, HASH_MAP_FIRST_TABLE, first, first, referenceBytes, 0);
         }
         final long capacity = hashMapThreshold(tableLength);
         requireFits(structure, size, capacity, tableLength);
         final long current = arrayBytes(referenceBytes, tableLength);
         if (tableLength == HASH_MAP_MAX_TABLE)
         {
-            return new ResizeForecast(name, size, tableLength, current, capacity, 0, 0, referenceBytes);
+            return new ResizeForecast(name, size, tableLength, current, capacity, 0, 0, 0, referenceBytes, 0);
         }
-        return new ResizeForecast(name, size, tableLength, current, capacity, tableLength * 2,
-            arrayBytes(referenceBytes, tableLength * 2), referenceBytes);
+        final long next = arrayBytes(referenceBytes, tableLength * 2);
+        return new ResizeForecast(name, size, tableLength, current, capacity, tableLength * 2, next, next,
+            referenceBytes, 0);
     }
 
     /** HashMap's {@code threshold} for a table: 3/4 of its length, and no limit at the maximum table. */
@@ -245,8 +257,10 @@ public final class ResizeForecast
         requireFits(structure, size, capacity, slots);
         try
         {
+            // Both arrays have 2n + 1 elements; the wider elements make the larger one.
             return new ResizeForecast(structure, size, slots, openAddressingBytes(slots, keyBytes, valueBytes),
-                capacity, slots * 2, openAddressingBytes(slots * 2, keyBytes, valueBytes), keyBytes + valueBytes);
+                capacity, slots * 2, openAddressingBytes(slots * 2, keyBytes, valueBytes),
+                arrayBytes(Math.max(keyBytes, valueBytes), slots * 2 + 1), keyBytes + valueBytes, valueBytes);
         }
         catch (final ArithmeticException ex)
         {
@@ -341,9 +355,11 @@ public final class ResizeForecast
         final long next = buckets == 0 ? 4 : buckets * 2;
         try
         {
+            // Entries and control bytes share one allocation.
+            final long nextBytes = hashbrownBytes(next, entryBytes);
             return new ResizeForecast(structure, size, buckets,
-                buckets == 0 ? 0 : hashbrownBytes(buckets, entryBytes), capacity, next,
-                hashbrownBytes(next, entryBytes), entryBytes + 1L);
+                buckets == 0 ? 0 : hashbrownBytes(buckets, entryBytes), capacity, next, nextBytes, nextBytes,
+                entryBytes + 1L, 0);
         }
         catch (final ArithmeticException ex)
         {
@@ -427,13 +443,38 @@ public final class ResizeForecast
     }
 
     /**
-     * @return bytes the next resize allocates, all inside the one insert that triggers it (for maps with separate key
-     * and value arrays, both arrays), or 0 if it never resizes again. This is what
-     * {@link AllocationGuard#checkResize} checks against the single-allocation limit.
+     * @return bytes the next resize allocates, all inside the one insert that triggers it, or 0 if it never resizes
+     * again: for a map with separate key and value arrays, both arrays together ({@link #nextResizeAllocations()}
+     * allocations, the largest {@link #nextResizeLargestAllocationBytes()}). This is what
+     * {@link AllocationGuard#checkResize} checks against the single-allocation limit: it counts the whole resize as
+     * one allocation, which is conservative where the resize makes two.
      */
     public long nextResizeBytes()
     {
         return nextResizeBytes;
+    }
+
+    /**
+     * @return how many arrays the next resize allocates, inside the one insert: 1 for a {@code java.util.HashMap} or
+     * {@code HashSet} table, a hashbrown-style table (entries and control bytes in one allocation) and an
+     * open-addressing set; 2 for an open-addressing map with a value array (keys and values); 0 if it never resizes
+     * again. Agrona's maps keep keys and values interleaved in one array, so for them the resize is really one
+     * allocation and this figure, given by {@link #openAddressing} for any map with values, is conservative.
+     */
+    public int nextResizeAllocations()
+    {
+        return !resizes() ? 0 : valueBytesPerSlot > 0 ? 2 : 1;
+    }
+
+    /**
+     * @return bytes of the largest single array the next resize allocates, or 0 if it never resizes again: all of
+     * {@link #nextResizeBytes()} when it allocates one; for an open-addressing map the larger of its key and value
+     * arrays, exactly (each has {@code 2n + 1} elements with its own header and alignment: 134,217,752 bytes for
+     * fastutil's {@code long[]} at 2^24 slots, against 268,435,504 for the resize).
+     */
+    public long nextResizeLargestAllocationBytes()
+    {
+        return nextResizeLargestAllocationBytes;
     }
 
     /** @return bytes the table holds during the next resize: the old table and the new one. */
@@ -445,7 +486,9 @@ public final class ResizeForecast
     /**
      * A sentence with the numbers, e.g. for the seed case: {@code hashbrown-style 7/8 table (24-byte entries) with
      * 58,720,256 entries in 2^26 slots (capacity 58,720,256): the next insert (entry 58,720,257) allocates
-     * 2^27 × 25 bytes ≈ 3.36 GB (3,355,443,216 bytes = 3.13 GiB) while the current 1.68 GB are still live}.
+     * 2^27 × 25 bytes ≈ 3.36 GB (3,355,443,216 bytes = 3.13 GiB) while the current 1.68 GB are still live}. A resize
+     * of two arrays names both: {@code ... allocates two arrays, keys 2^24 × 8 bytes and values 2^24 × 8 bytes,
+     * ≈ 268.44 MB in all (268,435,504 bytes = 256.00 MiB, each array 134,217,752 bytes = 128.00 MiB) while ...}.
      */
     public String toString()
     {
@@ -459,11 +502,24 @@ public final class ResizeForecast
         }
         final long inserts = insertsUntilResize();
         text.append(inserts == 1 ? "the next insert" : String.format(Locale.ROOT, "insert %,d from now", inserts))
-            .append(String.format(Locale.ROOT, " (entry %,d) allocates ", resizeAtSize()))
-            .append(powerOfTwo(nextSlots)).append(" × ").append(bytesPerSlot).append(" bytes ≈ ")
-            .append(decimalBytes(nextResizeBytes))
-            .append(String.format(Locale.ROOT, " (%,d bytes = %s)", nextResizeBytes,
-                PropertyValues.formatBytes(nextResizeBytes)));
+            .append(String.format(Locale.ROOT, " (entry %,d) allocates ", resizeAtSize()));
+        if (nextResizeAllocations() == 1)
+        {
+            text.append(powerOfTwo(nextSlots)).append(" × ").append(bytesPerSlot).append(" bytes ≈ ")
+                .append(decimalBytes(nextResizeBytes))
+                .append(String.format(Locale.ROOT, " (%,d bytes = %s)", nextResizeBytes,
+                    PropertyValues.formatBytes(nextResizeBytes)));
+        }
+        else
+        {
+            text.append("two arrays, keys ").append(powerOfTwo(nextSlots)).append(" × ")
+                .append(bytesPerSlot - valueBytesPerSlot).append(" bytes and values ").append(powerOfTwo(nextSlots))
+                .append(" × ").append(valueBytesPerSlot).append(" bytes, ≈ ").append(decimalBytes(nextResizeBytes))
+                .append(String.format(Locale.ROOT, " in all (%,d bytes = %s, %s %,d bytes = %s)", nextResizeBytes,
+                    PropertyValues.formatBytes(nextResizeBytes),
+                    2 * nextResizeLargestAllocationBytes == nextResizeBytes ? "each array" : "the larger array",
+                    nextResizeLargestAllocationBytes, PropertyValues.formatBytes(nextResizeLargestAllocationBytes)));
+        }
         if (currentBytes > 0)
         {
             text.append(" while the current ").append(decimalBytes(currentBytes)).append(" are still live");

@@ -79,6 +79,72 @@ class AllocationGuardModeTest
         }
     }
 
+    /**
+     * fastutil's {@code Long2LongOpenHashMap} growing to 2^24 slots allocates {@code long[2^24 + 1]} twice, keys and
+     * values: 134,217,752 bytes each, 268,435,504 (256.00 MiB) inside one insert.
+     */
+    @Test
+    void aTwoArrayResizeIsCalledAResizeWithItsArraysNotASingleAllocation()
+    {
+        final ResizeForecast fastutil = ResizeForecast.openAddressing(6_291_456, 8, 8, 0.75);
+        final String over = "docref.guard.single.allocation.limit = 64.00 MiB";
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "warn", SINGLE_ALLOCATION_LIMIT_PROP_NAME, "64MiB");
+             CapturedLog log = new CapturedLog())
+        {
+            guard.checkResize(fastutil, "feed index resize");
+            final String warning = log.warnings().get(0);
+            assertTrue(warning.startsWith("docref guard warning: a resize allocating 256.00 MiB inside one insert " +
+                "(2 arrays, the largest 128.00 MiB) for [feed index resize] is over " + over + " (mode warn). " +
+                "checkResize counts the whole resize as one allocation. Allowed. Pre-size the structure, raise the " +
+                "limit, or set docref.guard.mode=block to refuse it. Forecast: " + fastutil + ".\nCaller stack:"),
+                warning);
+        }
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block", SINGLE_ALLOCATION_LIMIT_PROP_NAME, "64MiB"))
+        {
+            final AllocationBlockedException ex = assertThrows(AllocationBlockedException.class,
+                () -> guard.checkResize(fastutil, "feed index resize"));
+            assertEquals("docref guard blocked a resize allocating 256.00 MiB inside one insert (2 arrays, the " +
+                "largest 128.00 MiB) for [feed index resize]: limit " + over + " (mode block). checkResize counts " +
+                "the whole resize as one allocation. Pre-size the structure, raise the limit, or set " +
+                "docref.guard.mode=warn. Forecast: " + fastutil + ".", ex.getMessage());
+            assertEquals(fastutil.nextResizeBytes(), ex.event().bytes(), "the event is the whole resize");
+        }
+    }
+
+    /**
+     * The guard's semantics stay: a resize is checked whole, so fastutil's growth to 2^22 slots, two arrays of
+     * 32 MiB and 24 bytes each, is over a 64 MiB limit though neither array is.
+     */
+    @Test
+    void checkResizeHoldsAWholeTwoArrayResizeToTheSingleAllocationLimit()
+    {
+        final ResizeForecast fastutil = ResizeForecast.openAddressing(1_572_864, 8, 8, 0.75);
+        assertTrue(fastutil.nextResizeLargestAllocationBytes() < (64L << 20), fastutil::toString);
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "warn", SINGLE_ALLOCATION_LIMIT_PROP_NAME, "64MiB"))
+        {
+            final List<AllocationEvent> events = new CopyOnWriteArrayList<>();
+            guard.addListener(events::add);
+            guard.checkResize(fastutil, "feed index resize");
+            assertEquals(1, events.size());
+            assertEquals((64L << 20) + 48, events.get(0).bytes());
+        }
+    }
+
+    /** One allocation per resize, the message of a plain check: a set's key array, a hashbrown table. */
+    @Test
+    void aOneArrayResizeIsStillASingleAllocation()
+    {
+        final ResizeForecast set = ResizeForecast.openAddressing(6_291_456, 8, 0, 0.75);
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block", SINGLE_ALLOCATION_LIMIT_PROP_NAME, "64MiB"))
+        {
+            final AllocationBlockedException ex = assertThrows(AllocationBlockedException.class,
+                () -> guard.checkResize(set, "feed index resize"));
+            assertEquals("docref guard blocked a single allocation of 128.00 MiB for [feed index resize]: limit " +
+                "docref.guard.single.allocation.limit = 64.00 MiB (mode block). Pre-size the structure, raise the " +
+                "limit, or set docref.guard.mode=warn. Forecast: " + set + ".", ex.getMessage());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(GuardMode.class)
     void atOrUnderTheLimitEveryModeAllowsSilently(final GuardMode mode)

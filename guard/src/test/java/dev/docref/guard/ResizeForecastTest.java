@@ -339,6 +339,63 @@ class ResizeForecastTest
         assertEquals(2 * (16 + 8 * 33), map.nextResizeBytes());
     }
 
+    /**
+     * How many arrays the next resize allocates and the largest of them, for a table of 16 slots holding 12 entries
+     * whose next table has 32 (arrays of 33 elements with a 16-byte header, rounded up to 8 bytes): fastutil-like
+     * {@code long}/{@code long}, a set, and keys and values of different widths, where half the resize is neither
+     * array.
+     */
+    @ParameterizedTest(name = "keys {0} bytes, values {1} bytes: {2} arrays, largest {3} of {4} bytes")
+    @CsvSource({
+        "8, 8, 2, 280, 560",
+        "8, 0, 1, 280, 280",
+        "8, 4, 2, 280, 432",
+        "4, 8, 2, 280, 432",
+        "1, 2, 2, 88, 144",
+    })
+    void openAddressingResizeIsOneArrayPerKeyAndValueArray(
+        final int keyBytes, final int valueBytes, final int allocations, final long largest, final long all)
+    {
+        final ResizeForecast forecast = ResizeForecast.openAddressing(12, 16, keyBytes, valueBytes, 0.75);
+        assertEquals(32, forecast.nextSlots());
+        assertEquals(all, forecast.nextResizeBytes());
+        assertEquals(allocations, forecast.nextResizeAllocations());
+        assertEquals(largest, forecast.nextResizeLargestAllocationBytes());
+    }
+
+    @Test
+    void hashMapAndHashbrownResizesAreOneAllocation()
+    {
+        final ResizeForecast hashMap = ResizeForecast.hashMap(786_432, 1 << 20, true);
+        assertEquals(1, hashMap.nextResizeAllocations());
+        assertEquals(16 + 4L * (2 << 20), hashMap.nextResizeLargestAllocationBytes());
+        assertEquals(1, ResizeForecast.hashSet(0, false).nextResizeAllocations());
+        assertEquals(16 + 8 * 16, ResizeForecast.hashSet(0, false).nextResizeLargestAllocationBytes());
+        final ResizeForecast seed = ResizeForecast.hashbrown(58_720_256, 24);
+        assertEquals(1, seed.nextResizeAllocations(), "entries and control bytes are one allocation");
+        assertEquals(3_355_443_216L, seed.nextResizeLargestAllocationBytes());
+        assertEquals(1, ResizeForecast.hashbrown(0, 24).nextResizeAllocations());
+        final ResizeForecast maximal = ResizeForecast.hashMap(Integer.MAX_VALUE, 1 << 30, true);
+        assertEquals(0, maximal.nextResizeAllocations(), "no resize, no allocation");
+        assertEquals(0, maximal.nextResizeLargestAllocationBytes());
+    }
+
+    @Test
+    void aTwoArrayResizeSaysItsArraysAndASetsSaysItsOne()
+    {
+        assertEquals("open-addressing table (8-byte keys, 8-byte values, load factor 0.75) with 6,291,456 entries " +
+            "in 2^23 slots (capacity 6,291,456): the next insert (entry 6,291,457) allocates two arrays, keys " +
+            "2^24 × 8 bytes and values 2^24 × 8 bytes, ≈ 268.44 MB in all (268,435,504 bytes = 256.00 MiB, each " +
+            "array 134,217,752 bytes = 128.00 MiB) while the current 134.22 MB are still live",
+            ResizeForecast.openAddressing(6_291_456, 8, 8, 0.75).toString());
+        assertTrue(ResizeForecast.openAddressing(12, 16, 8, 4, 0.75).toString().contains("allocates two arrays, " +
+            "keys 2^5 × 8 bytes and values 2^5 × 4 bytes, ≈ 432 B in all (432 bytes = 432 B, the larger array " +
+            "280 bytes = 280 B)"), () -> ResizeForecast.openAddressing(12, 16, 8, 4, 0.75).toString());
+        assertTrue(ResizeForecast.openAddressing(6_291_456, 8, 0, 0.75).toString().contains("(entry 6,291,457) " +
+            "allocates 2^24 × 8 bytes ≈ 134.22 MB (134,217,752 bytes = 128.00 MiB) while"),
+            () -> ResizeForecast.openAddressing(6_291_456, 8, 0, 0.75).toString());
+    }
+
     @Test
     void aTableTooLargeToCountInBytesIsRefusedByName()
     {
