@@ -13,6 +13,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -26,12 +27,17 @@ import java.util.stream.Stream;
  * of them) can be told apart. A second capture of one process in the same millisecond gets {@code -2}, and so on.
  * <p>
  * <b>Captures in progress.</b> While a capture is written it holds a file {@value #IN_PROGRESS} with the writer's
- * pid; {@link #complete} removes it, and so does {@link #fail}. The directory is made under a hidden name and
- * renamed into place with its marker, so no process ever sees a capture without one. The budget pass never deletes
- * a capture whose marker names a live process: another JVM may still be writing into it. A marker whose process is
- * gone (its JVM died mid-capture) protects nothing. A pid the kernel has since given to another live process keeps
- * such a capture until that process exits: the error is on the side of keeping. Pids mean something only within one
- * pid namespace, so JVMs in different containers must not share a directory (see {@code trap.md}).
+ * pid and start time; {@link #complete} removes it, and so does {@link #fail}. The directory is made under a hidden
+ * name and renamed into place with its marker, so no process ever sees a capture without one. The budget pass never
+ * deletes a capture whose marker names a live process: another JVM may still be writing into it. A marker whose
+ * process is gone (its JVM died mid-capture) protects nothing, and neither does one whose pid now belongs to a
+ * process that started at another time: in a container the JVM is usually pid 1, and so is the JVM restarted after
+ * it was killed mid-capture, which must not take the dead one's capture for its own; a thread's id, from the same
+ * numbers, is no writer either. Only when a start time is unknown (a marker that holds none, as earlier builds
+ * wrote and as a JVM that cannot read its own start time writes, or a live process whose start time the JDK cannot
+ * read) is the pid alone trusted, and then a pid the kernel has since given to another live process keeps such a
+ * capture until that process exits: the error is on the side of keeping. Pids mean something only within one pid
+ * namespace, so JVMs in different containers must not share a directory (see {@code trap.md}).
  * <p>
  * <b>The budget counts every capture in the directory</b>, whichever process wrote it and whether or not it is
  * complete, because it protects the disk: with three JVMs sharing the default directory and its 512 MiB budget, the
@@ -46,7 +52,11 @@ import java.util.stream.Stream;
 final class CaptureStore
 {
     static final String PREFIX = "capture-";
-    /** The marker file of a capture being written: the writing process's id, in decimal, and a newline. */
+    /**
+     * The marker file of a capture being written: the writing process's id and its start time in milliseconds since
+     * the epoch ({@code ProcessHandle.Info.startInstant()}), in decimal, separated by a space, and a newline, e.g.
+     * {@code 1 1764411300120}; just the id and a newline if the writer cannot read its start time.
+     */
     static final String IN_PROGRESS = "in-progress";
     /** What a capture that failed part way, and was kept for its evidence, says about the failure. */
     static final String FAILURE = "failure.txt";
@@ -60,10 +70,14 @@ final class CaptureStore
     static final Duration STAGING_GRACE = Duration.ofMinutes(1);
     /** What {@link #liveWriter} returns for a capture no live process is writing; no process has id 0. */
     private static final long NO_WRITER = 0;
+    /** A marker's start time when it holds none. */
+    private static final long UNKNOWN_START = Long.MIN_VALUE;
 
     private final Path root;
     private final long maxBytes;
     private final long pid = ProcessHandle.current().pid();
+    /** The text of this process's {@value #IN_PROGRESS} markers. */
+    private final String marker = marker(ProcessHandle.current());
 
     /**
      * @param root     the directory; created when the first capture is.
@@ -342,7 +356,7 @@ final class CaptureStore
         }
         try
         {
-            Files.writeString(staging.resolve(IN_PROGRESS), pid + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(staging.resolve(IN_PROGRESS), marker, StandardCharsets.US_ASCII);
             return Files.move(staging, root.resolve(name));
         }
         catch (final FileAlreadyExistsException ex)
@@ -374,23 +388,48 @@ final class CaptureStore
         }
     }
 
+    /** @return the text of the {@value #IN_PROGRESS} marker that {@code writer} writes. */
+    static String marker(final ProcessHandle writer)
+    {
+        final Optional<Instant> started = writer.info().startInstant();
+        return writer.pid() + (started.isPresent() ? " " + started.get().toEpochMilli() : "") + "\n";
+    }
+
     /**
      * @return the id of the live process whose {@value #IN_PROGRESS} marker {@code capture} holds, or
-     *         {@link #NO_WRITER} if it holds none (complete or failed), or one that names no live process.
+     *         {@link #NO_WRITER} if it holds none (complete or failed), or one that names no live process: its pid is
+     *         gone, or now belongs to a process that started at another time. A marker without a start time, or a
+     *         live process whose start time is unknown, is judged by the pid alone.
      */
     private static long liveWriter(final Path capture)
     {
         final long writer;
+        final long started;
         try
         {
-            writer = Long.parseLong(Files.readString(capture.resolve(IN_PROGRESS), StandardCharsets.US_ASCII).strip());
+            final String[] fields =
+                Files.readString(capture.resolve(IN_PROGRESS), StandardCharsets.US_ASCII).strip().split(" ", -1);
+            if (fields.length > 2)
+            {
+                return NO_WRITER;
+            }
+            writer = Long.parseLong(fields[0]);
+            started = fields.length == 2 ? Long.parseLong(fields[1]) : UNKNOWN_START;
         }
         catch (final IOException | NumberFormatException ex)
         {
-            // No marker (the usual case), or one that is not a pid, which no process of ours writes.
+            // No marker (the usual case), or one that is not a marker, which no process of ours writes.
             return NO_WRITER;
         }
-        return writer > 0 && ProcessHandle.of(writer).filter(ProcessHandle::isAlive).isPresent() ? writer : NO_WRITER;
+        final Optional<ProcessHandle> process =
+            writer > 0 ? ProcessHandle.of(writer).filter(ProcessHandle::isAlive) : Optional.empty();
+        if (process.isEmpty())
+        {
+            return NO_WRITER;
+        }
+        final Optional<Instant> processStarted = process.get().info().startInstant();
+        return started == UNKNOWN_START || processStarted.isEmpty() || processStarted.get().toEpochMilli() == started
+            ? writer : NO_WRITER;
     }
 
     private static boolean deleteTree(final Path tree)

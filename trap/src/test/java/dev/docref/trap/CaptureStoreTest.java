@@ -20,8 +20,12 @@ class CaptureStoreTest
     private static final Instant T0 = Instant.parse("2026-11-29T10:15:00.123Z");
 
     private static final long PID = ProcessHandle.current().pid();
+    /** When this process started, in milliseconds since the epoch, as its markers say. */
+    private static final long STARTED = ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli();
+    /** This process's marker: its pid and start time. */
+    private static final String OUR_MARKER = markerOf(ProcessHandle.current());
     /** The bytes of this process's marker, which count towards the budget like any file. */
-    private static final int MARKER = (PID + "\n").length();
+    private static final int MARKER = OUR_MARKER.length();
 
     @TempDir
     Path root;
@@ -54,12 +58,12 @@ class CaptureStoreTest
     }
 
     @Test
-    void aCaptureHoldsItsInProgressMarkerNamingThisProcessUntilItIsComplete() throws Exception
+    void aCaptureHoldsItsInProgressMarkerNamingThisProcessAndItsStartTimeUntilItIsComplete() throws Exception
     {
         final CaptureStore store = new CaptureStore(root, 1L << 20);
         final Path capture = store.create(T0, Trigger.MANUAL);
 
-        assertEquals(PID + "\n", Files.readString(capture.resolve(CaptureStore.IN_PROGRESS)));
+        assertEquals(OUR_MARKER, Files.readString(capture.resolve(CaptureStore.IN_PROGRESS)));
 
         store.complete(capture);
 
@@ -109,8 +113,9 @@ class CaptureStoreTest
     {
         sleeper = new ProcessBuilder("sleep", "60").start();
         final long dead = deadPid();
-        final Path theirs = writing("capture-20261129T101500.123Z-pid" + sleeper.pid() + "-stall", sleeper.pid());
-        final Path stale = writing("capture-20261129T101501.123Z-pid" + dead + "-stall", dead);
+        final Path theirs = writing("capture-20261129T101500.123Z-pid" + sleeper.pid() + "-stall",
+            markerOf(sleeper.toHandle()));
+        final Path stale = writing("capture-20261129T101501.123Z-pid" + dead + "-stall", dead + "\n");
         final CaptureStore store = new CaptureStore(root, 1500);
         final Path ours = filled(store.create(T0.plusSeconds(2), Trigger.MANUAL), 1000);
 
@@ -146,9 +151,10 @@ class CaptureStoreTest
         sleeper = new ProcessBuilder("sleep", "60").start();
         final long dead = deadPid();
         final FileTime old = FileTime.from(Instant.now().minus(CaptureStore.STAGING_GRACE).minusSeconds(5));
-        final Path left = staging(".capture-20261129T101500.123Z-pid" + dead + "-stall", dead, old);
-        final Path young = staging(".capture-20261129T101501.123Z-pid" + dead + "-stall", dead, null);
-        final Path live = staging(".capture-20261129T101502.123Z-pid" + sleeper.pid() + "-stall", sleeper.pid(), old);
+        final Path left = staging(".capture-20261129T101500.123Z-pid" + dead + "-stall", dead + "\n", old);
+        final Path young = staging(".capture-20261129T101501.123Z-pid" + dead + "-stall", dead + "\n", null);
+        final Path live = staging(".capture-20261129T101502.123Z-pid" + sleeper.pid() + "-stall",
+            markerOf(sleeper.toHandle()), old);
         final CaptureStore store = new CaptureStore(root, 1 << 20);
         final Path ours = store.create(T0, Trigger.MANUAL);
 
@@ -162,11 +168,50 @@ class CaptureStoreTest
         assertEquals(List.of(ours), store.captures());
     }
 
+    /**
+     * In a container the JVM is usually pid 1, and so is the JVM restarted after it was killed mid-capture: a marker
+     * with this process's pid but another start time is stale, its capture deleted and its staging directory removed
+     * after the grace, while one with this process's start time is live. A marker without a start time, as earlier
+     * builds wrote, is judged by its pid alone.
+     */
+    @Test
+    void aMarkerWithThisPidButAnotherStartTimeIsStaleAndOneWithThisProcesssStartTimeIsLive() throws Exception
+    {
+        final String restartedMarker = PID + " " + (STARTED - 60_000) + "\n";
+        final Path restarted = writing("capture-20261129T101500.123Z-pid" + PID + "-stall", restartedMarker);
+        final Path live = writing("capture-20261129T101501.123Z-pid" + PID + "-stall", OUR_MARKER);
+        final Path pidOnly = writing("capture-20261129T101502.123Z-pid" + PID + "-stall", PID + "\n");
+        final FileTime old = FileTime.from(Instant.now().minus(CaptureStore.STAGING_GRACE).minusSeconds(5));
+        final Path leftStaging = staging(".capture-20261129T101503.123Z-pid" + PID + "-stall", restartedMarker, old);
+        final Path liveStaging = staging(".capture-20261129T101504.123Z-pid" + PID + "-stall", OUR_MARKER, old);
+        final CaptureStore store = new CaptureStore(root, 1500);
+        final Path ours = filled(store.create(T0.plusSeconds(5), Trigger.MANUAL), 1000);
+
+        final List<String> report = store.enforceBudget(ours);
+
+        assertEquals(List.of(live, pidOnly, ours), store.captures(), report.toString());
+        assertFalse(Files.exists(leftStaging), "left by a process that had this pid before: removed");
+        assertTrue(Files.exists(liveStaging), "this process holds it");
+        assertEquals(3, report.size(), report.toString());
+        assertEquals("deleted " + leftStaging.getFileName() + ", left while a process that died was creating a " +
+            "capture", report.get(0));
+        assertTrue(report.get(1).startsWith("deleted " + restarted.getFileName()), report.toString());
+        assertTrue(report.get(2).contains(live.getFileName() + " (" + CaptureStore.sizeOf(live) + " bytes, being " +
+            "written by live process " + PID + ")") && report.get(2).contains(pidOnly.getFileName() + " (" +
+            CaptureStore.sizeOf(pidOnly) + " bytes, being written by live process " + PID + ")"), report.toString());
+    }
+
+    /** The marker {@code writer} writes: its pid and start time. */
+    private static String markerOf(final ProcessHandle writer)
+    {
+        return writer.pid() + " " + writer.info().startInstant().orElseThrow().toEpochMilli() + "\n";
+    }
+
     /** A staging directory with its marker, last modified at {@code modified} ({@code null}: now). */
-    private Path staging(final String name, final long pid, final FileTime modified) throws Exception
+    private Path staging(final String name, final String marker, final FileTime modified) throws Exception
     {
         final Path directory = Files.createDirectory(root.resolve(name));
-        Files.writeString(directory.resolve(CaptureStore.IN_PROGRESS), pid + "\n");
+        Files.writeString(directory.resolve(CaptureStore.IN_PROGRESS), marker);
         if (modified != null)
         {
             Files.setLastModifiedTime(directory, modified);
@@ -175,10 +220,10 @@ class CaptureStoreTest
     }
 
     /** A capture directory as another process leaves it while writing: 1000 bytes and its marker. */
-    private Path writing(final String name, final long pid) throws Exception
+    private Path writing(final String name, final String marker) throws Exception
     {
         final Path capture = filled(Files.createDirectory(root.resolve(name)), 1000);
-        Files.writeString(capture.resolve("in-progress"), pid + "\n");
+        Files.writeString(capture.resolve(CaptureStore.IN_PROGRESS), marker);
         return capture;
     }
 
