@@ -29,7 +29,9 @@ import java.util.concurrent.TimeoutException;
  * then it holds the {@code in-progress} marker of {@link CaptureStore}, which keeps other processes' budget passes
  * from deleting it. A capture that fails part way (its tool's kill waited for) leaves what an operator can use: if
  * a file in it holds a byte, the directory stays, with {@code failure.txt} saying what failed, in the layout of
- * {@code summary.txt}; if none does (the trap closing as it began, a disk full from the first write), nothing.
+ * {@code summary.txt}; if none does (the trap closing as it began, a disk full from the first write), nothing. A
+ * capture is complete once its summary is written: if its marker cannot be removed after that, it is still handed to
+ * the listener, and the log warns that no budget pass deletes it until this process exits.
  * <b>Thread-safety:</b> runs on the trap's capture thread, one capture at a time.
  */
 final class Capture
@@ -55,7 +57,8 @@ final class Capture
     /**
      * Runs a capture and writes its directory, which holds the store's {@value CaptureStore#IN_PROGRESS} marker
      * until it is complete. A capture that fails part way is ended by {@link CaptureStore#fail} (its directory
-     * removed if it holds no evidence, else kept with {@code failure.txt}) and logged, with what became of it.
+     * removed if it holds no evidence, else kept with {@code failure.txt}) and logged, with what became of it. A
+     * capture whose summary is written is complete even if its marker cannot be removed: that is logged as a warning.
      *
      * @return the capture directory, or {@code null} if the capture failed part way.
      * @throws UncheckedIOException if the directory cannot be created.
@@ -69,12 +72,21 @@ final class Capture
         try
         {
             written = write(trap, directory, trigger, detail, firedAt, firedNanos);
-            trap.store().complete(directory);
         }
         catch (final RuntimeException | Error ex)
         {
             trap.afterFailure(trap.store().fail(directory, failure(trap, trigger, detail, firedAt, ex)), ex);
             return null;
+        }
+        // Complete from here on: its summary is written. A marker left behind costs only the budget's freedom to
+        // delete this capture while this process lives, which is no reason to call the capture failed.
+        try
+        {
+            trap.store().complete(directory);
+        }
+        catch (final UncheckedIOException ex)
+        {
+            trap.afterMarkerLeft(directory, ex);
         }
         trap.afterCapture(directory, written.result(), written.budget());
         return directory;

@@ -1,6 +1,7 @@
 package dev.docref.trap;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -574,6 +575,18 @@ public final class FreezeTrap implements AutoCloseable
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "docref freeze trap: capture written to " +
             "%s (%,d off-CPU stacks, %,d us, from %s)", directory.toAbsolutePath(), result.stacks().size(),
             result.stacks().totalMicros(), result.used() == null ? "no tool" : result.used().describe()));
+    }
+
+    /**
+     * Logs that a complete capture keeps its {@value CaptureStore#IN_PROGRESS} marker, which no budget pass then
+     * deletes while this process lives.
+     *
+     * @param problem from {@link CaptureStore#complete}: names the marker and says so.
+     */
+    void afterMarkerLeft(final Path directory, final UncheckedIOException problem)
+    {
+        LOG.log(System.Logger.Level.WARNING, "docref freeze trap: capture " + directory.toAbsolutePath() + " is " +
+            "complete, but " + problem.getMessage(), problem.getCause());
     }
 
     /**

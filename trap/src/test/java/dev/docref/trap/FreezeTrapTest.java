@@ -558,30 +558,82 @@ class FreezeTrapTest
         assertEquals(List.of(), left, "the failed capture's directory is removed");
     }
 
+    /**
+     * The trap's log records at {@code level} or above, added to {@link #records}. Add it to the logger of
+     * {@link FreezeTrap}, held strongly (java.util.logging keeps loggers weakly; System.Logger routes to it under the
+     * class's name), and remove it after.
+     */
+    private static final class Records extends Handler
+    {
+        final LinkedBlockingQueue<LogRecord> records = new LinkedBlockingQueue<>();
+        private final Level level;
+
+        Records(final Level level)
+        {
+            this.level = level;
+        }
+
+        @Override
+        public void publish(final LogRecord record)
+        {
+            if (record.getLevel().intValue() >= level.intValue())
+            {
+                records.add(record);
+            }
+        }
+
+        @Override
+        public void flush()
+        {
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    }
+
+    /**
+     * A capture that wrote its summary is complete even if its {@code in-progress} marker cannot be removed: the
+     * tool replaces the marker with a directory that is not empty, which no delete of a file removes. The capture is
+     * handed to onCapture, has no failure.txt, and the log warns that budget passes keep it while this process lives.
+     */
+    @Test
+    void aCompleteCaptureWhoseMarkerCannotBeRemovedStaysCompleteAndTheLogSaysItIsKept() throws Exception
+    {
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final Records handler = new Records(Level.WARNING);
+        logger.addHandler(handler);
+        final String tool = "d=$(dirname \"$(readlink /proc/$$/fd/1)\"); rm \"$d/" + CaptureStore.IN_PROGRESS + "\"; " +
+            "mkdir -p \"$d/" + CaptureStore.IN_PROGRESS + "/held\"; printf 'java;x 1\\n'";
+        try (FreezeTrap trap = builder().profiler(TrapTesting.profiler(Duration.ofSeconds(5),
+            new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND, tool))).build().start())
+        {
+            assertTrue(trap.captureNow("operator asked"));
+            final Path capture = nextCapture();
+
+            assertTrue(Files.exists(capture.resolve(Capture.SUMMARY_JSON)), "the capture is complete");
+            assertFalse(Files.exists(capture.resolve(CaptureStore.FAILURE)), "and not marked failed");
+            assertTrue(Files.isDirectory(capture.resolve(CaptureStore.IN_PROGRESS)), "the marker is still there");
+            final LogRecord warning = handler.records.stream().filter(record -> record.getMessage()
+                .contains(CaptureStore.IN_PROGRESS)).findFirst().orElse(null);
+            assertNotNull(warning, "a warning names the marker: " + handler.records);
+            assertEquals(Level.WARNING, warning.getLevel());
+            assertTrue(warning.getMessage().contains("cannot delete " + capture.resolve(CaptureStore.IN_PROGRESS) +
+                ": until this process exits, no budget pass deletes " + capture.getFileName()), warning.getMessage());
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
+    }
+
     @Test
     void aListenerThatThrowsIsLoggedAsTheListenersFailureNotTheCapturesAndTheCaptureStaysComplete() throws Exception
     {
-        // Held strongly: java.util.logging keeps loggers weakly. System.Logger routes to it under the class's name.
         final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
-        final LinkedBlockingQueue<LogRecord> errors = new LinkedBlockingQueue<>();
-        final Handler handler = new Handler()
-        {
-            public void publish(final LogRecord record)
-            {
-                if (record.getLevel().intValue() >= Level.SEVERE.intValue())
-                {
-                    errors.add(record);
-                }
-            }
-
-            public void flush()
-            {
-            }
-
-            public void close()
-            {
-            }
-        };
+        final Records handler = new Records(Level.SEVERE);
+        final LinkedBlockingQueue<LogRecord> errors = handler.records;
         logger.addHandler(handler);
         try (FreezeTrap trap = builder().onCapture(directory ->
         {
