@@ -32,7 +32,8 @@ import java.util.concurrent.TimeoutException;
  * {@code summary.txt}; if none does (the trap closing as it began, a disk full from the first write), nothing. A
  * capture is complete once its summary is written: if its marker cannot be removed after that, it is still handed to
  * the listener, and the log warns that no budget pass deletes it until this process exits.
- * <b>Thread-safety:</b> runs on the trap's capture thread, one capture at a time.
+ * <b>Thread-safety:</b> runs on the trap's capture thread, one capture at a time. Interrupted (the trap closing), a
+ * capture stops its profile and leaves its thread interrupted, whichever way it ends.
  */
 final class Capture
 {
@@ -163,6 +164,7 @@ final class Capture
             // Closing: stop the tool, and keep the run it made (killed) in the summary.
             profiling.cancel(true);
             result = afterInterrupt(profile);
+            // The interrupt that ended the profile; awaitKilled has kept any second one.
             Thread.currentThread().interrupt();
         }
         catch (final ExecutionException ex)
@@ -174,7 +176,8 @@ final class Capture
         {
             // The capture failed before its profile ended (a full disk, say): stop the tool now. Left alone it would
             // run out its window with nobody waiting for it, and the next capture would start another. Waiting for
-            // the kill leaves the tool's files final before the failed capture's remains are judged.
+            // the kill leaves the tool's files final before the failed capture's remains are judged. A close() during
+            // the wait ends it, and leaves the thread interrupted; CaptureStore.fail's file writes do not mind.
             profiling.cancel(true);
             awaitKilled(profile);
             throw ex;
@@ -264,16 +267,24 @@ final class Capture
     }
 
     /**
+     * Package-private for its test: a whole capture cannot be made to fail while its tool runs deterministically.
+     *
      * @return what the profiler of a cancelled profile returns once its tool is killed, waiting at most
-     *         {@link #KILLED_PROFILE_WAIT}; {@code null} if it does not, or failed.
+     *         {@link #KILLED_PROFILE_WAIT}; {@code null} if it does not, or failed, or the wait was interrupted, in
+     *         which case the thread stays interrupted (a {@code close()} during the wait of a failed capture).
      */
-    private static OffCpuProfiler.Result awaitKilled(final CompletableFuture<OffCpuProfiler.Result> profile)
+    static OffCpuProfiler.Result awaitKilled(final CompletableFuture<OffCpuProfiler.Result> profile)
     {
         try
         {
             return profile.get(KILLED_PROFILE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
-        catch (final InterruptedException | ExecutionException | TimeoutException ex)
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        catch (final ExecutionException | TimeoutException ex)
         {
             return null;
         }
