@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.docref.guard.ResizeForecast;
@@ -174,15 +173,14 @@ class IncidentReplayArgumentsTest
     }
 
     @Test
-    void invalidArgumentsExitTheJvmWithStatus2() throws IOException, InterruptedException
+    void invalidArgumentsExitTheJvmWithStatus2(@TempDir final Path dir) throws IOException, InterruptedException
     {
-        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-            IncidentReplay.class.getName(), "--entries", "lots").redirectErrorStream(true).start();
-        final String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the JVM did not exit");
-        assertEquals(2, process.exitValue(), printed);
-        assertTrue(printed.contains("--entries 'lots' is not a whole number") && printed.contains("usage:"), printed);
+        final ChildJvm refused = ChildJvm.run(dir, dir, Duration.ofSeconds(60), IncidentReplay.class, "--entries",
+            "lots");
+        assertEquals(2, refused.exitValue(), refused.toString());
+        assertEquals("", refused.out());
+        assertTrue(refused.err().startsWith("incident-replay: --entries 'lots' is not a whole number") &&
+            refused.err().contains("usage:"), refused.err());
     }
 
     @Test
