@@ -41,9 +41,17 @@ record ChildJvm(int exitValue, String out, String err)
     static ChildJvm run(final Path files, final Path workDir, final Duration timeout, final Class<?> mainClass,
         final String... args) throws IOException, InterruptedException
     {
-        final List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        return run(files, workDir, timeout, List.of(), mainClass, args);
+    }
+
+    /** @param jvmOptions options for the child's {@code java}, before its class path. */
+    static ChildJvm run(final Path files, final Path workDir, final Duration timeout, final List<String> jvmOptions,
+        final Class<?> mainClass, final String... args) throws IOException, InterruptedException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         final Path out = Files.createTempFile(files, mainClass.getSimpleName() + "-", ".out");
         final Path err = Files.createTempFile(files, mainClass.getSimpleName() + "-", ".err");
