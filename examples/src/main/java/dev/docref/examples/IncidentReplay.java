@@ -119,8 +119,7 @@ public final class IncidentReplay
             out.println(ReplayOptions.USAGE);
             return 0;
         }
-        final String heapProblem = HeapBudget.problem(options, Runtime.getRuntime().maxMemory(),
-            HeapBudget.totalMemory());
+        final String heapProblem = HeapBudget.problem(options, HeapBudget.Heap.ofThisJvm(), HeapBudget.totalMemory());
         if (heapProblem != null)
         {
             err.println("incident-replay: " + heapProblem);

@@ -62,6 +62,12 @@ final class PhaseTrap implements AutoCloseable
     private static final DateTimeFormatter CAPTURE_TIME =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final String SUMMARY = "summary.json";
+    /**
+     * What a capture that failed part way holds instead of its summary (the trap's {@code CaptureStore.FAILURE},
+     * package-private there; {@code trap.md} documents the name). The trap never reports such a capture through
+     * {@code onCapture}.
+     */
+    static final String FAILURE = "failure.txt";
     /** BCC's libbpf-tools build of offcputime, where Debian and Ubuntu install it. */
     static final Path LIBBPF_OFFCPUTIME = Path.of("/usr/sbin/offcputime");
     /**
@@ -87,6 +93,8 @@ final class PhaseTrap implements AutoCloseable
      * a new trigger is refused, so a capture counts as pending until it is here, not when its summary appears.
      */
     private final Set<String> completed = ConcurrentHashMap.newKeySet();
+    /** Names of the capture directories found holding {@link #FAILURE}: done, though never reported. */
+    private final Set<String> failed = ConcurrentHashMap.newKeySet();
     /** When the last capture completed (nanoTime), or 0. */
     private volatile long lastCompletedNanos;
 
@@ -148,10 +156,12 @@ final class PhaseTrap implements AutoCloseable
         boolean told = false;
         while (System.nanoTime() - deadline < 0)
         {
+            // pending() first: finding a failed capture starts its cooldown.
+            final boolean written = pending().isEmpty();
             final long completed = lastCompletedNanos;
             final boolean cooling = completed != 0 &&
                 System.nanoTime() - completed < COOLDOWN.plusMillis(200).toNanos();
-            if (pending().isEmpty() && !cooling)
+            if (written && !cooling)
             {
                 return;
             }
@@ -227,18 +237,35 @@ final class PhaseTrap implements AutoCloseable
         trap.close();
     }
 
-    /** @return this phase's capture directories the trap has not reported complete: running, or failed. */
-    private List<Path> pending()
+    /**
+     * @return this phase's capture directories still being written: not reported complete through {@code onCapture}
+     * and not holding {@link #FAILURE}. A failed capture is never reported; counted as pending, it made each later
+     * {@link #awaitIdle} wait its whole limit and {@link #awaitPending} its 60 s. The first call to find one says so
+     * and starts the cooldown, as a completed capture does, since the trap frees itself just after writing it.
+     */
+    List<Path> pending()
     {
         try
         {
             final List<Path> pending = new ArrayList<>();
             for (final Path directory : captureDirectories(dir))
             {
-                if (!earlier.contains(directory) && !completed.contains(directory.getFileName().toString()))
+                final String name = directory.getFileName().toString();
+                if (earlier.contains(directory) || completed.contains(name) || failed.contains(name))
                 {
-                    pending.add(directory);
+                    continue;
                 }
+                if (Files.exists(directory.resolve(FAILURE)))
+                {
+                    if (failed.add(name))
+                    {
+                        lastCompletedNanos = System.nanoTime();
+                        out.println("  trap: a capture failed part way, kept for what it holds: " +
+                            directory.resolve(FAILURE));
+                    }
+                    continue;
+                }
+                pending.add(directory);
             }
             return pending;
         }

@@ -444,7 +444,7 @@ final class ReplayPhase
 
     /**
      * @return what the ingest did besides its puts, and what its puts' times hold besides the map, for the
-     * progress line: {@code ingest 3.7 s, 3.4 s of it between puts around the guard's resize warnings (...)} for
+     * progress line: {@code ingest 3.7 s, 3.4 s of it between puts around the guard's resize checks (...)} for
      * a doubling map; {@code ingest 0.5 s; 35 guard warnings inside its puts, timed with them (...)} for a docref
      * map whose allocations cross the limit.
      */

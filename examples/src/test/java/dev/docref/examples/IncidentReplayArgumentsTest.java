@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.docref.guard.ResizeForecast;
@@ -174,15 +173,14 @@ class IncidentReplayArgumentsTest
     }
 
     @Test
-    void invalidArgumentsExitTheJvmWithStatus2() throws IOException, InterruptedException
+    void invalidArgumentsExitTheJvmWithStatus2(@TempDir final Path dir) throws IOException, InterruptedException
     {
-        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-            IncidentReplay.class.getName(), "--entries", "lots").redirectErrorStream(true).start();
-        final String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the JVM did not exit");
-        assertEquals(2, process.exitValue(), printed);
-        assertTrue(printed.contains("--entries 'lots' is not a whole number") && printed.contains("usage:"), printed);
+        final ChildJvm refused = ChildJvm.run(dir, dir, Duration.ofSeconds(60), IncidentReplay.class, "--entries",
+            "lots");
+        assertEquals(2, refused.exitValue(), refused.toString());
+        assertEquals("", refused.out());
+        assertTrue(refused.err().startsWith("incident-replay: --entries 'lots' is not a whole number") &&
+            refused.err().contains("usage:"), refused.err());
     }
 
     @Test
@@ -245,16 +243,16 @@ class IncidentReplayArgumentsTest
     void aHeapTooSmallForTheScaleIsRefusedWithTheFlagToUse()
     {
         final ReplayOptions incident = ReplayOptions.parse(new String[] { "--entries", "58720257" });
-        final String problem = HeapBudget.problem(incident, 1L << 30, 0);
+        final String problem = HeapBudget.problem(incident, HeapBudget.Heap.g1(1L << 30), 0);
         assertTrue(problem != null && problem.contains("needs about") && problem.contains("java -Xmx"), problem);
-        assertNull(HeapBudget.problem(incident, 12L << 30, 0));
-        assertNull(HeapBudget.problem(ReplayOptions.parse(new String[0]), 1L << 30, 0));
+        assertNull(HeapBudget.problem(incident, HeapBudget.Heap.g1(12L << 30), 0));
+        assertNull(HeapBudget.problem(ReplayOptions.parse(new String[0]), HeapBudget.Heap.g1(1L << 30), 0));
         assertNull(HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", "58720257", "--maps",
-            "docref" }), 1L << 30, 0));
+            "docref" }), HeapBudget.Heap.g1(1L << 30), 0));
     }
 
     /**
-     * The advice names one -Xmx, the estimate rounded up to a whole GiB, says what the estimate is made of, and
+     * The advice names one -Xmx, on G1 the estimate rounded up to a whole GiB, says what the estimate is made of, and
      * gives the command with the user's own arguments. The old advice doubled the estimate without saying so
      * (-Xmx14g at the incident's scale, where the docs say 12g and 7g passes the check) and wrote "...".
      */
@@ -264,7 +262,7 @@ class IncidentReplayArgumentsTest
         final ReplayOptions incident = ReplayOptions.parse(new String[] { "--entries=58720257", "--seed", "7" });
         final long needed = HeapBudget.needed(incident);
         assertEquals(7, (needed + (1L << 30) - 1) >> 30, "about 6.9 GiB: " + needed);
-        final String problem = HeapBudget.problem(incident, 1L << 30, 0);
+        final String problem = HeapBudget.problem(incident, HeapBudget.Heap.g1(1L << 30), 0);
         assertTrue(problem.startsWith("--entries 58,720,257 with --maps hashmap,fastutil,docref needs about 6."),
             problem);
         assertTrue(problem.contains("and this JVM's maximum is 1.00 GiB. The estimate: the keys, 448.00 MiB (8 " +
@@ -277,15 +275,67 @@ class IncidentReplayArgumentsTest
         assertTrue(problem.endsWith(" with these maps; or docref alone, --maps docref, which needs about " +
             "512.00 MiB."), problem);
         // What it advises is what the check accepts, and no less would do.
-        assertNull(HeapBudget.problem(incident, 7L << 30, 0));
-        assertTrue(HeapBudget.problem(incident, 6L << 30, 0) != null);
+        assertNull(HeapBudget.problem(incident, HeapBudget.Heap.g1(7L << 30), 0));
+        assertTrue(HeapBudget.problem(incident, HeapBudget.Heap.g1(6L << 30), 0) != null);
         // The fewer entries it offers fit this heap, and one more would not.
         final String most = problem.substring(problem.indexOf("at most --entries ") + "at most --entries ".length());
         final long fits = Long.parseLong(most.substring(0, most.indexOf(' ')));
         assertNull(HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", Long.toString(fits) }),
-            1L << 30, 0));
+            HeapBudget.Heap.g1(1L << 30), 0));
         assertTrue(HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", Long.toString(fits + 1) }),
-            1L << 30, 0) != null);
+            HeapBudget.Heap.g1(1L << 30), 0) != null);
+    }
+
+    static Stream<Arguments> collectorsThatKeepPartOfTheXmxBack()
+    {
+        // Runtime.maxMemory() with -Xmx7g and with -Xmx8g, measured on JDK 17: a survivor space is not in it.
+        return Stream.of(
+            Arguments.of("Serial", 7_265_714_176L, 8_303_607_808L, "96.7%"),
+            Arguments.of("Parallel", 6_681_526_272L, 7_635_730_432L, "88.9%"));
+    }
+
+    /**
+     * Runtime.maxMemory() is the -Xmx only on G1. The old advice was the estimate rounded up to a whole GiB whatever
+     * the collector: -Xmx7g at the incident's scale, which Serial (a one-CPU machine's default) and Parallel refuse.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("collectorsThatKeepPartOfTheXmxBack")
+    void heapAdviceOffG1AllowsForTheHeapItsCollectorKeepsBackAndSuggestsG1(final String collector,
+        final long maxMemoryAt7g, final long maxMemoryAt8g, final String share)
+    {
+        final ReplayOptions incident = ReplayOptions.parse(new String[] { "--entries", "58720257" });
+        final long needed = HeapBudget.needed(incident);
+        assertEquals(7_415_529_580L, needed);
+        final HeapBudget.Heap at7g = new HeapBudget.Heap(maxMemoryAt7g, 7L << 30, false);
+        assertEquals(7, HeapBudget.advisedXmxGiB(needed, HeapBudget.Heap.g1(7L << 30)));
+        assertEquals(8, HeapBudget.advisedXmxGiB(needed, at7g), collector);
+        final String problem = HeapBudget.problem(incident, at7g, 0);
+        assertTrue(problem.contains(" Run it with -Xmx8g, the estimate divided by " + share + " (this JVM's " +
+            "maximum is that share of its -Xmx) and rounded up to a whole GiB: java -Xmx8g -jar " +
+            "examples/target/incident-replay.jar --entries 58720257. Or, in this heap, at most --entries "), problem);
+        assertTrue(problem.endsWith(". This JVM does not use G1, which the demo is sized for (on Serial and " +
+            "Parallel a large array must also fit the old generation): add -XX:+UseG1GC."), problem);
+        // What it advises is what the check accepts on this collector.
+        assertNull(HeapBudget.problem(incident, new HeapBudget.Heap(maxMemoryAt8g, 8L << 30, false), 0));
+        assertFalse(HeapBudget.problem(incident, HeapBudget.Heap.g1(1L << 30), 0).contains("G1"));
+    }
+
+    /** This JVM's heap as the demo reads it, in JVMs of their own: 1 GiB refuses the incident's scale on any. */
+    @ParameterizedTest
+    @MethodSource("childCollectors")
+    void heapAdviceReadsTheRunningJvmsCollectorAndXmx(final String collector, final String xmx,
+        @TempDir final Path dir) throws IOException, InterruptedException
+    {
+        final ChildJvm refused = ChildJvm.run(dir, dir, Duration.ofSeconds(60), List.of("-XX:+Use" + collector +
+            "GC", "-Xmx1g"), IncidentReplay.class, "--entries", "58720257", "--out", dir.toString());
+        assertEquals(2, refused.exitValue(), refused.toString());
+        assertTrue(refused.err().contains("java -Xmx" + xmx + " -jar"), refused.err());
+        assertEquals(!"G1".equals(collector), refused.err().contains("add -XX:+UseG1GC."), refused.err());
+    }
+
+    static Stream<Arguments> childCollectors()
+    {
+        return Stream.of(Arguments.of("G1", "7g"), Arguments.of("Serial", "8g"), Arguments.of("Parallel", "8g"));
     }
 
     @Test
@@ -293,7 +343,7 @@ class IncidentReplayArgumentsTest
     {
         final ReplayOptions docref = ReplayOptions.parse(new String[] { "--entries", "2000000000", "--maps",
             "docref", "--out", "it's here" });
-        final String problem = HeapBudget.problem(docref, 1L << 30, 8L << 30);
+        final String problem = HeapBudget.problem(docref, HeapBudget.Heap.g1(1L << 30), 8L << 30);
         assertTrue(problem.startsWith("--entries 2,000,000,000 with --maps docref needs about 14.96 GiB of heap, and " +
             "this JVM's maximum is 1.00 GiB. The estimate: the keys, 14.90 GiB (8 bytes each); 64.00 MiB for the " +
             "rest (JFR, histograms). Run it with -Xmx15g, the estimate rounded up to a whole GiB: java -Xmx15g -jar " +
@@ -302,7 +352,7 @@ class IncidentReplayArgumentsTest
             "most --entries "), problem);
         assertFalse(problem.contains("docref alone"), problem);
         final String tiny = HeapBudget.problem(ReplayOptions.parse(new String[] { "--entries", "1000000" }),
-            1L << 20, 0);
+            HeapBudget.Heap.g1(1L << 20), 0);
         assertTrue(tiny.endsWith("java -Xmx1g -jar examples/target/incident-replay.jar --entries 1000000. Even the " +
             "fewest --entries, 1000, do not fit this heap with these maps."), tiny);
     }

@@ -1,13 +1,17 @@
 package dev.docref.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -52,6 +56,33 @@ class PhaseTrapTest
             trapThread.join();
             assertTrue(waitedMillis >= reportAfterMillis + PhaseTrap.COOLDOWN.toMillis(), "awaitIdle returned after " +
                 waitedMillis + " ms, before the capture was reported complete and its cooldown had passed");
+        }
+    }
+
+    /**
+     * A capture that failed part way is kept with {@code failure.txt} and never reported through {@code onCapture}.
+     * Counted as pending, it made each later guarded resize wait the capture window and 15 s for a trap that was
+     * free, and the phase's end 60 s more.
+     */
+    @Test
+    void aCaptureKeptWithItsFailureIsNotPendingAndIsReportedOnce(@TempDir final Path dir) throws IOException
+    {
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try (PhaseTrap trap = new PhaseTrap(dir, () -> { }, Duration.ofSeconds(1),
+            new PrintStream(printed, true, StandardCharsets.UTF_8)))
+        {
+            final String pid = "-pid" + ProcessHandle.current().pid();
+            final Path failed = Files.createDirectories(dir.resolve("capture-20261130T191113.340Z" + pid +
+                "-guard"));
+            Files.writeString(failed.resolve("jstack.txt"), "\"main\" #1");
+            final Path running = Files.createDirectories(dir.resolve("capture-20261130T191114.340Z" + pid +
+                "-probe-deadline"));
+            assertEquals(List.of(failed, running), trap.pending(), "neither has failed yet");
+            Files.writeString(failed.resolve(PhaseTrap.FAILURE), "the profiler failed");
+            assertEquals(List.of(running), trap.pending());
+            assertEquals(List.of(running), trap.pending());
+            assertEquals("  trap: a capture failed part way, kept for what it holds: " +
+                failed.resolve(PhaseTrap.FAILURE) + System.lineSeparator(), printed.toString(StandardCharsets.UTF_8));
         }
     }
 }

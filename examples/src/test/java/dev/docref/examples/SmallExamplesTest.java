@@ -13,8 +13,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,26 +81,25 @@ class SmallExamplesTest
             "usage", "x-", "it writes", out));
     }
 
-    /** Through main, in a JVM of its own: the old code wrote guard.properties into a new directory named --help. */
+    /**
+     * Through main, in a JVM of its own: the old code wrote guard.properties into a new directory named --help. The
+     * example's standard output and error are checked apart from the JVM's own lines (JAVA_TOOL_OPTIONS), and a hung
+     * child fails the test within its timeout.
+     */
     @Test
     void smallExamplesPrintTheirUsageForHelpAndExit2ForABadDirectory() throws Exception
     {
         final Path file = Files.writeString(dir.resolve("guard.txt"), "a file");
-        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final Process help = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-            GuardConfiguration.class.getName(), "--help").directory(dir.toFile()).redirectErrorStream(true).start();
-        final String helped = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(help.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, help.exitValue(), helped);
-        assertEquals(GuardConfiguration.USAGE + System.lineSeparator(), helped);
+        final ChildJvm help = ChildJvm.run(dir, dir, Duration.ofSeconds(60), GuardConfiguration.class, "--help");
+        assertEquals(0, help.exitValue(), help.toString());
+        assertEquals(GuardConfiguration.USAGE + System.lineSeparator(), help.out());
+        assertEquals("", help.err());
         assertFalse(Files.exists(dir.resolve("--help")), "--help was taken for a directory");
-        final Process bad = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-            CatchAFreeze.class.getName(), file.toString()).redirectErrorStream(true).start();
-        final String refused = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(2, bad.exitValue(), refused);
-        assertTrue(refused.startsWith("catch-a-freeze: DIR '" + file + "' is an existing file, not a directory; the " +
-            "example writes its captures into a directory") && refused.contains(CatchAFreeze.USAGE), refused);
+        final ChildJvm bad = ChildJvm.run(dir, dir, Duration.ofSeconds(60), CatchAFreeze.class, file.toString());
+        assertEquals(2, bad.exitValue(), bad.toString());
+        assertEquals("", bad.out());
+        assertTrue(bad.err().startsWith("catch-a-freeze: DIR '" + file + "' is an existing file, not a directory; " +
+            "the example writes its captures into a directory") && bad.err().contains(CatchAFreeze.USAGE), bad.err());
     }
 
     @Test
