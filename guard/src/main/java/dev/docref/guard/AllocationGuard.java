@@ -144,12 +144,12 @@ public final class AllocationGuard implements AutoCloseable
         this.name = name;
         this.isGlobal = isGlobal;
         final String source = isGlobal ? "system properties" : "properties of guard " + name;
-        GuardSettings initial = GuardSettings.DEFAULTS.with(properties, false, source);
+        GuardSettings initial = GuardSettings.DEFAULTS.with(properties, false, source, true);
         ConfigFileWatcher.Reading read = null;
         if (initial.configFile != null)
         {
             read = readConfigFile(initial.configFile);
-            initial = initial.with(read.properties(initial.configFile), true, initial.configFile.toString());
+            initial = initial.with(read.properties(initial.configFile), true, initial.configFile.toString(), true);
         }
         this.settings = initial;
         synchronized (configLock)
@@ -224,13 +224,13 @@ public final class AllocationGuard implements AutoCloseable
         synchronized (configLock)
         {
             final GuardSettings before = settings;
-            GuardSettings after = before.with(copy, false, "reconfigure of guard " + name);
+            GuardSettings after = before.with(copy, false, "reconfigure of guard " + name, false);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
             ConfigFileWatcher.Reading read = null;
             if (newFile && after.configFile != null)
             {
                 read = readConfigFile(after.configFile);
-                after = after.with(read.properties(after.configFile), true, after.configFile.toString());
+                after = after.with(read.properties(after.configFile), true, after.configFile.toString(), false);
             }
             settings = after;
             if (newFile)
@@ -499,7 +499,7 @@ public final class AllocationGuard implements AutoCloseable
         synchronized (configLock)
         {
             final GuardSettings before = settings;
-            final GuardSettings after = before.with(properties, false, "MXBean of guard " + name);
+            final GuardSettings after = before.with(properties, false, "MXBean of guard " + name, false);
             settings = after;
             logChange(before, after, "MXBean");
         }
@@ -532,7 +532,7 @@ public final class AllocationGuard implements AutoCloseable
                 return false;
             }
             final Path file = before.configFile;
-            final GuardSettings after = before.with(contents, true, file.toString());
+            final GuardSettings after = before.with(contents, true, file.toString(), false);
             settings = after;
             logChange(before, after, file.toString());
             return true;

@@ -63,9 +63,12 @@ final class GuardSettings
      * @param fromConfigFile whether the properties are the watched file's contents: then every key must be a guard
      *                     key other than {@value AllocationGuard#CONFIG_PROP_NAME}.
      * @param source       where the properties came from, for error messages.
+     * @param creating     whether a guard is being created from these properties, so that there is no previous
+     *                     configuration to keep: a bad value's message then says that no guard was created.
      * @throws IllegalArgumentException naming the property, the value and the accepted forms, or an unknown key.
      */
-    GuardSettings with(final Properties properties, final boolean fromConfigFile, final String source)
+    GuardSettings with(
+        final Properties properties, final boolean fromConfigFile, final String source, final boolean creating)
     {
         for (final String key : properties.stringPropertyNames())
         {
@@ -98,8 +101,8 @@ final class GuardSettings
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new IllegalArgumentException(source + ": " + ex.getMessage() + ". The previous configuration " +
-                "stays in force.", ex);
+            throw new IllegalArgumentException(source + ": " + ex.getMessage() + (creating ?
+                ". No guard was created." : ". The previous configuration stays in force."), ex);
         }
     }
 

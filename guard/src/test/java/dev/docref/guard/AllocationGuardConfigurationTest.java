@@ -15,6 +15,7 @@ import static dev.docref.guard.AllocationGuard.WARN_INTERVAL_PROP_NAME;
 import static dev.docref.guard.GuardTesting.guard;
 import static dev.docref.guard.GuardTesting.properties;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +81,12 @@ class AllocationGuardConfigurationTest
             assertThrows(IllegalArgumentException.class, () -> guard(key, value).close());
         assertTrue(ex.getMessage().contains(key + " = \"" + value + "\""), ex::getMessage);
         assertTrue(ex.getMessage().contains(accepted), ex::getMessage);
+        // Nothing was configured before a guard's creation, so nothing can "stay in force".
+        assertFalse(ex.getMessage().contains("previous configuration"), ex::getMessage);
+        if (!key.equals(CONFIG_PROP_NAME))
+        {
+            assertTrue(ex.getMessage().endsWith("No guard was created."), ex::getMessage);
+        }
     }
 
     @ParameterizedTest(name = "{0} = \"{1}\"")
@@ -106,6 +113,10 @@ class AllocationGuardConfigurationTest
                 assertThrows(IllegalArgumentException.class, () -> guard.reconfigure(change));
             assertTrue(ex.getMessage().contains(key + " = \"" + value + "\""), ex::getMessage);
             assertTrue(ex.getMessage().contains("accepted"), ex::getMessage);
+            if (!key.equals(CONFIG_PROP_NAME))
+            {
+                assertTrue(ex.getMessage().endsWith("The previous configuration stays in force."), ex::getMessage);
+            }
             assertEquals(before, guard.toString());
             assertEquals(GuardMode.BLOCK, guard.mode());
         }
