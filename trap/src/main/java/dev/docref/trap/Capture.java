@@ -151,11 +151,11 @@ final class Capture
         try
         {
             write(directory.resolve(MEMORY), header("memory of pid " + pid, Instant.now()) +
-                JvmEvidence.memory(pid, MEMORY_TIMEOUT));
+                JvmEvidence.memory(pid, MEMORY_TIMEOUT, trap.evidence()));
             if (jvm)
             {
                 threads.append(header("thread dump at trigger", Instant.now()))
-                    .append(JvmEvidence.threadDump(pid, dumpTimeout));
+                    .append(JvmEvidence.threadDump(pid, dumpTimeout, trap.evidence()));
             }
             result = profile.get();
         }
@@ -188,7 +188,7 @@ final class Capture
         if (jvm)
         {
             threads.append('\n').append(header("thread dump at end", Instant.now()))
-                .append(JvmEvidence.threadDump(pid, dumpTimeout));
+                .append(JvmEvidence.threadDump(pid, dumpTimeout, trap.evidence()));
             write(directory.resolve(THREADS), threads.toString());
             files.add(THREADS);
         }

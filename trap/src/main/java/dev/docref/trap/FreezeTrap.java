@@ -54,10 +54,11 @@ import dev.docref.guard.PropertyValues;
  * profiler, which needs {@code fork}. Such a freeze is still measured afterwards by the stall detector; to profile
  * it while it lasts, watch from another process: {@code java -jar docref-trap.jar watch --pid PID ...}.
  * <p>
- * <b>Threads and ownership:</b> {@link #start()} starts daemon threads (watchdog, probe, stall detector, capture)
- * that {@link #close()} stops; a capture running at close is interrupted and its tool killed. None takes the
- * starting thread's inherited thread-local values; the probe and capture threads, which run the application's
- * probe and {@code onCapture} listener, get the context class loader of the thread that called {@link #start()}.
+ * <b>Threads and ownership:</b> {@link #start()} starts daemon threads (watchdog, probe, stall detector, capture,
+ * profiler, evidence) that {@link #close()} stops; a capture running at close is interrupted and its tool killed.
+ * None takes the starting thread's inherited thread-local values; the probe and capture threads, which run the
+ * application's probe and {@code onCapture} listener, get the context class loader of the thread that called
+ * {@link #start()}.
  * Any thread may call any method. The allocation guard's listener only hands off to the capture thread and returns.
  */
 public final class FreezeTrap implements AutoCloseable
@@ -174,6 +175,8 @@ public final class FreezeTrap implements AutoCloseable
     /** The capture thread and the profiler thread: both started by {@link #start()}, before anything can fire. */
     private volatile ThreadPoolExecutor captures;
     private volatile ThreadPoolExecutor profilers;
+    /** The thread of a capture's reads that may hang, also started by {@link #start()}. */
+    private volatile EvidenceReader evidence;
     /** Closes the trap when the JVM exits, so that a tool a capture started does not outlive it. */
     private Thread exitHook;
     /** The guard {@link #start()} added {@link #guardListener} to, for {@link #close()}; {@code null} if none. */
@@ -256,6 +259,7 @@ public final class FreezeTrap implements AutoCloseable
             // runs on for a trap its caller never got, and the trap may be started again.
             running = false;
             stopWatching(captures);
+            evidence = null;
             armedGuard = null;
             exitHook = null;
             stallDetector = null;
@@ -292,10 +296,11 @@ public final class FreezeTrap implements AutoCloseable
             task -> DaemonThreads.newThread("docref-trap-capture", task, applicationLoader));
         profilers = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
             task -> DaemonThreads.newThread("docref-trap-profiler", task));
-        // Both threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
+        // These threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
         // freeze may hold, so a capture started during one must not need a thread created.
         captures.prestartCoreThread();
         profilers.prestartCoreThread();
+        evidence = new EvidenceReader();
         exitHook = DaemonThreads.newThread("docref-trap-exit", this::close);
         Runtime.getRuntime().addShutdownHook(exitHook);
         // Last: fire() may hand captures over from here on.
@@ -436,6 +441,12 @@ public final class FreezeTrap implements AutoCloseable
             profiling.shutdownNow();
             awaitTermination(profiling);
         }
+        // After the capture thread, whose reads it runs.
+        final EvidenceReader reader = evidence;
+        if (reader != null)
+        {
+            reader.close();
+        }
         if (recording != null)
         {
             recording.close();
@@ -481,6 +492,12 @@ public final class FreezeTrap implements AutoCloseable
     ThreadPoolExecutor profilers()
     {
         return profilers;
+    }
+
+    /** The evidence thread: a capture's reads that may hang run on it, with timeouts. */
+    EvidenceReader evidence()
+    {
+        return evidence;
     }
 
     ContinuousRecording recording()

@@ -362,6 +362,30 @@ class FreezeTrapTest
         }
     }
 
+    /**
+     * A capture during a freeze must not have to create a thread (a new thread maps its stack, which waits for the
+     * mmap_lock the freeze may hold): memory.txt and the thread dumps are read on the evidence thread start()
+     * created. Without a tool, nothing else in a capture starts a thread either.
+     */
+    @Test
+    void aCaptureStartsNoThreadItsReadsRunOnTheThreadStartCreated() throws Exception
+    {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (FreezeTrap trap = builder().profiler(TrapTesting.profiler(Duration.ofSeconds(5))).build().start())
+        {
+            final long before = threads.getTotalStartedThreadCount();
+            assertTrue(trap.captureNow("operator asked"));
+            final Path capture = nextCapture();
+            final long started = threads.getTotalStartedThreadCount() - before;
+
+            assertEquals(0, started, "threads started by a capture");
+            assertTrue(Files.readString(capture.resolve(Capture.MEMORY)).contains("VmRSS:"), "memory.txt was read");
+            final String dumps = Files.readString(capture.resolve(Capture.THREADS));
+            assertTrue(dumps.contains("=== thread dump at trigger") && dumps.contains("=== thread dump at end") &&
+                dumps.contains("\"" + EvidenceReader.THREAD_NAME + "\""), "both dumps, taken on the evidence thread");
+        }
+    }
+
     @Test
     void aJvmThatExitsDuringACaptureTakesItsToolWithIt() throws Exception
     {
