@@ -627,6 +627,11 @@ public final class FreezeTrap implements AutoCloseable
     {
         for (final ToolRun run : result.runs())
         {
+            if (run.interrupted())
+            {
+                // Killed because the trap is closing: not a failure of the tool, which is not tried last for it.
+                continue;
+            }
             if (!run.succeeded())
             {
                 logOnce(System.Logger.Level.WARNING, "tool:" + run.name(), "docref freeze trap: " + run.name() +
