@@ -339,7 +339,7 @@ final class OffCpuProfiler
             if (!lines[i].isBlank())
             {
                 final String trimmed = lines[i].strip();
-                return ": " + (trimmed.length() <= 200 ? trimmed : trimmed.substring(0, 197) + "...");
+                return ": " + (trimmed.length() <= 200 ? trimmed : Excerpt.head(trimmed, 197) + "...");
             }
         }
         return "";

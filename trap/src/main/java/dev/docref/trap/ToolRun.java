@@ -223,7 +223,7 @@ record ToolRun(
         return read(stdout, Integer.MAX_VALUE);
     }
 
-    /** @return the last {@link #STDERR_TAIL_CHARS} characters of standard error. */
+    /** @return the last {@link #STDERR_TAIL_CHARS} chars of standard error (one fewer rather than half a pair). */
     String stderrTail()
     {
         return read(stderr, STDERR_TAIL_CHARS);
@@ -265,7 +265,7 @@ record ToolRun(
         try
         {
             final String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            return text.length() <= tailChars ? text : text.substring(text.length() - tailChars);
+            return Excerpt.tail(text, tailChars);
         }
         catch (final IOException ex)
         {

@@ -386,6 +386,25 @@ class FreezeTrapTest
         }
     }
 
+    /**
+     * A thread whose name starts with U+1F525 FIRE (two chars, printed by the tool as UTF-8 bytes) in a frame too
+     * narrow for its name: the flame graph cut the label inside the fire, and the capture failed writing it.
+     */
+    @Test
+    void aCaptureWhoseFlameGraphShortensANameStartingWithAnEmojiIsComplete() throws Exception
+    {
+        try (FreezeTrap trap = builder().profiler(TrapTesting.printing("\\360\\237\\224\\245hot-worker;" +
+            "futex_wait_[k] 24000\nmain;futex_wait_[k] 1000000\n")).build().start())
+        {
+            assertTrue(trap.captureNow("operator asked"));
+            final Path capture = nextCapture();
+
+            assertTrue(Files.exists(capture.resolve(Capture.SUMMARY_JSON)), "complete");
+            assertTrue(Files.readString(capture.resolve(Capture.SVG)).contains("<title>\uD83D\uDD25hot-worker ("),
+                "the whole name in the hover title");
+        }
+    }
+
     @Test
     void aJvmThatExitsDuringACaptureTakesItsToolWithIt() throws Exception
     {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -143,6 +144,31 @@ class OffCpuProfilerTest
             third.describe() + " was not tried: the trap is closing"), result.get().problems());
         assertTrue(stillInterrupted.get(), "the interrupt is kept for the caller");
         assertEquals(order, profiler.describe(), "no tool is tried last for an interrupt");
+    }
+
+    /**
+     * Standard error's tail and a failing tool's verdict line are cut between characters, never inside one: half
+     * of U+1F525 FIRE (two chars) cannot be written as UTF-8 into the capture's summary.
+     */
+    @Test
+    void stderrTailsAndVerdictLinesAreCutBetweenCharactersNotInsideOne() throws Exception
+    {
+        final String fire = "\uD83D\uDD25";
+        // 1,000 fires and an x: 2,001 chars, so the last 2,000 would begin with the second half of a fire.
+        final Path stderr = Files.writeString(dir.resolve("t.stderr"), fire.repeat(1000) + "x");
+        final ToolRun run = new ToolRun("t", List.of("t"), 1, false, Duration.ZERO, dir.resolve("t.stdout"), stderr,
+            null);
+
+        assertEquals(fire.repeat(999) + "x", run.stderrTail());
+
+        // A verdict line of 196 zeros, a fire (its UTF-8 bytes in octal) and 100 zeros: cut at 197 chars, in the fire.
+        final OffCpuProfiler.Tool failing = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND,
+            "printf '%0196d\\360\\237\\224\\245%0100d\\n' 0 0 >&2; exit 1");
+        final String problem = TrapTesting.profiler(Duration.ofSeconds(5), failing)
+            .profile(1, Duration.ofSeconds(1), dir).problems().get(0);
+
+        assertTrue(problem.endsWith(": " + "0".repeat(196) + "...)"), problem);
+        assertTrue(StandardCharsets.UTF_8.newEncoder().canEncode(problem), "whole characters only");
     }
 
     @Test
