@@ -2,8 +2,6 @@ package dev.docref.trap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -393,7 +391,7 @@ final class Capture
     {
         try
         {
-            Files.writeString(file, text, StandardCharsets.UTF_8);
+            CaptureStore.writeText(file, text);
         }
         catch (final IOException ex)
         {

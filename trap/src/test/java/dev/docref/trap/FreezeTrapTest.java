@@ -405,6 +405,44 @@ class FreezeTrapTest
         }
     }
 
+    /**
+     * A char UTF-8 cannot encode (half a surrogate pair, here in a thread's name and in the reason) is written as ?,
+     * where the strict write threw and failed the whole capture.
+     */
+    @Test
+    void halfASurrogatePairInAThreadNameOrTheReasonIsWrittenAsAQuestionMark() throws Exception
+    {
+        final CountDownLatch done = new CountDownLatch(1);
+        final Thread oddlyNamed = new Thread(() ->
+        {
+            try
+            {
+                done.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "worker-\uD83D");
+        oddlyNamed.start();
+        try (FreezeTrap trap = builder().build().start())
+        {
+            assertTrue(trap.captureNow("operator asked \uD83D"));
+            final Path capture = nextCapture();
+
+            assertTrue(Files.readString(capture.resolve(Capture.THREADS)).contains("\"worker-?\" #"), "threads.txt");
+            assertTrue(Files.readString(capture.resolve(Capture.SUMMARY_TXT))
+                .contains("trigger:        manual: operator asked ?\n"), "summary.txt");
+            assertEquals("operator asked ?",
+                TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON)).get("detail").asText(), "summary.json");
+        }
+        finally
+        {
+            done.countDown();
+            oddlyNamed.join();
+        }
+    }
+
     @Test
     void aJvmThatExitsDuringACaptureTakesItsToolWithIt() throws Exception
     {
