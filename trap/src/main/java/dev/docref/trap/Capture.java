@@ -2,8 +2,6 @@ package dev.docref.trap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,11 +149,11 @@ final class Capture
         try
         {
             write(directory.resolve(MEMORY), header("memory of pid " + pid, Instant.now()) +
-                JvmEvidence.memory(pid, MEMORY_TIMEOUT));
+                JvmEvidence.memory(pid, MEMORY_TIMEOUT, trap.evidence()));
             if (jvm)
             {
                 threads.append(header("thread dump at trigger", Instant.now()))
-                    .append(JvmEvidence.threadDump(pid, dumpTimeout));
+                    .append(JvmEvidence.threadDump(pid, dumpTimeout, trap.evidence()));
             }
             result = profile.get();
         }
@@ -188,7 +186,7 @@ final class Capture
         if (jvm)
         {
             threads.append('\n').append(header("thread dump at end", Instant.now()))
-                .append(JvmEvidence.threadDump(pid, dumpTimeout));
+                .append(JvmEvidence.threadDump(pid, dumpTimeout, trap.evidence()));
             write(directory.resolve(THREADS), threads.toString());
             files.add(THREADS);
         }
@@ -393,7 +391,7 @@ final class Capture
     {
         try
         {
-            Files.writeString(file, text, StandardCharsets.UTF_8);
+            CaptureStore.writeText(file, text);
         }
         catch (final IOException ex)
         {

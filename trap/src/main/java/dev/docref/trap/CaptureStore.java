@@ -159,7 +159,7 @@ final class CaptureStore
         String remains;
         try
         {
-            Files.writeString(capture.resolve(FAILURE), failure, StandardCharsets.UTF_8);
+            writeText(capture.resolve(FAILURE), failure);
             remains = "kept " + capture + " with " + FAILURE + " for the evidence it holds: " +
                 String.join(", ", evidence);
         }
@@ -177,6 +177,16 @@ final class CaptureStore
             remains += "; " + ex.getMessage();
         }
         return remains;
+    }
+
+    /**
+     * Writes a capture's text file as UTF-8. A char UTF-8 cannot encode (half a surrogate pair, from a thread's name
+     * or a trigger's reason) is written as {@code ?}, as {@link String#getBytes} writes it, where
+     * {@link Files#writeString} would throw and fail the whole capture.
+     */
+    static void writeText(final Path file, final String text) throws IOException
+    {
+        Files.write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

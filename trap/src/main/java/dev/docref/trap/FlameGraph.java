@@ -96,7 +96,7 @@ public final class FlameGraph
         final int fits = (int)((width - 6) / CHAR_WIDTH);
         if (fits >= 3)
         {
-            final String label = shown.length() <= fits ? shown : shown.substring(0, fits - 2) + "..";
+            final String label = shown.length() <= fits ? shown : Excerpt.head(shown, fits - 2) + "..";
             svg.append("<text x=\"").append(format(x + 3)).append("\" y=\"").append(format(y + 11.5)).append("\">")
                 .append(escapeXml(label)).append("</text>");
         }

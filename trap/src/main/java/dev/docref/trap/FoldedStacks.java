@@ -333,6 +333,6 @@ public final class FoldedStacks
 
     private static String abbreviate(final String line)
     {
-        return line.length() <= 120 ? line : line.substring(0, 117) + "...";
+        return line.length() <= 120 ? line : Excerpt.head(line, 117) + "...";
     }
 }

@@ -54,10 +54,11 @@ import dev.docref.guard.PropertyValues;
  * profiler, which needs {@code fork}. Such a freeze is still measured afterwards by the stall detector; to profile
  * it while it lasts, watch from another process: {@code java -jar docref-trap.jar watch --pid PID ...}.
  * <p>
- * <b>Threads and ownership:</b> {@link #start()} starts daemon threads (watchdog, probe, stall detector, capture)
- * that {@link #close()} stops; a capture running at close is interrupted and its tool killed. None takes the
- * starting thread's inherited thread-local values; the probe and capture threads, which run the application's
- * probe and {@code onCapture} listener, get the context class loader of the thread that called {@link #start()}.
+ * <b>Threads and ownership:</b> {@link #start()} starts daemon threads (watchdog, probe, stall detector, capture,
+ * profiler, evidence) that {@link #close()} stops; a capture running at close is interrupted and its tool killed.
+ * None takes the starting thread's inherited thread-local values; the probe and capture threads, which run the
+ * application's probe and {@code onCapture} listener, get the context class loader of the thread that called
+ * {@link #start()}.
  * Any thread may call any method. The allocation guard's listener only hands off to the capture thread and returns.
  */
 public final class FreezeTrap implements AutoCloseable
@@ -174,8 +175,12 @@ public final class FreezeTrap implements AutoCloseable
     /** The capture thread and the profiler thread: both started by {@link #start()}, before anything can fire. */
     private volatile ThreadPoolExecutor captures;
     private volatile ThreadPoolExecutor profilers;
+    /** The thread of a capture's reads that may hang, also started by {@link #start()}. */
+    private volatile EvidenceReader evidence;
     /** Closes the trap when the JVM exits, so that a tool a capture started does not outlive it. */
     private Thread exitHook;
+    /** The guard {@link #start()} added {@link #guardListener} to, for {@link #close()}; {@code null} if none. */
+    private AllocationGuard armedGuard;
     private ContinuousRecording recording;
     private String recordingProblem;
 
@@ -215,10 +220,15 @@ public final class FreezeTrap implements AutoCloseable
 
     /**
      * Starts watching: the probe, the stall detector, the guard listener, the JFR recording. Does nothing if
-     * {@code docref.trap.enabled=false} (logged once) or if already started.
+     * {@code docref.trap.enabled=false} (logged once) or if already started. A start that throws leaves nothing
+     * running (no thread, no shutdown hook, no guard listener) and the trap not started, so that {@link #start()}
+     * may be called again once the cause is fixed.
      *
      * @return this trap.
-     * @throws IllegalStateException if closed.
+     * @throws IllegalStateException    if closed.
+     * @throws IllegalArgumentException if {@code docref.trap.dir} cannot hold captures, or, with guard arming, if
+     *                                  a {@code docref.guard.*} system property is bad
+     *                                  ({@link AllocationGuard#global()}).
      */
     public synchronized FreezeTrap start()
     {
@@ -237,6 +247,47 @@ public final class FreezeTrap implements AutoCloseable
             return this;
         }
         requireUsableDirectory(settings.dir(), dirSource);
+        // Before anything is created: a bad docref.guard.* property throws here, with nothing to undo.
+        final AllocationGuard guard = guardArming ? AllocationGuard.global() : null;
+        try
+        {
+            startWatching(guard);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // A thread that could not be created, a JVM already exiting: undo what was started, so that nothing
+            // runs on for a trap its caller never got, and the trap may be started again.
+            running = false;
+            stopWatching(captures);
+            evidence = null;
+            armedGuard = null;
+            exitHook = null;
+            stallDetector = null;
+            watchdog = null;
+            prober = null;
+            recording = null;
+            recordingProblem = null;
+            throw ex;
+        }
+        for (final String missing : profiler.missing())
+        {
+            logOnce(System.Logger.Level.WARNING, "missing:" + missing, "docref freeze trap: captures will have no " +
+                "off-CPU profile: " + missing + " (logged once)");
+        }
+        LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "docref freeze trap watching pid %d: %s, " +
+            "%s%s, captures of %s into %s; off-CPU tool: %s", pid,
+            probe == null ? "no health probe" : "probe every " + format(settings.probeInterval()) + " with a " +
+                format(settings.probeDeadline()) + " deadline",
+            stallDetection ? "stall threshold " + format(settings.stallThreshold()) : "no stall detector",
+            guardArming ? ", armed by allocation guard warnings" : "", format(settings.captureDuration()),
+            settings.dir().toAbsolutePath(),
+            profiler.describe()));
+        return this;
+    }
+
+    /** {@link #start()} after its checks: creates the threads and hooks and arms the triggers. */
+    private void startWatching(final AllocationGuard guard)
+    {
         // The probe and capture threads run the application's code (its probe, its onCapture listener), so they get
         // the context class loader of the thread that calls start(), as a plain new Thread would. No thread takes
         // inherited thread-local values.
@@ -245,10 +296,11 @@ public final class FreezeTrap implements AutoCloseable
             task -> DaemonThreads.newThread("docref-trap-capture", task, applicationLoader));
         profilers = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
             task -> DaemonThreads.newThread("docref-trap-profiler", task));
-        // Both threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
+        // These threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
         // freeze may hold, so a capture started during one must not need a thread created.
         captures.prestartCoreThread();
         profilers.prestartCoreThread();
+        evidence = new EvidenceReader();
         exitHook = DaemonThreads.newThread("docref-trap-exit", this::close);
         Runtime.getRuntime().addShutdownHook(exitHook);
         // Last: fire() may hand captures over from here on.
@@ -273,29 +325,16 @@ public final class FreezeTrap implements AutoCloseable
                     format(settings.stallThreshold()))));
             stallDetector.start();
         }
-        if (guardArming)
+        if (guard != null)
         {
-            AllocationGuard.global().addListener(guardListener);
+            guard.addListener(guardListener);
+            armedGuard = guard;
         }
         watchdog = daemon(this::watch, "docref-trap-watchdog", null);
         if (probe != null)
         {
             prober = daemon(this::runProbes, "docref-trap-probe", applicationLoader);
         }
-        for (final String missing : profiler.missing())
-        {
-            logOnce(System.Logger.Level.WARNING, "missing:" + missing, "docref freeze trap: captures will have no " +
-                "off-CPU profile: " + missing + " (logged once)");
-        }
-        LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "docref freeze trap watching pid %d: %s, " +
-            "%s%s, captures of %s into %s; off-CPU tool: %s", pid,
-            probe == null ? "no health probe" : "probe every " + format(settings.probeInterval()) + " with a " +
-                format(settings.probeDeadline()) + " deadline",
-            stallDetection ? "stall threshold " + format(settings.stallThreshold()) : "no stall detector",
-            guardArming ? ", armed by allocation guard warnings" : "", format(settings.captureDuration()),
-            settings.dir().toAbsolutePath(),
-            profiler.describe()));
-        return this;
     }
 
     /**
@@ -348,6 +387,17 @@ public final class FreezeTrap implements AutoCloseable
             running = false;
             executor = captures;
         }
+        stopWatching(executor);
+    }
+
+    /**
+     * Stops what {@link #start()} started, whatever part of it did start: for {@link #close()}, and for a start that
+     * failed part way.
+     *
+     * @param executor the capture thread's executor, or {@code null}.
+     */
+    private void stopWatching(final ThreadPoolExecutor executor)
+    {
         final Thread hook = exitHook;
         if (hook != null && Thread.currentThread() != hook)
         {
@@ -360,9 +410,11 @@ public final class FreezeTrap implements AutoCloseable
                 // The JVM is exiting: the hook runs, or has run, close() itself.
             }
         }
-        if (guardArming)
+        // Only from the guard start() armed: calling AllocationGuard.global() here would throw again for the bad
+        // docref.guard.* property that failed start(), before anything was stopped.
+        if (armedGuard != null)
         {
-            AllocationGuard.global().removeListener(guardListener);
+            armedGuard.removeListener(guardListener);
         }
         if (stallDetector != null)
         {
@@ -376,24 +428,40 @@ public final class FreezeTrap implements AutoCloseable
             }
         }
         // The capture thread first: interrupted, it stops its profile, whose tool the profiler thread then kills.
-        for (final ThreadPoolExecutor threads : new ThreadPoolExecutor[] { executor, profilers })
+        if (executor != null)
         {
-            if (threads != null)
-            {
-                threads.shutdownNow();
-                try
-                {
-                    threads.awaitTermination(10, TimeUnit.SECONDS);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            // A capture handed over but not begun holds the throttle its end would release: release it, or a trap
+            // started again after a failed start could never capture.
+            executor.shutdownNow().forEach(neverRun -> throttle.release());
+            awaitTermination(executor);
+        }
+        final ThreadPoolExecutor profiling = profilers;
+        if (profiling != null)
+        {
+            profiling.shutdownNow();
+            awaitTermination(profiling);
+        }
+        // After the capture thread, whose reads it runs.
+        final EvidenceReader reader = evidence;
+        if (reader != null)
+        {
+            reader.close();
         }
         if (recording != null)
         {
             recording.close();
+        }
+    }
+
+    private static void awaitTermination(final ThreadPoolExecutor threads)
+    {
+        try
+        {
+            threads.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -424,6 +492,12 @@ public final class FreezeTrap implements AutoCloseable
     ThreadPoolExecutor profilers()
     {
         return profilers;
+    }
+
+    /** The evidence thread: a capture's reads that may hang run on it, with timeouts. */
+    EvidenceReader evidence()
+    {
+        return evidence;
     }
 
     ContinuousRecording recording()
@@ -553,6 +627,11 @@ public final class FreezeTrap implements AutoCloseable
     {
         for (final ToolRun run : result.runs())
         {
+            if (run.interrupted())
+            {
+                // Killed because the trap is closing: not a failure of the tool, which is not tried last for it.
+                continue;
+            }
             if (!run.succeeded())
             {
                 logOnce(System.Logger.Level.WARNING, "tool:" + run.name(), "docref freeze trap: " + run.name() +

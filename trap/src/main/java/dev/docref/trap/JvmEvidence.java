@@ -10,13 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-
-import dev.docref.guard.DaemonThreads;
 
 /**
  * The JVM and process evidence a capture writes besides the off-CPU profile: thread dumps ({@code threads.txt}) and
@@ -26,8 +20,9 @@ import dev.docref.guard.DaemonThreads;
  * ownable synchronizers; of another JVM from {@code jcmd PID Thread.print -l}. Both need a safepoint in the
  * dumped JVM, so a freeze inside a safepoint makes them wait: every read here has a timeout and a timeout is
  * written down as evidence. {@code smaps_rollup} takes the process's {@code mmap_lock}, so it cannot be read while
- * something holds that lock for writing, the very freeze of the incident; it too is read with a timeout, on a
- * daemon thread that is left to finish on its own.
+ * something holds that lock for writing, the very freeze of the incident; it too is read with a timeout. Reads in
+ * this JVM run on the trap's {@link EvidenceReader} thread, which exists before any capture; {@code jcmd} runs as a
+ * process with a timeout of its own.
  * <b>Thread-safety:</b> stateless; safe from any thread.
  */
 final class JvmEvidence
@@ -83,13 +78,14 @@ final class JvmEvidence
     /**
      * A thread dump: states, locks and full stacks.
      *
+     * @param evidence runs the dump of this JVM.
      * @return the dump, or a line saying why there is none.
      */
-    static String threadDump(final long pid, final Duration timeout)
+    static String threadDump(final long pid, final Duration timeout, final EvidenceReader evidence)
     {
         if (isThisProcess(pid))
         {
-            return withTimeout(JvmEvidence::dumpThisJvm, timeout, "ThreadMXBean.dumpAllThreads");
+            return evidence.read(JvmEvidence::dumpThisJvm, timeout, "ThreadMXBean.dumpAllThreads");
         }
         if (!isJvm(pid))
         {
@@ -136,16 +132,17 @@ final class JvmEvidence
     /**
      * {@code /proc/PID/status} and {@code /proc/PID/smaps_rollup}, each read with a timeout.
      *
+     * @param evidence runs the reads.
      * @return both files with headers, or for each a line saying why it could not be read.
      */
-    static String memory(final long pid, final Duration timeout)
+    static String memory(final long pid, final Duration timeout, final EvidenceReader evidence)
     {
         final StringBuilder text = new StringBuilder();
         for (final String file : new String[] { "status", "smaps_rollup" })
         {
             final Path path = Path.of("/proc/" + pid + "/" + file);
             text.append("==> ").append(path).append(" <==\n");
-            text.append(withTimeout(() ->
+            text.append(evidence.read(() ->
             {
                 try
                 {
@@ -160,41 +157,6 @@ final class JvmEvidence
             text.append('\n');
         }
         return text.toString();
-    }
-
-    private static String withTimeout(
-        final java.util.function.Supplier<String> reader, final Duration timeout, final String what)
-    {
-        final CompletableFuture<String> result = new CompletableFuture<>();
-        final Thread thread = DaemonThreads.newThread("docref-trap-evidence", () ->
-        {
-            try
-            {
-                result.complete(reader.get());
-            }
-            catch (final RuntimeException | Error ex)
-            {
-                result.completeExceptionally(ex);
-            }
-        });
-        thread.start();
-        try
-        {
-            return result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        catch (final TimeoutException ex)
-        {
-            return "(timed out after " + timeout.toMillis() + " ms: " + what + ")\n";
-        }
-        catch (final ExecutionException ex)
-        {
-            return "(failed: " + what + ": " + ex.getCause() + ")\n";
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return "(interrupted: " + what + ")\n";
-        }
     }
 
     /** This JVM's threads in the layout of {@code jstack}, with every frame (ThreadInfo.toString stops at 8). */

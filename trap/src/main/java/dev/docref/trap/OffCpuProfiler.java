@@ -197,7 +197,8 @@ final class OffCpuProfiler
 
     /**
      * Records off-CPU stacks of {@code pid} for {@code window}, trying the tools in turn. Blocks for about the
-     * window, at most the window plus the grace period plus a few seconds per failed tool.
+     * window, at most the window plus the grace period plus a few seconds per failed tool. Interrupted (the trap
+     * closing), it kills the running tool, tries no further one, and returns with the thread still interrupted.
      *
      * @param directory where each run's {@code tool-N-KIND.stdout} and {@code .stderr} go.
      */
@@ -208,6 +209,12 @@ final class OffCpuProfiler
         final long deadline = System.nanoTime() + window.toNanos();
         for (final Tool tool : order())
         {
+            if (Thread.currentThread().isInterrupted())
+            {
+                // Closing: a tool started now would only be killed at once. The interrupt stays for the caller.
+                problems.add(tool.describe() + " was not tried: the trap is closing");
+                continue;
+            }
             final long remaining = deadline - System.nanoTime();
             if (!runs.isEmpty() && remaining < SHORTEST_WINDOW.toNanos())
             {
@@ -221,6 +228,12 @@ final class OffCpuProfiler
                 Duration.ofSeconds(seconds).plus(grace), directory.resolve(stem + ".stdout"),
                 directory.resolve(stem + ".stderr"));
             runs.add(run);
+            if (run.interrupted())
+            {
+                // Not demoted: the tool was killed because the trap is closing, not because it failed.
+                problems.add(tool.describe() + " was stopped (" + run.outcome() + ")");
+                continue;
+            }
             if (run.succeeded())
             {
                 try
@@ -326,7 +339,7 @@ final class OffCpuProfiler
             if (!lines[i].isBlank())
             {
                 final String trimmed = lines[i].strip();
-                return ": " + (trimmed.length() <= 200 ? trimmed : trimmed.substring(0, 197) + "...");
+                return ": " + (trimmed.length() <= 200 ? trimmed : Excerpt.head(trimmed, 197) + "...");
             }
         }
         return "";

@@ -37,6 +37,8 @@ record ToolRun(
     String name, List<String> command, int exitCode, boolean timedOut, Duration elapsed, Path stdout, Path stderr,
     String failure)
 {
+    /** The {@link #failure} of a run whose wait was interrupted: the trap is closing, and the tool was killed. */
+    static final String INTERRUPTED = "interrupted: the trap is closing";
     /** The part of standard error kept in summaries; the whole stays in its file. */
     static final int STDERR_TAIL_CHARS = 2_000;
     private static final Duration KILL_GRACE = Duration.ofSeconds(2);
@@ -81,7 +83,7 @@ record ToolRun(
             kill(process, grouped);
             Thread.currentThread().interrupt();
             return new ToolRun(name, List.copyOf(command), -1, false, Duration.ofNanos(System.nanoTime() - start),
-                stdout, stderr, "interrupted: the trap is closing");
+                stdout, stderr, INTERRUPTED);
         }
         final Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         return new ToolRun(name, List.copyOf(command), timedOut ? -1 : process.exitValue(), timedOut, elapsed, stdout,
@@ -193,6 +195,12 @@ record ToolRun(
         return failure == null && !timedOut && exitCode == 0;
     }
 
+    /** @return whether the wait for the tool was interrupted, which killed it: nothing says the tool is broken. */
+    boolean interrupted()
+    {
+        return INTERRUPTED.equals(failure);
+    }
+
     /** @return the command line as a shell would show it. */
     String commandLine()
     {
@@ -215,7 +223,7 @@ record ToolRun(
         return read(stdout, Integer.MAX_VALUE);
     }
 
-    /** @return the last {@link #STDERR_TAIL_CHARS} characters of standard error. */
+    /** @return the last {@link #STDERR_TAIL_CHARS} chars of standard error (one fewer rather than half a pair). */
     String stderrTail()
     {
         return read(stderr, STDERR_TAIL_CHARS);
@@ -257,7 +265,7 @@ record ToolRun(
         try
         {
             final String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            return text.length() <= tailChars ? text : text.substring(text.length() - tailChars);
+            return Excerpt.tail(text, tailChars);
         }
         catch (final IOException ex)
         {

@@ -3,6 +3,7 @@ package dev.docref.trap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,6 +16,8 @@ import org.w3c.dom.NodeList;
 
 class FlameGraphTest
 {
+    /** U+1F525 FIRE: one character, two chars (a surrogate pair). */
+    private static final String FIRE = "\uD83D\uDD25";
     private static final String SVG_NS = "http://www.w3.org/2000/svg";
 
     @Test
@@ -67,6 +70,23 @@ class FlameGraphTest
             found |= titles.item(i).getTextContent().startsWith("operator<<(std::ostream&, \"x\")? (10 us");
         }
         assertTrue(found, "the frame's name survives escaping (the control character becomes ?)");
+    }
+
+    /**
+     * A label cut to fit its frame keeps whole characters: U+1F525 is two chars, and a cut between them left half
+     * of it, which a capture's strict UTF-8 write refused, failing the whole capture.
+     */
+    @Test
+    void aLabelCutToFitItsFrameNeverSplitsACharacterOfTwoChars() throws Exception
+    {
+        final FoldedStacks stacks = FoldedStacks.parseFolded(FIRE + "hot-worker;futex_wait_[k] 24000\n" +
+            "main;futex_wait_[k] 1000000\n");
+
+        final String svg = FlameGraph.render(stacks, "test");
+
+        assertTrue(StandardCharsets.UTF_8.newEncoder().canEncode(svg), "whole characters only");
+        assertTrue(svg.contains(">..</text>"), "the 27 px frame's label, of 3 chars at most, has no room for the fire");
+        assertTrue(svg.contains("<title>" + FIRE + "hot-worker (24,000 us"), "the hover title keeps the whole name");
     }
 
     @Test

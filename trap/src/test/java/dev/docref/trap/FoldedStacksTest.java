@@ -20,6 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class FoldedStacksTest
 {
+    /** U+1F525 FIRE: one character, two chars (a surrogate pair). */
+    private static final String FIRE = "\uD83D\uDD25";
+
     /** Kernel names of the synthetic blocks below. */
     private static final Predicate<String> KERNEL = Set.of("bpf_prog_6896d07dd3e1383c_sched_switch",
         "bpf_trace_run4", "__schedule", "schedule", "futex_wait", "do_syscall_64",
@@ -190,5 +193,16 @@ class FoldedStacksTest
         assertTrue(FoldedStacks.parse("", KERNEL).isEmpty());
         assertTrue(FoldedStacks.parse("\n\n", KERNEL).isEmpty());
         assertEquals(0, FoldedStacks.empty().totalMicros());
+    }
+
+    /** An error quotes a long line cut to whole characters: the message goes into the capture's summary. */
+    @Test
+    void aLongBadLineIsQuotedCutBetweenCharactersNotInsideOne()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> FoldedStacks.parseFolded("a".repeat(116) + FIRE + "b".repeat(20)));
+
+        assertTrue(ex.getMessage().startsWith("line 1 \"" + "a".repeat(116) + "...\""), ex.getMessage());
+        assertTrue(StandardCharsets.UTF_8.newEncoder().canEncode(ex.getMessage()), "whole characters only");
     }
 }

@@ -362,6 +362,87 @@ class FreezeTrapTest
         }
     }
 
+    /**
+     * A capture during a freeze must not have to create a thread (a new thread maps its stack, which waits for the
+     * mmap_lock the freeze may hold): memory.txt and the thread dumps are read on the evidence thread start()
+     * created. Without a tool, nothing else in a capture starts a thread either.
+     */
+    @Test
+    void aCaptureStartsNoThreadItsReadsRunOnTheThreadStartCreated() throws Exception
+    {
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (FreezeTrap trap = builder().profiler(TrapTesting.profiler(Duration.ofSeconds(5))).build().start())
+        {
+            final long before = threads.getTotalStartedThreadCount();
+            assertTrue(trap.captureNow("operator asked"));
+            final Path capture = nextCapture();
+            final long started = threads.getTotalStartedThreadCount() - before;
+
+            assertEquals(0, started, "threads started by a capture");
+            assertTrue(Files.readString(capture.resolve(Capture.MEMORY)).contains("VmRSS:"), "memory.txt was read");
+            final String dumps = Files.readString(capture.resolve(Capture.THREADS));
+            assertTrue(dumps.contains("=== thread dump at trigger") && dumps.contains("=== thread dump at end") &&
+                dumps.contains("\"" + EvidenceReader.THREAD_NAME + "\""), "both dumps, taken on the evidence thread");
+        }
+    }
+
+    /**
+     * A thread whose name starts with U+1F525 FIRE (two chars, printed by the tool as UTF-8 bytes) in a frame too
+     * narrow for its name: the flame graph cut the label inside the fire, and the capture failed writing it.
+     */
+    @Test
+    void aCaptureWhoseFlameGraphShortensANameStartingWithAnEmojiIsComplete() throws Exception
+    {
+        try (FreezeTrap trap = builder().profiler(TrapTesting.printing("\\360\\237\\224\\245hot-worker;" +
+            "futex_wait_[k] 24000\nmain;futex_wait_[k] 1000000\n")).build().start())
+        {
+            assertTrue(trap.captureNow("operator asked"));
+            final Path capture = nextCapture();
+
+            assertTrue(Files.exists(capture.resolve(Capture.SUMMARY_JSON)), "complete");
+            assertTrue(Files.readString(capture.resolve(Capture.SVG)).contains("<title>\uD83D\uDD25hot-worker ("),
+                "the whole name in the hover title");
+        }
+    }
+
+    /**
+     * A char UTF-8 cannot encode (half a surrogate pair, here in a thread's name and in the reason) is written as ?,
+     * where the strict write threw and failed the whole capture.
+     */
+    @Test
+    void halfASurrogatePairInAThreadNameOrTheReasonIsWrittenAsAQuestionMark() throws Exception
+    {
+        final CountDownLatch done = new CountDownLatch(1);
+        final Thread oddlyNamed = new Thread(() ->
+        {
+            try
+            {
+                done.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "worker-\uD83D");
+        oddlyNamed.start();
+        try (FreezeTrap trap = builder().build().start())
+        {
+            assertTrue(trap.captureNow("operator asked \uD83D"));
+            final Path capture = nextCapture();
+
+            assertTrue(Files.readString(capture.resolve(Capture.THREADS)).contains("\"worker-?\" #"), "threads.txt");
+            assertTrue(Files.readString(capture.resolve(Capture.SUMMARY_TXT))
+                .contains("trigger:        manual: operator asked ?\n"), "summary.txt");
+            assertEquals("operator asked ?",
+                TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON)).get("detail").asText(), "summary.json");
+        }
+        finally
+        {
+            done.countDown();
+            oddlyNamed.join();
+        }
+    }
+
     @Test
     void aJvmThatExitsDuringACaptureTakesItsToolWithIt() throws Exception
     {
@@ -398,6 +479,111 @@ class FreezeTrapTest
                 Thread.sleep(20);
             }
             System.exit(TrapTesting.processesWith("sleep " + args[1]) == 0 ? 3 : 0);
+        }
+    }
+
+    /**
+     * A bad {@code docref.guard.*} property fails {@code start()} before it creates anything, in a child JVM (this
+     * one's global guard is configured already). In {@code left}, the trap is never closed, as with
+     * {@code try (FreezeTrap trap = builder.build().start())}: no thread of it runs, and at exit no hook of it throws.
+     * In {@code retried}, such a trap closes, and another starts once the property is fixed, is armed by the guard,
+     * and closes with its threads.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "left|start: IllegalArgumentException naming docref.guard.mode;running false, trap threads []",
+        "retried|start: IllegalArgumentException naming docref.guard.mode;close: returned;" +
+            "start: IllegalArgumentException naming docref.guard.mode;" +
+            "after fixing docref.guard.mode, start: returned, running true;a guard warning: captured;" +
+            "close: returned, trap threads ended" })
+    void aStartFailedByABadGuardPropertyLeavesNothingRunningAndTheTrapClosableAndStartable(
+        final String scenario, final String expected) throws Exception
+    {
+        final Path stderr = dir.resolve("child.stderr");
+        final Process child = TrapTesting.childJvm(ProcessBuilder.Redirect.to(stderr.toFile()),
+            StartingWithABadGuardProperty.class, dir.resolve("captures").toString(), scenario);
+        final List<String> lines;
+        try (java.io.BufferedReader out = TrapTesting.stdout(child))
+        {
+            lines = out.lines().collect(java.util.stream.Collectors.toList());
+        }
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM exits");
+        final String err = Files.readString(stderr);
+
+        assertEquals(List.of(expected.split(";")), lines, err);
+        assertEquals(0, child.exitValue(), err);
+        assertFalse(err.contains("Exception in thread"), "no exit hook of the trap throws: " + err);
+    }
+
+    /** Starts traps with {@code docref.guard.mode=blocking}, not a mode; args: the capture directory, the scenario. */
+    public static final class StartingWithABadGuardProperty
+    {
+        public static void main(final String[] args) throws Exception
+        {
+            System.setProperty(AllocationGuard.MODE_PROP_NAME, "blocking");
+            final CountDownLatch captured = new CountDownLatch(1);
+            final FreezeTrap.Builder builder = FreezeTrap.builder(new Properties())
+                .dir(Path.of(args[0]))
+                .cooldown(Duration.ZERO)
+                .probe(() -> { })
+                .guardArming(true)
+                .stallDetection(true)
+                .onCapture(capture -> captured.countDown())
+                .profiler(TrapTesting.profiler(Duration.ofSeconds(5)));
+            final FreezeTrap trap = builder.build();
+            System.out.println("start: " + outcome(trap::start));
+            if (args[1].equals("left"))
+            {
+                // Exits with the trap not closed: whatever exit hook it left runs close().
+                System.out.println("running " + trap.isRunning() + ", trap threads " + trapThreads().keySet());
+                return;
+            }
+            System.out.println("close: " + outcome(trap::close));
+
+            final FreezeTrap retried = builder.build();
+            System.out.println("start: " + outcome(retried::start));
+            System.setProperty(AllocationGuard.MODE_PROP_NAME, "warn");
+            System.out.println("after fixing " + AllocationGuard.MODE_PROP_NAME + ", start: " +
+                outcome(retried::start) + ", running " + retried.isRunning());
+            AllocationGuard.global().check(AllocationGuard.global().singleAllocationLimit() + 1, "child resize");
+            System.out.println("a guard warning: " + (captured.await(30, TimeUnit.SECONDS) ? "captured" : "none"));
+            final java.util.Map<String, Thread> threads = trapThreads();
+            final String closed = outcome(retried::close);
+            for (final Thread thread : threads.values())
+            {
+                thread.join(10_000);
+            }
+            threads.values().removeIf(thread -> !thread.isAlive());
+            System.out.println("close: " + closed + ", trap threads " + (threads.isEmpty() ? "ended" :
+                "still running: " + threads.keySet()));
+        }
+
+        private static String outcome(final Runnable call)
+        {
+            try
+            {
+                call.run();
+                return "returned";
+            }
+            catch (final RuntimeException ex)
+            {
+                return ex.getClass().getSimpleName() + (ex.getMessage().contains(AllocationGuard.MODE_PROP_NAME)
+                    ? " naming " + AllocationGuard.MODE_PROP_NAME : ": " + ex.getMessage());
+            }
+        }
+
+        /** The live threads of traps and stall detectors, by name. */
+        private static java.util.Map<String, Thread> trapThreads()
+        {
+            final java.util.Map<String, Thread> threads = new java.util.TreeMap<>();
+            for (final Thread thread : Thread.getAllStackTraces().keySet())
+            {
+                if (thread.getName().startsWith("docref-trap") || thread.getName().startsWith("docref-stall"))
+                {
+                    threads.put(thread.getName(), thread);
+                }
+            }
+            return threads;
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,14 @@ import jdk.jfr.consumer.RecordingFile;
 
 class JvmEvidenceTest
 {
+    private final EvidenceReader evidence = new EvidenceReader();
+
+    @AfterEach
+    void closeEvidenceReader()
+    {
+        evidence.close();
+    }
+
     @Test
     void aThreadDumpOfAnotherJvmComesFromJcmdWithItsBlockedThreadsAndLocks() throws Exception
     {
@@ -26,7 +35,7 @@ class JvmEvidenceTest
             Thread.sleep(300);
 
             assertTrue(JvmEvidence.isJvm(child.pid()));
-            final String dump = JvmEvidence.threadDump(child.pid(), Duration.ofSeconds(20));
+            final String dump = JvmEvidence.threadDump(child.pid(), Duration.ofSeconds(20), evidence);
 
             assertTrue(dump.contains("\"holder\""), dump);
             assertTrue(dump.contains("\"blocked-0\""), dump);
@@ -68,8 +77,8 @@ class JvmEvidenceTest
         try
         {
             assertFalse(JvmEvidence.isJvm(sleep.pid()));
-            assertTrue(JvmEvidence.threadDump(sleep.pid(), Duration.ofSeconds(5)).contains("is not a JVM"));
-            final String memory = JvmEvidence.memory(sleep.pid(), Duration.ofSeconds(5));
+            assertTrue(JvmEvidence.threadDump(sleep.pid(), Duration.ofSeconds(5), evidence).contains("is not a JVM"));
+            final String memory = JvmEvidence.memory(sleep.pid(), Duration.ofSeconds(5), evidence);
             assertTrue(memory.contains("==> /proc/" + sleep.pid() + "/status <=="), memory);
             assertTrue(memory.contains("Name:\tsleep"), memory);
             assertTrue(memory.contains("==> /proc/" + sleep.pid() + "/smaps_rollup <=="), memory);

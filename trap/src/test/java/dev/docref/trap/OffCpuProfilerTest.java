@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +97,78 @@ class OffCpuProfilerTest
             Thread.sleep(10);
         }
         assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the tool's child was killed");
+    }
+
+    /**
+     * The trap closing interrupts the profiler: the running tool is killed and recorded once, no later tool is
+     * started (each would only be killed at once, eating into the capture's wait for the kill), none is tried last
+     * for it, and the thread stays interrupted for the capture.
+     */
+    @Test
+    void anInterruptedProfileStartsNoFurtherToolAndDemotesNone() throws Exception
+    {
+        final Path started = dir.resolve("first-started");
+        final Path touched = dir.resolve("second-ran");
+        final OffCpuProfiler.Tool first = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND,
+            "touch " + started + "; exec sleep 30");
+        final OffCpuProfiler.Tool second = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND,
+            "touch " + touched + "; sleep 30");
+        final OffCpuProfiler.Tool third = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.LIBBPF_TOOLS, "/bin/sleep");
+        final OffCpuProfiler profiler = TrapTesting.profiler(Duration.ofSeconds(5), first, second, third);
+        final String order = profiler.describe();
+        final AtomicReference<OffCpuProfiler.Result> result = new AtomicReference<>();
+        final AtomicBoolean stillInterrupted = new AtomicBoolean();
+        final Thread profiling = new Thread(() ->
+        {
+            result.set(profiler.profile(1, Duration.ofSeconds(20), dir));
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        profiling.start();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!Files.exists(started) && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(started), "the first tool started");
+
+        profiling.interrupt();
+        profiling.join(Duration.ofSeconds(30).toMillis());
+
+        assertFalse(profiling.isAlive(), "profile() returned");
+        assertEquals(1, result.get().runs().size(), "runs: " + result.get().runs());
+        assertEquals("interrupted: the trap is closing", result.get().runs().get(0).failure());
+        assertFalse(Files.exists(dir.resolve("tool-2-command.stdout")), "the second tool was not started");
+        assertFalse(Files.exists(touched), "the second tool did not run");
+        assertEquals(List.of(first.describe() + " was stopped (interrupted: the trap is closing)",
+            second.describe() + " was not tried: the trap is closing",
+            third.describe() + " was not tried: the trap is closing"), result.get().problems());
+        assertTrue(stillInterrupted.get(), "the interrupt is kept for the caller");
+        assertEquals(order, profiler.describe(), "no tool is tried last for an interrupt");
+    }
+
+    /**
+     * Standard error's tail and a failing tool's verdict line are cut between characters, never inside one: half
+     * of U+1F525 FIRE (two chars) cannot be written as UTF-8 into the capture's summary.
+     */
+    @Test
+    void stderrTailsAndVerdictLinesAreCutBetweenCharactersNotInsideOne() throws Exception
+    {
+        final String fire = "\uD83D\uDD25";
+        // 1,000 fires and an x: 2,001 chars, so the last 2,000 would begin with the second half of a fire.
+        final Path stderr = Files.writeString(dir.resolve("t.stderr"), fire.repeat(1000) + "x");
+        final ToolRun run = new ToolRun("t", List.of("t"), 1, false, Duration.ZERO, dir.resolve("t.stdout"), stderr,
+            null);
+
+        assertEquals(fire.repeat(999) + "x", run.stderrTail());
+
+        // A verdict line of 196 zeros, a fire (its UTF-8 bytes in octal) and 100 zeros: cut at 197 chars, in the fire.
+        final OffCpuProfiler.Tool failing = new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND,
+            "printf '%0196d\\360\\237\\224\\245%0100d\\n' 0 0 >&2; exit 1");
+        final String problem = TrapTesting.profiler(Duration.ofSeconds(5), failing)
+            .profile(1, Duration.ofSeconds(1), dir).problems().get(0);
+
+        assertTrue(problem.endsWith(": " + "0".repeat(196) + "...)"), problem);
+        assertTrue(StandardCharsets.UTF_8.newEncoder().canEncode(problem), "whole characters only");
     }
 
     @Test

@@ -71,12 +71,19 @@ final class TrapTesting
     /** Starts {@code mainClass} in a child JVM on the test class path, stdin piped so it dies with us. */
     static Process childJvm(final Class<?> mainClass, final String... args) throws IOException
     {
+        return childJvm(ProcessBuilder.Redirect.INHERIT, mainClass, args);
+    }
+
+    /** As {@link #childJvm(Class, String...)}, with the child's standard error sent to {@code stderr}. */
+    static Process childJvm(final ProcessBuilder.Redirect stderr, final Class<?> mainClass, final String... args)
+        throws IOException
+    {
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return new ProcessBuilder(command).redirectError(stderr).start();
     }
 
     /** Reads a child's stdout lines until one starts with {@code prefix}; fails after {@code timeout}. */
