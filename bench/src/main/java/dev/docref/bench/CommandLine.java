@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * What the harness mains share: option parsing with {@code --help} and usage errors, writing a report file, and the
- * machine's physical memory. Stateless and thread-safe.
+ * What the harness mains share: option parsing with {@code --help} and usage errors, the checks of option values that
+ * several harnesses take (a JVM heap size), writing a report file, and the machine's physical memory.
+ * Stateless and thread-safe.
  */
 final class CommandLine
 {
@@ -40,6 +41,37 @@ final class CommandLine
             System.exit(2);
             throw ex;
         }
+    }
+
+    /**
+     * A heap size as the JVM's {@code -Xms} and {@code -Xmx} take it: digits with an optional {@code k}, {@code m} or
+     * {@code g} (either case), more than 0, such as {@code 16g} or {@code 512m}.
+     *
+     * @return {@code value}, to pass on as {@code -Xmx} + value.
+     * @throws IllegalArgumentException naming option {@code name}, the value and the accepted form otherwise.
+     */
+    static String heapSize(final String name, final String value)
+    {
+        if (value.matches("[0-9]+[kKmMgG]?"))
+        {
+            final char unit = Character.toLowerCase(value.charAt(value.length() - 1));
+            final int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+            final String digits = shift == 0 ? value : value.substring(0, value.length() - 1);
+            try
+            {
+                final long number = Long.parseLong(digits);
+                if (number > 0 && number <= Long.MAX_VALUE >> shift)
+                {
+                    return value;
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // Too many digits: reported below with the accepted form.
+            }
+        }
+        throw new IllegalArgumentException(name + " must be a JVM heap size as -Xmx takes it, digits with an " +
+            "optional k, m or g, from 1 byte to 2^63 - 1 bytes, such as 4g or 512m, but was '" + value + "'");
     }
 
     /** Write {@code text} to {@code file}, replacing it, after creating its directory. */

@@ -909,12 +909,7 @@ public final class QuickComparison
                         options.time = duration(arg, value);
                         break;
                     case "--heap":
-                        if (!value.matches("[0-9]+[kKmMgG]?"))
-                        {
-                            throw new IllegalArgumentException("--heap must be a JVM heap size such as 4g or 512m " +
-                                "but was '" + value + "'");
-                        }
-                        options.heap = value;
+                        options.heap = CommandLine.heapSize(arg, value);
                         break;
                     case "--same-memory-size":
                         options.sameMemorySize = atLeast(arg, value, 0);

@@ -159,4 +159,14 @@ class QuickComparisonTest
             .sameMemorySize, "any size: the put benchmark fills whole maps, no longer chunks of 1000");
         assertEquals(0, QuickComparison.Options.parse(new String[] {"--same-memory-size", "0"}).sameMemorySize);
     }
+
+    @Test
+    void aForkHeapTheJvmWouldRefuseIsRejectedNamingTheFlag()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--heap", "0"}));
+        assertTrue(ex.getMessage().contains("--heap") && ex.getMessage().contains("'0'") &&
+            ex.getMessage().contains("such as 4g"), ex.getMessage());
+        assertEquals("512m", QuickComparison.Options.parse(new String[] {"--heap", "512m"}).heap);
+    }
 }
