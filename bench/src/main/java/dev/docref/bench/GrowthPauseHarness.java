@@ -819,7 +819,7 @@ public final class GrowthPauseHarness
             "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
             "                   --readers threads reading while the map grows (maps that are not thread-safe behind",
             "                   a ReentrantReadWriteLock)",
-            "  --readers N      reader threads in --mode readers (default 2)",
+            "  --readers N      reader threads, with --mode readers only (default 2)",
             "  --presized       construct each map for N entries first (default: grow from empty)",
             "  --child-heap X   -Xms and -Xmx of each child JVM, as -Xmx takes it (default 16g; java.util.HashMap",
             "                   needs about 6g at 58.7M)",
@@ -846,6 +846,7 @@ public final class GrowthPauseHarness
         static Options parse(final String[] args)
         {
             final Options options = new Options();
+            String readers = null;
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
@@ -893,12 +894,13 @@ public final class GrowthPauseHarness
                         options.readersMode = mode.equals("readers");
                         break;
                     case "--readers":
-                        final long readers = parsePositive(arg, value(args, ++i, arg));
-                        if (readers > 1024)
+                        readers = value(args, ++i, arg);
+                        final long count = parsePositive(arg, readers);
+                        if (count > 1024)
                         {
-                            throw new IllegalArgumentException("--readers must be from 1 to 1024 but was " + readers);
+                            throw new IllegalArgumentException("--readers must be from 1 to 1024 but was " + count);
                         }
-                        options.readers = (int)readers;
+                        options.readers = (int)count;
                         break;
                     case "--seed":
                         options.seed = Long.parseLong(value(args, ++i, arg));
@@ -918,6 +920,13 @@ public final class GrowthPauseHarness
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
+            }
+            if (readers != null && !options.readersMode)
+            {
+                // Write mode has no readers: taking the count silently would run another test than the one asked for.
+                throw new IllegalArgumentException("--readers " + readers + " applies only to reader mode, but " +
+                    "--mode is puts; add --mode readers to time the gets of " + readers + " readers while the map " +
+                    "grows, or drop --readers");
             }
             return options;
         }

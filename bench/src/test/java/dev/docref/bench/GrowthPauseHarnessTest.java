@@ -288,6 +288,19 @@ class GrowthPauseHarnessTest
         assertEquals(2, GrowthPauseHarness.Options.parse(new String[] {"--mode", "readers"}).readers);
     }
 
+    @Test
+    void aReaderCountWithoutReaderModeIsRejectedSayingToAddIt()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--readers", "3", "--entries", "1000"}));
+        assertTrue(ex.getMessage().contains("--readers 3") && ex.getMessage().contains("add --mode readers"),
+            ex.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--mode", "puts", "--readers", "3"}));
+        assertEquals(3, GrowthPauseHarness.Options.parse(new String[] {"--readers", "3", "--mode", "readers"})
+            .readers, "in either order");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"banana", "0", "0g", "16x", "-1g", "1.5g", "99999999999999999999g"})
     void aChildHeapTheJvmWouldRefuseIsRejectedBeforeAnyChildStarts(final String heap)
