@@ -818,7 +818,7 @@ public final class QuickComparison
             "  --forks N          forks per map and benchmark (default 1)",
             "  --warmup N         warm-up iterations (default 3)",
             "  --iterations N     measured iterations (default 5)",
-            "  --time DURATION    length of each iteration, e.g. 500ms, 1s (default 500ms)",
+            "  --time DURATION    length of each iteration, at least 1ms, e.g. 500ms, 1s (default 500ms)",
             "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
             "                     fastutil at about the same memory (fastutil at load factor " +
@@ -967,17 +967,20 @@ public final class QuickComparison
                 Integer.MAX_VALUE + " but was '" + value + "'");
         }
 
-        /** A duration such as {@code 500ms} or {@code 2s}. */
+        /**
+         * A duration of at least 1 ms, such as {@code 500ms} or {@code 2s}. JMH runs iterations of time 0 as
+         * single-shot, one call each ("single-shot each" in its log), so 0 and less are refused.
+         */
         static TimeValue duration(final String name, final String value)
         {
             final String v = value.trim().toLowerCase(Locale.ROOT);
             try
             {
-                if (v.endsWith("ms"))
+                if (v.endsWith("ms") && Long.parseLong(v.substring(0, v.length() - 2)) > 0)
                 {
                     return TimeValue.milliseconds(Long.parseLong(v.substring(0, v.length() - 2)));
                 }
-                if (v.endsWith("s"))
+                if (!v.endsWith("ms") && v.endsWith("s") && Long.parseLong(v.substring(0, v.length() - 1)) > 0)
                 {
                     return TimeValue.seconds(Long.parseLong(v.substring(0, v.length() - 1)));
                 }
@@ -986,8 +989,8 @@ public final class QuickComparison
             {
                 // Reported below with the accepted form.
             }
-            throw new IllegalArgumentException(name + " must be a duration such as 500ms or 2s but was '" + value +
-                "'");
+            throw new IllegalArgumentException(name + " must be a duration of at least 1ms, a whole number of ms or " +
+                "s such as 500ms or 2s, but was '" + value + "'");
         }
     }
 }

@@ -8,6 +8,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,5 +170,34 @@ class QuickComparisonTest
         assertTrue(ex.getMessage().contains("--heap") && ex.getMessage().contains("'0'") &&
             ex.getMessage().contains("such as 4g"), ex.getMessage());
         assertEquals("512m", QuickComparison.Options.parse(new String[] {"--heap", "512m"}).heap);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0ms", "0s", "-5ms", "-1s", "0"})
+    void anIterationTimeBelowOneMillisecondIsRejectedNamingTheRange(final String time)
+    {
+        // JMH would run iterations of time 0 as single-shot: one call each, not the benchmark asked for.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--time", time}));
+        assertTrue(ex.getMessage().contains("--time") && ex.getMessage().contains("'" + time + "'") &&
+            ex.getMessage().contains("at least 1ms"), ex.getMessage());
+    }
+
+    @Test
+    void iterationTimesAndCountsInRangeAreTaken()
+    {
+        final QuickComparison.Options options = QuickComparison.Options.parse(
+            new String[] {"--time", "1ms", "--warmup", "0", "--iterations", "1"});
+        assertEquals(1, options.time.getTime());
+        assertEquals(0, options.warmupIterations);
+        assertEquals(1, options.iterations);
+        assertEquals(2, QuickComparison.Options.parse(new String[] {"--time", "2s"}).time.getTime());
+        for (final String[] bad : new String[][] {{"--warmup", "-1"}, {"--iterations", "0"}, {"--forks", "0"}})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> QuickComparison.Options.parse(bad));
+            assertTrue(ex.getMessage().contains(bad[0]) && ex.getMessage().contains("'" + bad[1] + "'"),
+                ex.getMessage());
+        }
     }
 }
