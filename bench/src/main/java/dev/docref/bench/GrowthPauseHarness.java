@@ -903,7 +903,7 @@ public final class GrowthPauseHarness
                         options.readers = (int)count;
                         break;
                     case "--seed":
-                        options.seed = Long.parseLong(value(args, ++i, arg));
+                        options.seed = ScaleHarness.Options.count(arg, value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--child-heap":
                         options.childHeap = CommandLine.heapSize(arg, value(args, ++i, arg));

@@ -500,8 +500,8 @@ public final class ScaleHarness
             {
                 // Reported below with the accepted form.
             }
-            throw new IllegalArgumentException(name + " must be a whole number of at least " + min + " but was '" +
-                value + "'");
+            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + Long.MAX_VALUE +
+                " but was '" + value + "'");
         }
 
         /** A size: plain bytes, or a number with k, m, g, t (binary) or KiB, MiB, GiB, TiB, e.g. 512MiB, 2GiB, 1g. */
@@ -512,16 +512,23 @@ public final class ScaleHarness
                 java.util.regex.Pattern.compile("([0-9]+)\\s*([kKmMgGtT](?:iB|ib|B|b)?)?").matcher(v);
             if (m.matches())
             {
-                final long number = Long.parseLong(m.group(1));
                 final String unit = m.group(2) == null ? "" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);
                 final int shift = unit.isEmpty() ? 0 : "kmgt".indexOf(unit.charAt(0)) * 10 + 10;
-                if (number > 0 && number <= Long.MAX_VALUE >> shift)
+                try
                 {
-                    return number << shift;
+                    final long number = Long.parseLong(m.group(1));
+                    if (number > 0 && number <= Long.MAX_VALUE >> shift)
+                    {
+                        return number << shift;
+                    }
+                }
+                catch (final NumberFormatException ex)
+                {
+                    // More digits than a long holds: reported below with the limit.
                 }
             }
             throw new IllegalArgumentException(name + " must be a positive size such as 512MiB, 2GiB, 1g or plain " +
-                "bytes but was '" + value + "'");
+                "bytes, at most 2^63 - 1 bytes (8 EiB), but was '" + value + "'");
         }
     }
 }

@@ -289,6 +289,16 @@ class GrowthPauseHarnessTest
     }
 
     @Test
+    void aSeedThatIsNotAWholeNumberIsRejectedNamingTheFlag()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--seed", "abc"}));
+        assertTrue(ex.getMessage().contains("--seed") && ex.getMessage().contains("'abc'") &&
+            ex.getMessage().contains("whole number from -9223372036854775808"), ex.getMessage());
+        assertEquals(-7, GrowthPauseHarness.Options.parse(new String[] {"--seed", "-7"}).seed);
+    }
+
+    @Test
     void aReaderCountWithoutReaderModeIsRejectedSayingToAddIt()
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,

@@ -122,4 +122,14 @@ class ScaleHarnessTest
             () -> ScaleHarness.Options.parse(new String[] {"--max-native", "lots"}));
         assertTrue(ex.getMessage().contains("'lots'") && ex.getMessage().contains("512MiB"), ex.getMessage());
     }
+
+    @ParameterizedTest
+    @CsvSource({"99999999999999999999", "99999999999999999999GiB", "9223372036854775807k"})
+    void aNativeLimitPastWhatALongHoldsNamesTheFlagAndTheLimit(final String value)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--max-native", value}));
+        assertTrue(ex.getMessage().contains("--max-native") && ex.getMessage().contains("'" + value + "'") &&
+            ex.getMessage().contains("at most 2^63 - 1 bytes"), ex.getMessage());
+    }
 }
