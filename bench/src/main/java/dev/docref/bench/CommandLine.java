@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * What the harness mains share: option parsing with {@code --help} and usage errors, the checks of option values that
- * several harnesses take (a JVM heap size), writing a report file, and the machine's physical memory.
- * Stateless and thread-safe.
+ * What the harness mains share: option parsing with {@code --help} and usage errors, reading an option's value, the
+ * checks of option values that several harnesses take (a JVM heap size), writing a report file, and the machine's
+ * physical memory. Stateless and thread-safe.
  */
 final class CommandLine
 {
@@ -41,6 +41,20 @@ final class CommandLine
             System.exit(2);
             throw ex;
         }
+    }
+
+    /**
+     * The value of option {@code name}, {@code args[index]}.
+     *
+     * @throws IllegalArgumentException naming the option when the command line ends before its value.
+     */
+    static String value(final String[] args, final int index, final String name)
+    {
+        if (index >= args.length)
+        {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return args[index];
     }
 
     /**

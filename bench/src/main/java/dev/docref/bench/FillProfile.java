@@ -132,28 +132,24 @@ public final class FillProfile
         static Options parse(final String[] args)
         {
             final Options options = new Options();
-            for (int i = 0; i < args.length; i += 2)
+            for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                if (i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                final String value = args[i + 1];
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--map":
-                        options.map = LongMap.Kind.parse(value);
+                        options.map = LongMap.Kind.parse(CommandLine.value(args, ++i, arg));
                         break;
                     case "--entries":
-                        options.entries = QuickComparison.Options.atLeast(arg, value, 1);
+                        options.entries = QuickComparison.Options.atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--fills":
-                        options.fills = QuickComparison.Options.atLeast(arg, value, 1);
+                        options.fills = QuickComparison.Options.atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--load-factor":
-                        MapBenchmark.parseLoadFactor(value);
-                        options.loadFactor = value;
+                        options.loadFactor = CommandLine.value(args, ++i, arg);
+                        MapBenchmark.parseLoadFactor(options.loadFactor);
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option '" + arg + "'");

@@ -853,7 +853,7 @@ public final class GrowthPauseHarness
                 switch (arg)
                 {
                     case "--entries":
-                        final String entries = value(args, ++i, arg);
+                        final String entries = CommandLine.value(args, ++i, arg);
                         options.entries = parsePositive(arg, entries);
                         if (options.entries > MAX_ENTRIES)
                         {
@@ -867,7 +867,7 @@ public final class GrowthPauseHarness
                         break;
                     case "--maps":
                         final List<LongMap.Kind> maps = new ArrayList<>();
-                        for (final String name : value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             maps.add(LongMap.Kind.parse(name.trim()));
                         }
@@ -885,7 +885,7 @@ public final class GrowthPauseHarness
                         options.presized = true;
                         break;
                     case "--mode":
-                        final String mode = value(args, ++i, arg);
+                        final String mode = CommandLine.value(args, ++i, arg);
                         if (!mode.equals("puts") && !mode.equals("readers"))
                         {
                             throw new IllegalArgumentException("--mode must be puts or readers but was '" + mode +
@@ -894,7 +894,7 @@ public final class GrowthPauseHarness
                         options.readersMode = mode.equals("readers");
                         break;
                     case "--readers":
-                        readers = value(args, ++i, arg);
+                        readers = CommandLine.value(args, ++i, arg);
                         final long count = parsePositive(arg, readers);
                         if (count > 1024)
                         {
@@ -903,19 +903,20 @@ public final class GrowthPauseHarness
                         options.readers = (int)count;
                         break;
                     case "--seed":
-                        options.seed = ScaleHarness.Options.count(arg, value(args, ++i, arg), Long.MIN_VALUE);
+                        options.seed =
+                            ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--child-heap":
-                        options.childHeap = CommandLine.heapSize(arg, value(args, ++i, arg));
+                        options.childHeap = CommandLine.heapSize(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--jvm-arg":
-                        options.jvmArgs.add(value(args, ++i, arg));
+                        options.jvmArgs.add(CommandLine.value(args, ++i, arg));
                         break;
                     case "--out":
-                        options.out = Path.of(value(args, ++i, arg));
+                        options.out = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     case "--child":
-                        options.child = LongMap.Kind.parse(value(args, ++i, arg));
+                        options.child = LongMap.Kind.parse(CommandLine.value(args, ++i, arg));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
@@ -929,15 +930,6 @@ public final class GrowthPauseHarness
                     "grows, or drop --readers");
             }
             return options;
-        }
-
-        private static String value(final String[] args, final int index, final String name)
-        {
-            if (index >= args.length)
-            {
-                throw new IllegalArgumentException(name + " needs a value");
-            }
-            return args[index];
         }
 
         private static long parsePositive(final String name, final String value)

@@ -858,35 +858,25 @@ public final class QuickComparison
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                final String value = ++i < args.length ? args[i] : null;
-                if (value == null)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                if (!arg.equals("--site") && !arg.equals("--readme"))
-                {
-                    // bench/run-comparison always passes these two; the command line shown is what a user typed.
-                    shown.add(arg);
-                    shown.add(value);
-                }
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--maps":
                         options.maps = new ArrayList<>();
-                        for (final String name : value.split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             options.maps.add(LongMap.Kind.parse(name.trim()).id());
                         }
                         break;
                     case "--sizes":
-                        options.sizes = sizes(arg, value);
+                        options.sizes = sizes(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--get-sizes":
-                        options.getSizes = sizes(arg, value);
+                        options.getSizes = sizes(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--benchmarks":
                         options.benchmarks = new ArrayList<>();
-                        for (final String name : value.split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             if (!allBenchmarks().contains(name.trim()))
                             {
@@ -897,34 +887,40 @@ public final class QuickComparison
                         }
                         break;
                     case "--forks":
-                        options.forks = atLeast(arg, value, 1);
+                        options.forks = atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--warmup":
-                        options.warmupIterations = atLeast(arg, value, 0);
+                        options.warmupIterations = atLeast(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--iterations":
-                        options.iterations = atLeast(arg, value, 1);
+                        options.iterations = atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--time":
-                        options.time = duration(arg, value);
+                        options.time = duration(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--heap":
-                        options.heap = CommandLine.heapSize(arg, value);
+                        options.heap = CommandLine.heapSize(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--same-memory-size":
-                        options.sameMemorySize = atLeast(arg, value, 0);
+                        options.sameMemorySize = atLeast(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--out":
-                        options.out = Path.of(value);
+                        options.out = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     case "--site":
-                        options.site = Path.of(value);
+                        options.site = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     case "--readme":
-                        options.readme = Path.of(value);
+                        options.readme = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
+                }
+                if (!arg.equals("--site") && !arg.equals("--readme"))
+                {
+                    // bench/run-comparison always passes these two; the command line shown is what a user typed.
+                    shown.add(arg);
+                    shown.add(args[i]);
                 }
             }
             options.commandLine = String.join(" ", shown);

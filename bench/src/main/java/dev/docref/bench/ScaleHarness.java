@@ -389,32 +389,30 @@ public final class ScaleHarness
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                if (i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                final String value = args[++i];
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--max-entries":
-                        options.maxEntries = count(arg, value, 1);
+                        options.maxEntries = count(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--max-native":
-                        options.maxNativeBytes = size(arg, value);
+                        options.maxNativeBytes = size(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--expected":
-                        options.expected = count(arg, value, 0);
+                        options.expected = count(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--report-every":
-                        options.reportEvery = count(arg, value, 1);
+                        options.reportEvery = count(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--verify-every":
-                        options.verifyEvery = count(arg, value, 1);
+                        options.verifyEvery = count(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--seed":
-                        options.seed = count(arg, value, Long.MIN_VALUE);
+                        options.seed = count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--segment-bytes":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         final long bytes = size(arg, value);
                         if (bytes > Integer.MAX_VALUE)
                         {
@@ -423,7 +421,10 @@ public final class ScaleHarness
                         }
                         options.segmentBytes = (int)bytes;
                         break;
+                    }
                     case "--load-factor":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         try
                         {
                             options.loadFactor = Double.parseDouble(value);
@@ -434,10 +435,13 @@ public final class ScaleHarness
                                 "and 1, e.g. 0.875, but was '" + value + "'");
                         }
                         break;
+                    }
                     case "--out":
-                        options.out = Path.of(value);
+                        options.out = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     case "--concurrency":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         if (!value.equals("thread-safe") && !value.equals("single-threaded"))
                         {
                             throw new IllegalArgumentException("--concurrency must be thread-safe or " +
@@ -446,13 +450,17 @@ public final class ScaleHarness
                         options.concurrency = value.equals("thread-safe") ? Concurrency.THREAD_SAFE :
                             Concurrency.SINGLE_THREADED;
                         break;
+                    }
                     case "--jfr":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         if (!value.equals("on") && !value.equals("off"))
                         {
                             throw new IllegalArgumentException("--jfr must be on or off but was '" + value + "'");
                         }
                         options.jfr = value.equals("on");
                         break;
+                    }
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
