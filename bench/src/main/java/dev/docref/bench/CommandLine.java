@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * What the harness mains share: option parsing with {@code --help} and usage errors, reading an option's value, the
- * checks of option values that several harnesses take (a JVM heap size), writing a report file, and the machine's
- * physical memory. Stateless and thread-safe.
+ * checks of option values that several harnesses take (a JVM heap size, an output file), writing a report file, and
+ * the machine's physical memory. Stateless and thread-safe.
  */
 final class CommandLine
 {
@@ -86,6 +86,31 @@ final class CommandLine
         }
         throw new IllegalArgumentException(name + " must be a JVM heap size as -Xmx takes it, digits with an " +
             "optional k, m or g, from 1 byte to 2^63 - 1 bytes, such as 4g or 512m, but was '" + value + "'");
+    }
+
+    /**
+     * The file option {@code name} writes to, checked before any work starts: it must not be a directory, and no
+     * directory above it may be a file.
+     *
+     * @throws IllegalArgumentException naming the option, the path and the part of it in the way otherwise.
+     */
+    static Path outputFile(final String name, final String value)
+    {
+        final Path file = Path.of(value);
+        if (Files.isDirectory(file))
+        {
+            throw new IllegalArgumentException(name + " " + value + " is a directory; name a file, such as " +
+                file.resolve("results.md"));
+        }
+        for (Path parent = file.toAbsolutePath().getParent(); parent != null; parent = parent.getParent())
+        {
+            if (Files.exists(parent) && !Files.isDirectory(parent))
+            {
+                throw new IllegalArgumentException(name + " " + value + " cannot be written: " + parent + " is a " +
+                    "file, not a directory; name a file in a directory");
+            }
+        }
+        return file;
     }
 
     /** Write {@code text} to {@code file}, replacing it, after creating its directory. */

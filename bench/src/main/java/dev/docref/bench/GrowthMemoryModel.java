@@ -1064,7 +1064,7 @@ public final class GrowthMemoryModel
                             ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--out":
-                        options.out = Path.of(CommandLine.value(args, ++i, arg));
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");

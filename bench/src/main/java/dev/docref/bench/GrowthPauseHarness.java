@@ -913,7 +913,7 @@ public final class GrowthPauseHarness
                         options.jvmArgs.add(CommandLine.value(args, ++i, arg));
                         break;
                     case "--out":
-                        options.out = Path.of(CommandLine.value(args, ++i, arg));
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--child":
                         options.child = LongMap.Kind.parse(CommandLine.value(args, ++i, arg));

@@ -905,7 +905,7 @@ public final class QuickComparison
                         options.sameMemorySize = atLeast(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--out":
-                        options.out = Path.of(CommandLine.value(args, ++i, arg));
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--site":
                         options.site = Path.of(CommandLine.value(args, ++i, arg));

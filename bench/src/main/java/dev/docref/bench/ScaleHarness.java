@@ -437,7 +437,7 @@ public final class ScaleHarness
                         break;
                     }
                     case "--out":
-                        options.out = Path.of(CommandLine.value(args, ++i, arg));
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--concurrency":
                     {
