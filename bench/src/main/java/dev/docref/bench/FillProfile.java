@@ -29,7 +29,8 @@ public final class FillProfile
             "(default presized)",
         "  --entries N        keys per fill, and the map's pre-sized capacity (default 10000000)",
         "  --fills N          measured fills, after one warm-up fill (default 4)",
-        "  --load-factor F    every map's load factor, or 'default' (default)");
+        "  --load-factor F    the map's load factor, strictly between 0 and 1, or 'default' for the map's own",
+        "                     (default; eclipse takes none)");
 
     private FillProfile()
     {
@@ -149,11 +150,17 @@ public final class FillProfile
                         break;
                     case "--load-factor":
                         options.loadFactor = CommandLine.value(args, ++i, arg);
-                        MapBenchmark.parseLoadFactor(options.loadFactor);
+                        MapBenchmark.parseLoadFactor(options.loadFactor, arg, "--load-factor 0.875");
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
+            }
+            if (!options.map.takesLoadFactor() && !"default".equals(options.loadFactor))
+            {
+                throw new IllegalArgumentException("--load-factor " + options.loadFactor + " cannot apply to --map " +
+                    options.map.id() + ": " + options.map.title + " takes no load factor; leave --load-factor at " +
+                    "default, or pick another --map");
             }
             return options;
         }

@@ -175,6 +175,12 @@ public interface LongMap extends AutoCloseable
             }
         }
 
+        /** Whether the map's constructor takes a load factor: all do but Eclipse Collections'. */
+        public boolean takesLoadFactor()
+        {
+            return this != ECLIPSE;
+        }
+
         /** Whether the map may be read and written by several threads at once without a lock around it. */
         public boolean threadSafe()
         {
