@@ -115,6 +115,10 @@ public final class QuickComparison
         PutGrowingBenchmark.class.getSimpleName(), new Cycle("growth", "put", 1),
         RemoveBenchmark.class.getSimpleName(), new Cycle("pass", "remove", 2));
 
+    /** The benchmarks that cannot run at every size of at least 1, by class name: their smallest size. */
+    static final Map<String, Integer> MIN_SIZES =
+        Map.of(RemoveBenchmark.class.getSimpleName(), RemoveBenchmark.MIN_SIZE);
+
     /** The benchmarks of the same-memory comparison: a lookup hit, a lookup miss and an insert. */
     static final List<String> SAME_MEMORY_BENCHMARKS = List.of(GetHitBenchmark.class.getSimpleName(),
         GetMissBenchmark.class.getSimpleName(), PutPresizedBenchmark.class.getSimpleName());
@@ -130,8 +134,6 @@ public final class QuickComparison
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
         {
-            final boolean gets = benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss") ||
-                benchmark.equals(READER_SCALING);
             final List<String> maps = new ArrayList<>(options.maps);
             if (!benchmark.equals(PutGrowingBenchmark.class.getSimpleName()))
             {
@@ -146,7 +148,7 @@ public final class QuickComparison
                     continue;
                 }
             }
-            rows.addAll(run(benchmark, maps, gets ? options.getSizes : options.sizes, List.of("default"), options));
+            rows.addAll(run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
         }
         final List<Row> sameMemoryRows = new ArrayList<>();
         if (options.sameMemorySize > 0 && options.maps.contains(DOCREF) && options.maps.contains(BASELINE))
@@ -812,7 +814,7 @@ public final class QuickComparison
             "                       [--site FILE] [--readme FILE]",
             "  --maps LIST        maps to compare (default: all eight; reader scaling runs presized, presized_st",
             "                     and fastutil of them, and presized_compact runs only in put while growing)",
-            "  --sizes LIST       entries for every benchmark (default 1000000)",
+            "  --sizes LIST       entries for put, remove and iteration (default 1000000; remove needs 2 or more)",
             "  --get-sizes LIST   entries for get hit, get miss and reader scaling (default 1000000,10000000)",
             "  --benchmarks LIST  benchmark classes (default: all seven)",
             "  --forks N          forks per map and benchmark (default 1)",
@@ -924,7 +926,43 @@ public final class QuickComparison
                 }
             }
             options.commandLine = String.join(" ", shown);
+            options.checkSizes();
             return options;
+        }
+
+        /** Whether {@code benchmark} runs at {@code --get-sizes} (the get benchmarks) rather than {@code --sizes}. */
+        static boolean runsAtGetSizes(final String benchmark)
+        {
+            return benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss") ||
+                benchmark.equals(READER_SCALING);
+        }
+
+        /** The sizes {@code benchmark} runs at. */
+        List<Integer> sizesOf(final String benchmark)
+        {
+            return runsAtGetSizes(benchmark) ? getSizes : sizes;
+        }
+
+        /**
+         * Refuse a size a selected benchmark cannot run at before anything runs: JMH would fail in the benchmark's
+         * set-up, after the benchmarks before it, with a stack trace in JMH's terms.
+         */
+        private void checkSizes()
+        {
+            for (final String benchmark : benchmarks)
+            {
+                final int min = MIN_SIZES.getOrDefault(benchmark, 1);
+                for (final int size : sizesOf(benchmark))
+                {
+                    if (size < min)
+                    {
+                        final String flag = runsAtGetSizes(benchmark) ? "--get-sizes" : "--sizes";
+                        throw new IllegalArgumentException(String.format(Locale.ROOT, "%s %d is below %s's " +
+                            "minimum of %d entries; pass %s of %d or more, or leave %s out of --benchmarks", flag,
+                            size, benchmark, min, flag, min, benchmark));
+                    }
+                }
+            }
         }
 
         /** Every benchmark class the comparison can run, in run order. */

@@ -200,4 +200,21 @@ class QuickComparisonTest
                 ex.getMessage());
         }
     }
+
+    @Test
+    void aSizeASelectedBenchmarkCannotRunIsRefusedBeforeAnythingRuns()
+    {
+        // JMH failed in RemoveBenchmark's set-up, after the benchmarks before it, telling to "pass -p size=N".
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--sizes", "1000,1"}));
+        assertEquals("--sizes 1 is below RemoveBenchmark's minimum of 2 entries; pass --sizes of 2 or more, or leave " +
+            "RemoveBenchmark out of --benchmarks", ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> QuickComparison.Options.parse(
+            new String[] {"--sizes", "1", "--benchmarks", "RemoveBenchmark,GetHitBenchmark"}));
+        // Size 1 is fine for every other benchmark, and RemoveBenchmark runs at 2.
+        assertEquals(List.of(1), QuickComparison.Options.parse(new String[] {"--sizes", "1", "--get-sizes", "1",
+            "--benchmarks", "GetHitBenchmark,GetMissBenchmark,PutPresizedBenchmark,PutGrowingBenchmark," +
+            "IterateBenchmark,ReaderScalingBenchmark"}).sizes);
+        assertEquals(List.of(2), QuickComparison.Options.parse(new String[] {"--sizes", "2"}).sizes);
+    }
 }
