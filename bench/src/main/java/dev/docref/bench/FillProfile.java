@@ -25,8 +25,7 @@ public final class FillProfile
     static final String USAGE = String.join("\n",
         "Usage: java -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar " +
             "dev.docref.bench.FillProfile [options]",
-        "  --map KIND         the map: presized, presized_st, fastutil, agrona, hppc, eclipse or hashmap " +
-            "(default presized)",
+        "  --map KIND         the map, one of " + LongMap.Kind.ids(", ") + " (default presized)",
         "  --entries N        keys per fill, and the map's pre-sized capacity (default 10000000)",
         "  --fills N          measured fills, after one warm-up fill (default 4)",
         "  --load-factor F    the map's load factor, strictly between 0 and 1, or 'default' for the map's own",

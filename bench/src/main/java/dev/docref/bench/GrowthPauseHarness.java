@@ -785,7 +785,11 @@ public final class GrowthPauseHarness
         {
             return String.format(Locale.ROOT, "%.2f MiB", bytes / (double)(1L << 20));
         }
-        return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
+        if (bytes >= 1L << 10)
+        {
+            return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
+        }
+        return bytes + " bytes";
     }
 
     static String format(final Map<String, String> result)
@@ -810,12 +814,13 @@ public final class GrowthPauseHarness
     {
         static final String USAGE = String.join("\n",
             "usage: GrowthPauseHarness [--entries N]",
-            "                          [--maps presized,presized_st,fastutil,agrona,hppc,eclipse,hashmap]",
+            "                          [--maps " + LongMap.Kind.ids(",") + "]",
             "                          [--mode puts|readers] [--readers N] [--presized] [--seed S] [--child-heap 16g]",
             "                          [--jvm-arg ARG]... [--machine-stalls] [--out FILE]",
             "  --entries N      keys to insert, 1 to 2147483639 (default 58720257, one past the incident's resize",
             "                   threshold)",
-            "  --maps LIST      maps to compare, each in its own JVM (default: all eight)",
+            "  --maps LIST      maps to compare, each in its own JVM (default: all " + LongMap.Kind.values().length +
+                ")",
             "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
             "                   --readers threads reading while the map grows (maps that are not thread-safe behind",
             "                   a ReentrantReadWriteLock)",

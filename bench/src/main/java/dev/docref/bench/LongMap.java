@@ -91,6 +91,17 @@ public interface LongMap extends AutoCloseable
             this.title = title;
         }
 
+        /** Every kind's {@link #id()}, in order, joined by {@code separator}: the maps a usage text lists. */
+        public static String ids(final String separator)
+        {
+            final java.util.StringJoiner ids = new java.util.StringJoiner(separator);
+            for (final Kind kind : values())
+            {
+                ids.add(kind.id());
+            }
+            return ids.toString();
+        }
+
         /** The lower-case name used on command lines and as the JMH {@code kind} parameter. */
         public String id()
         {
@@ -189,16 +200,14 @@ public interface LongMap extends AutoCloseable
 
         public static Kind parse(final String name)
         {
-            final java.util.StringJoiner names = new java.util.StringJoiner(", ");
             for (final Kind kind : values())
             {
                 if (kind.name().equalsIgnoreCase(name))
                 {
                     return kind;
                 }
-                names.add(kind.id());
             }
-            throw new IllegalArgumentException("unknown map '" + name + "'; choose from " + names);
+            throw new IllegalArgumentException("unknown map '" + name + "'; choose from " + ids(", "));
         }
     }
 

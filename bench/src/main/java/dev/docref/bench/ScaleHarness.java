@@ -354,7 +354,7 @@ public final class ScaleHarness
         static final String USAGE = String.join("\n",
             "usage: ScaleHarness [--max-entries N] [--max-native SIZE] [--expected N] [--report-every N]",
             "                    [--verify-every N] [--seed S] [--concurrency thread-safe|single-threaded]",
-            "                    [--out FILE]",
+            "                    [--segment-bytes SIZE] [--load-factor F] [--jfr on|off] [--out FILE]",
             "  --max-entries N    keys to insert at most (default 1000000000)",
             "  --max-native SIZE  stop before the map's native memory could exceed this, e.g. 20GiB, 512MiB, 1g or",
             "                     plain bytes (default: 3/4 of physical memory)",
@@ -363,7 +363,8 @@ public final class ScaleHarness
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
             "  --seed S           seed of the key stream (default 20261129)",
             "  --concurrency C    thread-safe (default, as users get the map) or single-threaded",
-            "  --segment-bytes SIZE  the map's segmentBytes, a power of two from 4KiB to 64MiB (default 128KiB)",
+            "  --segment-bytes SIZE  the map's segmentBytes, a power of two from " +
+                PresizedDocRefMap.MIN_SEGMENT_BYTES + " bytes to 64MiB (default 128KiB)",
             "  --load-factor F    the map's loadFactor, strictly between 0 and 1 (default 0.875)",
             "  --jfr on|off       record heap allocations outside TLABs with JFR (default on; off drops the",
             "                     'largest heap allocation' column, to check that JFR does not add pauses)",
@@ -466,7 +467,22 @@ public final class ScaleHarness
                 }
             }
             // The builder checks both settings (names the value and the accepted range) without allocating.
-            PresizedDocRefMap.builder().segmentBytes(options.segmentBytes).loadFactor(options.loadFactor);
+            try
+            {
+                PresizedDocRefMap.builder().segmentBytes(options.segmentBytes);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--segment-bytes: " + ex.getMessage(), ex);
+            }
+            try
+            {
+                PresizedDocRefMap.builder().loadFactor(options.loadFactor);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--load-factor: " + ex.getMessage(), ex);
+            }
             return options;
         }
 

@@ -90,4 +90,14 @@ class FillProfileTest
             ex.getMessage().contains("e.g. --load-factor 0.875"), ex.getMessage());
         assertFalse(ex.getMessage().contains("-p "), ex.getMessage());
     }
+
+    @Test
+    void theUsageListsEveryMap()
+    {
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            assertTrue(FillProfile.USAGE.contains(kind.id()), kind + " in\n" + FillProfile.USAGE);
+            assertEquals(kind, FillProfile.Options.parse(new String[] {"--map", kind.id()}).map);
+        }
+    }
 }

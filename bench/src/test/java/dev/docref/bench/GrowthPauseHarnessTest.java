@@ -377,4 +377,18 @@ class GrowthPauseHarnessTest
             return "exit " + exitValue + "\nstdout:\n" + out + "\nstderr:\n" + err;
         }
     }
+
+    @Test
+    void theUsageListsEveryMapTheDefaultRuns()
+    {
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            assertTrue(GrowthPauseHarness.Options.USAGE.contains(kind.id() + ",") ||
+                GrowthPauseHarness.Options.USAGE.contains(kind.id() + "]"), kind + " in\n" +
+                GrowthPauseHarness.Options.USAGE);
+        }
+        assertTrue(GrowthPauseHarness.Options.USAGE.contains("(default: all " + LongMap.Kind.values().length + ")"),
+            GrowthPauseHarness.Options.USAGE);
+        assertEquals(List.of(LongMap.Kind.values()), GrowthPauseHarness.Options.parse(new String[0]).maps);
+    }
 }
