@@ -66,6 +66,45 @@ class ReadmeFiguresTest
         assertTrue(missing.isEmpty(), "figures " + cited + " does not record: " + missing);
     }
 
+    @Test
+    void thePreSizedPutRatiosAreInTheResultsFilesTheirSentenceCites() throws IOException
+    {
+        final String readme = read(root().resolve("README.md"));
+        final int from = readme.indexOf("puts into a pre-sized map");
+        assertTrue(from > 0);
+        final String sentence = readme.substring(from, readme.indexOf("; grown maps", from));
+        final List<String> files = new ArrayList<>();
+        final Matcher link = RESULTS_LINK.matcher(sentence);
+        while (link.find())
+        {
+            files.add(read(root().resolve(link.group())));
+        }
+        // "2.3x (100M)" or "2.1x at 100M": a ratio at one size, which a paragraph of a cited file must give.
+        final Matcher ratio = Pattern.compile("(\\d+\\.\\d+)x (?:\\((\\d+M)\\)|at (\\d+M))").matcher(sentence);
+        final List<String> missing = new ArrayList<>();
+        boolean any = false;
+        while (ratio.find())
+        {
+            any = true;
+            final String size = ratio.group(2) != null ? ratio.group(2) : ratio.group(3);
+            final Pattern atSize = Pattern.compile("(?<![\\d.,])" + size + "\\b");
+            boolean found = false;
+            for (final String file : files)
+            {
+                for (final String paragraph : file.split("\n\\s*\n"))
+                {
+                    found |= atSize.matcher(paragraph).find() && recorded(ratio.group(1), ratiosOf(paragraph));
+                }
+            }
+            if (!found)
+            {
+                missing.add(ratio.group());
+            }
+        }
+        assertTrue(any, sentence);
+        assertTrue(missing.isEmpty(), "ratios no cited file gives at that size: " + missing + " in: " + sentence);
+    }
+
     /** Whether {@code text} holds a number that rounds to {@code figure} at {@code figure}'s precision. */
     private static boolean recorded(final String figure, final String text)
     {
@@ -81,6 +120,18 @@ class ReadmeFiguresTest
             }
         }
         return false;
+    }
+
+    /** The ratios ({@code 2.31x}) in {@code paragraph}, one per line. */
+    private static String ratiosOf(final String paragraph)
+    {
+        final StringBuilder ratios = new StringBuilder();
+        final Matcher ratio = Pattern.compile("(\\d+\\.\\d+)x").matcher(paragraph);
+        while (ratio.find())
+        {
+            ratios.append(ratio.group(1)).append('\n');
+        }
+        return ratios.toString();
     }
 
     private static String section(final String markdown, final String heading)
