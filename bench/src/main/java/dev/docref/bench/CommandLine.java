@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * What the harness mains share: option parsing with {@code --help} and usage errors, writing a report file, and the
- * machine's physical memory. Stateless and thread-safe.
+ * What the harness mains share: option parsing with {@code --help} and usage errors, reading an option's value, the
+ * checks of option values that several harnesses take (a JVM heap size, an output file), writing a report file, and
+ * the machine's physical memory. Stateless and thread-safe.
  */
 final class CommandLine
 {
@@ -40,6 +41,76 @@ final class CommandLine
             System.exit(2);
             throw ex;
         }
+    }
+
+    /**
+     * The value of option {@code name}, {@code args[index]}.
+     *
+     * @throws IllegalArgumentException naming the option when the command line ends before its value.
+     */
+    static String value(final String[] args, final int index, final String name)
+    {
+        if (index >= args.length)
+        {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return args[index];
+    }
+
+    /**
+     * A heap size as the JVM's {@code -Xms} and {@code -Xmx} take it: digits with an optional {@code k}, {@code m} or
+     * {@code g} (either case), more than 0, such as {@code 16g} or {@code 512m}.
+     *
+     * @return {@code value}, to pass on as {@code -Xmx} + value.
+     * @throws IllegalArgumentException naming option {@code name}, the value and the accepted form otherwise.
+     */
+    static String heapSize(final String name, final String value)
+    {
+        if (value.matches("[0-9]+[kKmMgG]?"))
+        {
+            final char unit = Character.toLowerCase(value.charAt(value.length() - 1));
+            final int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+            final String digits = shift == 0 ? value : value.substring(0, value.length() - 1);
+            try
+            {
+                final long number = Long.parseLong(digits);
+                if (number > 0 && number <= Long.MAX_VALUE >> shift)
+                {
+                    return value;
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // Too many digits: reported below with the accepted form.
+            }
+        }
+        throw new IllegalArgumentException(name + " must be a JVM heap size as -Xmx takes it, digits with an " +
+            "optional k, m or g, from 1 byte to 2^63 - 1 bytes, such as 4g or 512m, but was '" + value + "'");
+    }
+
+    /**
+     * The file option {@code name} writes to, checked before any work starts: it must not be a directory, and no
+     * directory above it may be a file.
+     *
+     * @throws IllegalArgumentException naming the option, the path and the part of it in the way otherwise.
+     */
+    static Path outputFile(final String name, final String value)
+    {
+        final Path file = Path.of(value);
+        if (Files.isDirectory(file))
+        {
+            throw new IllegalArgumentException(name + " " + value + " is a directory; name a file, such as " +
+                file.resolve("results.md"));
+        }
+        for (Path parent = file.toAbsolutePath().getParent(); parent != null; parent = parent.getParent())
+        {
+            if (Files.exists(parent) && !Files.isDirectory(parent))
+            {
+                throw new IllegalArgumentException(name + " " + value + " cannot be written: " + parent + " is a " +
+                    "file, not a directory; name a file in a directory");
+            }
+        }
+        return file;
     }
 
     /** Write {@code text} to {@code file}, replacing it, after creating its directory. */

@@ -25,11 +25,11 @@ public final class FillProfile
     static final String USAGE = String.join("\n",
         "Usage: java -Ddocref.disable.bounds.checks=true -cp bench/target/benchmarks.jar " +
             "dev.docref.bench.FillProfile [options]",
-        "  --map KIND         the map: presized, presized_st, fastutil, agrona, hppc, eclipse or hashmap " +
-            "(default presized)",
+        "  --map KIND         the map, one of " + LongMap.Kind.ids(", ") + " (default presized)",
         "  --entries N        keys per fill, and the map's pre-sized capacity (default 10000000)",
         "  --fills N          measured fills, after one warm-up fill (default 4)",
-        "  --load-factor F    every map's load factor, or 'default' (default)");
+        "  --load-factor F    the map's load factor, strictly between 0 and 1, or 'default' for the map's own",
+        "                     (default; eclipse takes none)");
 
     private FillProfile()
     {
@@ -132,32 +132,34 @@ public final class FillProfile
         static Options parse(final String[] args)
         {
             final Options options = new Options();
-            for (int i = 0; i < args.length; i += 2)
+            for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                if (i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                final String value = args[i + 1];
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--map":
-                        options.map = LongMap.Kind.parse(value);
+                        options.map = LongMap.Kind.parse(CommandLine.value(args, ++i, arg));
                         break;
                     case "--entries":
-                        options.entries = QuickComparison.Options.atLeast(arg, value, 1);
+                        options.entries = QuickComparison.Options.atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--fills":
-                        options.fills = QuickComparison.Options.atLeast(arg, value, 1);
+                        options.fills = QuickComparison.Options.atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--load-factor":
-                        MapBenchmark.parseLoadFactor(value);
-                        options.loadFactor = value;
+                        options.loadFactor = CommandLine.value(args, ++i, arg);
+                        MapBenchmark.parseLoadFactor(options.loadFactor, arg, "--load-factor 0.875");
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
+            }
+            if (!options.map.takesLoadFactor() && !"default".equals(options.loadFactor))
+            {
+                throw new IllegalArgumentException("--load-factor " + options.loadFactor + " cannot apply to --map " +
+                    options.map.id() + ": " + options.map.title + " takes no load factor; leave --load-factor at " +
+                    "default, or pick another --map");
             }
             return options;
         }

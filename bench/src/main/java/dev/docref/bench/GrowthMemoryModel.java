@@ -1009,19 +1009,15 @@ public final class GrowthMemoryModel
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                if (i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                final String value = args[++i];
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--sizes":
-                        options.sizes = sizes(value);
+                        options.sizes = sizes(CommandLine.value(args, ++i, arg));
                         break;
                     case "--strategies":
                         final List<Strategy> strategies = new ArrayList<>();
-                        for (final String name : value.split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             final Strategy strategy = Strategy.parse(name.trim());
                             if (!strategies.contains(strategy))
@@ -1032,9 +1028,11 @@ public final class GrowthMemoryModel
                         options.strategies = strategies;
                         break;
                     case "--classes":
-                        options.classes = classes(value);
+                        options.classes = classes(CommandLine.value(args, ++i, arg));
                         break;
                     case "--chunk-pages":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         final long chunkPages = ScaleHarness.Options.count(arg, value, 1);
                         if (chunkPages > MAX_CHUNK_PAGES)
                         {
@@ -1043,7 +1041,10 @@ public final class GrowthMemoryModel
                         }
                         options.chunkPages = (int)chunkPages;
                         break;
+                    }
                     case "--segment-bytes":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         final long bytes = ScaleHarness.Options.size(arg, value);
                         if (bytes < PresizedDocRefMap.MIN_SEGMENT_BYTES ||
                             bytes > PresizedDocRefMap.MAX_SEGMENT_BYTES || Long.bitCount(bytes) != 1)
@@ -1054,14 +1055,16 @@ public final class GrowthMemoryModel
                         }
                         options.segmentBytes = (int)bytes;
                         break;
+                    }
                     case "--load-factor":
-                        options.loadFactor = loadFactor(value);
+                        options.loadFactor = loadFactor(CommandLine.value(args, ++i, arg));
                         break;
                     case "--seed":
-                        options.seed = ScaleHarness.Options.count(arg, value, Long.MIN_VALUE);
+                        options.seed =
+                            ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--out":
-                        options.out = Path.of(value);
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");

@@ -70,6 +70,8 @@ public final class GrowthPauseHarness
 {
     /** 7/8 * 2^26 + 1: one past the entry count at which the seed incident's map doubled. */
     public static final long DEFAULT_ENTRIES = 58_720_257L;
+    /** {@code --entries}' limit: the most elements one {@code long[]} holds; a child holds its keys in one. */
+    static final long MAX_ENTRIES = Integer.MAX_VALUE - 8;
     private static final long WARMUP_ENTRIES = 2_000_000L;
     private static final int WARMUP_ROUNDS = 3;
     /** Worst puts listed per map, with when each ended. */
@@ -126,6 +128,14 @@ public final class GrowthPauseHarness
             Files.createDirectories(options.out.toAbsolutePath().getParent());
             Files.writeString(options.out, table + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
+        }
+        final long failed = results.stream().filter(r -> r.containsKey("error")).count();
+        if (failed > 0)
+        {
+            // The table shows each failed child's row; a script running the harness must see the failure too.
+            System.err.printf(Locale.ROOT, "[growth] %d of %d child JVMs failed (see the table); exit status 1%n",
+                failed, results.size());
+            System.exit(1);
         }
     }
 
@@ -196,10 +206,6 @@ public final class GrowthPauseHarness
     static String runChild(final LongMap.Kind kind, final Options options) throws IOException, InterruptedException
     {
         final long n = options.entries;
-        if (n > Integer.MAX_VALUE - 8)
-        {
-            throw new IllegalArgumentException("--entries " + n + " is more than one key array holds here");
-        }
         final long[] keys = Keys.distinct((int)n, options.seed);
         if (options.readersMode)
         {
@@ -779,7 +785,11 @@ public final class GrowthPauseHarness
         {
             return String.format(Locale.ROOT, "%.2f MiB", bytes / (double)(1L << 20));
         }
-        return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
+        if (bytes >= 1L << 10)
+        {
+            return String.format(Locale.ROOT, "%.0f KiB", bytes / 1024.0);
+        }
+        return bytes + " bytes";
     }
 
     static String format(final Map<String, String> result)
@@ -804,17 +814,20 @@ public final class GrowthPauseHarness
     {
         static final String USAGE = String.join("\n",
             "usage: GrowthPauseHarness [--entries N]",
-            "                          [--maps presized,presized_st,fastutil,agrona,hppc,eclipse,hashmap]",
+            "                          [--maps " + LongMap.Kind.ids(",") + "]",
             "                          [--mode puts|readers] [--readers N] [--presized] [--seed S] [--child-heap 16g]",
             "                          [--jvm-arg ARG]... [--machine-stalls] [--out FILE]",
-            "  --entries N      keys to insert (default 58720257, one past the incident's resize threshold)",
-            "  --maps LIST      maps to compare, each in its own JVM (default: all eight)",
+            "  --entries N      keys to insert, 1 to 2147483639 (default 58720257, one past the incident's resize",
+            "                   threshold)",
+            "  --maps LIST      maps to compare, each in its own JVM (default: all " + LongMap.Kind.values().length +
+                ")",
             "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
             "                   --readers threads reading while the map grows (maps that are not thread-safe behind",
             "                   a ReentrantReadWriteLock)",
-            "  --readers N      reader threads in --mode readers (default 2)",
+            "  --readers N      reader threads, with --mode readers only (default 2)",
             "  --presized       construct each map for N entries first (default: grow from empty)",
-            "  --child-heap X   -Xmx of each child JVM (default 16g; java.util.HashMap needs about 6g at 58.7M)",
+            "  --child-heap X   -Xms and -Xmx of each child JVM, as -Xmx takes it (default 16g; java.util.HashMap",
+            "                   needs about 6g at 58.7M)",
             "  --jvm-arg ARG    extra child JVM argument, repeatable",
             "  --machine-stalls run a machine-stall meter (MachineStalls) in this JVM while each child measures, and",
             "                   report how long the machine itself stalled, and for how much of each worst put",
@@ -838,17 +851,28 @@ public final class GrowthPauseHarness
         static Options parse(final String[] args)
         {
             final Options options = new Options();
+            String readers = null;
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
                 switch (arg)
                 {
                     case "--entries":
-                        options.entries = parsePositive(arg, value(args, ++i, arg));
+                        final String entries = CommandLine.value(args, ++i, arg);
+                        options.entries = parsePositive(arg, entries);
+                        if (options.entries > MAX_ENTRIES)
+                        {
+                            // Checked here, not in each child: a child would fail after the JVM started, and the
+                            // run would go on to the next map.
+                            throw new IllegalArgumentException(String.format(Locale.ROOT, "--entries must be from " +
+                                "1 to %d, the keys one long[] holds (each child holds its keys in one), but was " +
+                                "%s; pass fewer entries, or grow one map further with ScaleHarness, which holds no " +
+                                "key array", MAX_ENTRIES, entries));
+                        }
                         break;
                     case "--maps":
                         final List<LongMap.Kind> maps = new ArrayList<>();
-                        for (final String name : value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             maps.add(LongMap.Kind.parse(name.trim()));
                         }
@@ -866,7 +890,7 @@ public final class GrowthPauseHarness
                         options.presized = true;
                         break;
                     case "--mode":
-                        final String mode = value(args, ++i, arg);
+                        final String mode = CommandLine.value(args, ++i, arg);
                         if (!mode.equals("puts") && !mode.equals("readers"))
                         {
                             throw new IllegalArgumentException("--mode must be puts or readers but was '" + mode +
@@ -875,42 +899,42 @@ public final class GrowthPauseHarness
                         options.readersMode = mode.equals("readers");
                         break;
                     case "--readers":
-                        final long readers = parsePositive(arg, value(args, ++i, arg));
-                        if (readers > 1024)
+                        readers = CommandLine.value(args, ++i, arg);
+                        final long count = parsePositive(arg, readers);
+                        if (count > 1024)
                         {
-                            throw new IllegalArgumentException("--readers must be from 1 to 1024 but was " + readers);
+                            throw new IllegalArgumentException("--readers must be from 1 to 1024 but was " + count);
                         }
-                        options.readers = (int)readers;
+                        options.readers = (int)count;
                         break;
                     case "--seed":
-                        options.seed = Long.parseLong(value(args, ++i, arg));
+                        options.seed =
+                            ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--child-heap":
-                        options.childHeap = value(args, ++i, arg);
+                        options.childHeap = CommandLine.heapSize(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--jvm-arg":
-                        options.jvmArgs.add(value(args, ++i, arg));
+                        options.jvmArgs.add(CommandLine.value(args, ++i, arg));
                         break;
                     case "--out":
-                        options.out = Path.of(value(args, ++i, arg));
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--child":
-                        options.child = LongMap.Kind.parse(value(args, ++i, arg));
+                        options.child = LongMap.Kind.parse(CommandLine.value(args, ++i, arg));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
-            return options;
-        }
-
-        private static String value(final String[] args, final int index, final String name)
-        {
-            if (index >= args.length)
+            if (readers != null && !options.readersMode)
             {
-                throw new IllegalArgumentException(name + " needs a value");
+                // Write mode has no readers: taking the count silently would run another test than the one asked for.
+                throw new IllegalArgumentException("--readers " + readers + " applies only to reader mode, but " +
+                    "--mode is puts; add --mode readers to time the gets of " + readers + " readers while the map " +
+                    "grows, or drop --readers");
             }
-            return args[index];
+            return options;
         }
 
         private static long parsePositive(final String name, final String value)

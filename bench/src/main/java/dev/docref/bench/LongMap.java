@@ -91,6 +91,17 @@ public interface LongMap extends AutoCloseable
             this.title = title;
         }
 
+        /** Every kind's {@link #id()}, in order, joined by {@code separator}: the maps a usage text lists. */
+        public static String ids(final String separator)
+        {
+            final java.util.StringJoiner ids = new java.util.StringJoiner(separator);
+            for (final Kind kind : values())
+            {
+                ids.add(kind.id());
+            }
+            return ids.toString();
+        }
+
         /** The lower-case name used on command lines and as the JMH {@code kind} parameter. */
         public String id()
         {
@@ -175,6 +186,12 @@ public interface LongMap extends AutoCloseable
             }
         }
 
+        /** Whether the map's constructor takes a load factor: all do but Eclipse Collections'. */
+        public boolean takesLoadFactor()
+        {
+            return this != ECLIPSE;
+        }
+
         /** Whether the map may be read and written by several threads at once without a lock around it. */
         public boolean threadSafe()
         {
@@ -183,16 +200,14 @@ public interface LongMap extends AutoCloseable
 
         public static Kind parse(final String name)
         {
-            final java.util.StringJoiner names = new java.util.StringJoiner(", ");
             for (final Kind kind : values())
             {
                 if (kind.name().equalsIgnoreCase(name))
                 {
                     return kind;
                 }
-                names.add(kind.id());
             }
-            throw new IllegalArgumentException("unknown map '" + name + "'; choose from " + names);
+            throw new IllegalArgumentException("unknown map '" + name + "'; choose from " + ids(", "));
         }
     }
 

@@ -435,7 +435,8 @@ final class MachineStalls
     static final String USAGE = String.join("\n",
         "usage: MachineStalls [--seconds S] [--threads N]",
         "  --seconds S   how long to measure (default 60)",
-        "  --threads N   meter threads, pinned one per CPU with taskset (default: one per CPU)",
+        "  --threads N   meter threads, pinned one per CPU with taskset, at most one per CPU this process may",
+        "                use (default: one per CPU)",
         "Wakes every 1 ms on each thread and reports the wake-ups that came at least 1 ms late, and how much of",
         "that the kernel's scheduler did not account for as run delay: time the machine (under a hypervisor, the",
         "host) did not run the CPU. Run it on an idle machine before measuring anything with a 1 ms bound on it.");
@@ -461,16 +462,19 @@ final class MachineStalls
     /** {@code --seconds} and {@code --threads}, as {@code {seconds, threads}}. */
     static long[] parseOptions(final String[] args)
     {
-        final long[] options = {60, Math.min(64, allowedCpus().length)};
+        // One thread per CPU at most: threads sharing a CPU would not each meter a CPU of their own.
+        final int cpus = Math.min(64, allowedCpus().length);
+        final long[] options = {60, cpus};
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
             {
                 case "--seconds":
-                    options[0] = positive(args, ++i, "--seconds", 86_400);
+                    options[0] = positive(args, ++i, "--seconds", 86_400, "");
                     break;
                 case "--threads":
-                    options[1] = positive(args, ++i, "--threads", 64);
+                    options[1] = positive(args, ++i, "--threads", cpus, " (one meter thread pinned to each CPU this " +
+                        "process may use, " + (cpus == 64 ? "at most 64)" : "here " + cpus + " CPUs)"));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
@@ -483,8 +487,12 @@ final class MachineStalls
     {
         final Summary summary = meter.summary(from, to);
         final StringBuilder out = new StringBuilder();
+        final int cpus = allowedCpus().length;
+        final String pinned = threadCount >= cpus ? "one pinned to each CPU" : String.format(Locale.ROOT,
+            "one pinned to each of %d of the %d CPUs this process may use, so a stall of another CPU may go unseen",
+            threadCount, cpus);
         out.append(String.format(Locale.ROOT, "Machine stalls over %.1f s, %d meter threads (%s), %,d wake-ups " +
-            "(Java %s, %s %s):%n", (to - from) / 1e9, threadCount, meter.pinned() ? "one pinned to each CPU" :
+            "(Java %s, %s %s):%n", (to - from) / 1e9, threadCount, meter.pinned() ? pinned :
             "not pinned: taskset is missing or failed, so a stall of one CPU may go unseen", meter.wakeUps(),
             System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version")));
         out.append(String.format(Locale.ROOT, "  wake-ups at least 1 ms late: %,d%n", summary.late));
@@ -508,7 +516,9 @@ final class MachineStalls
         return out.toString();
     }
 
-    private static long positive(final String[] args, final int index, final String name, final long max)
+    /** @param why what sets {@code max}, in brackets after it in the error, or "". */
+    private static long positive(final String[] args, final int index, final String name, final long max,
+        final String why)
     {
         if (index >= args.length)
         {
@@ -521,12 +531,12 @@ final class MachineStalls
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + max + " but was '" +
+            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + max + why + " but was '" +
                 args[index] + "'", ex);
         }
         if (value < 1 || value > max)
         {
-            throw new IllegalArgumentException(name + " must be from 1 to " + max + " but was " + value);
+            throw new IllegalArgumentException(name + " must be from 1 to " + max + why + " but was " + value);
         }
         return value;
     }

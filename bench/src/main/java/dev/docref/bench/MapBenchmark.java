@@ -97,8 +97,19 @@ public abstract class MapBenchmark
         return (int)bytes;
     }
 
-    /** {@code default} as {@code NaN}, else the number, strictly between 0 and 1. */
+    /** The {@code loadFactor} parameter, {@code default} as {@code NaN}, else the number, strictly between 0 and 1. */
     static double parseLoadFactor(final String loadFactor)
+    {
+        return parseLoadFactor(loadFactor, "loadFactor", "-p loadFactor=0.875");
+    }
+
+    /**
+     * {@code default} as {@code NaN}, else the number, strictly between 0 and 1.
+     *
+     * @param name    what the error calls the setting: the parameter or a harness's flag.
+     * @param example how to give it a good value, in the syntax of the command that took it.
+     */
+    static double parseLoadFactor(final String loadFactor, final String name, final String example)
     {
         if ("default".equals(loadFactor))
         {
@@ -116,8 +127,8 @@ public abstract class MapBenchmark
         {
             // Reported below.
         }
-        throw new IllegalArgumentException("loadFactor must be 'default' or a number strictly between 0 and 1, " +
-            "e.g. -p loadFactor=0.875, but was '" + loadFactor + "'");
+        throw new IllegalArgumentException(name + " must be 'default' or a number strictly between 0 and 1, " +
+            "e.g. " + example + ", but was '" + loadFactor + "'");
     }
 
     /** The next key in {@link #keys}, wrapping to the first after the last. */

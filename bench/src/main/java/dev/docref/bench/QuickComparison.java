@@ -115,6 +115,10 @@ public final class QuickComparison
         PutGrowingBenchmark.class.getSimpleName(), new Cycle("growth", "put", 1),
         RemoveBenchmark.class.getSimpleName(), new Cycle("pass", "remove", 2));
 
+    /** The benchmarks that cannot run at every size of at least 1, by class name: their smallest size. */
+    static final Map<String, Integer> MIN_SIZES =
+        Map.of(RemoveBenchmark.class.getSimpleName(), RemoveBenchmark.MIN_SIZE);
+
     /** The benchmarks of the same-memory comparison: a lookup hit, a lookup miss and an insert. */
     static final List<String> SAME_MEMORY_BENCHMARKS = List.of(GetHitBenchmark.class.getSimpleName(),
         GetMissBenchmark.class.getSimpleName(), PutPresizedBenchmark.class.getSimpleName());
@@ -130,8 +134,6 @@ public final class QuickComparison
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
         {
-            final boolean gets = benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss") ||
-                benchmark.equals(READER_SCALING);
             final List<String> maps = new ArrayList<>(options.maps);
             if (!benchmark.equals(PutGrowingBenchmark.class.getSimpleName()))
             {
@@ -146,7 +148,7 @@ public final class QuickComparison
                     continue;
                 }
             }
-            rows.addAll(run(benchmark, maps, gets ? options.getSizes : options.sizes, List.of("default"), options));
+            rows.addAll(run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
         }
         final List<Row> sameMemoryRows = new ArrayList<>();
         if (options.sameMemorySize > 0 && options.maps.contains(DOCREF) && options.maps.contains(BASELINE))
@@ -812,13 +814,13 @@ public final class QuickComparison
             "                       [--site FILE] [--readme FILE]",
             "  --maps LIST        maps to compare (default: all eight; reader scaling runs presized, presized_st",
             "                     and fastutil of them, and presized_compact runs only in put while growing)",
-            "  --sizes LIST       entries for every benchmark (default 1000000)",
+            "  --sizes LIST       entries for put, remove and iteration (default 1000000; remove needs 2 or more)",
             "  --get-sizes LIST   entries for get hit, get miss and reader scaling (default 1000000,10000000)",
             "  --benchmarks LIST  benchmark classes (default: all seven)",
             "  --forks N          forks per map and benchmark (default 1)",
             "  --warmup N         warm-up iterations (default 3)",
             "  --iterations N     measured iterations (default 5)",
-            "  --time DURATION    length of each iteration, e.g. 500ms, 1s (default 500ms)",
+            "  --time DURATION    length of each iteration, at least 1ms, e.g. 500ms, 1s (default 500ms)",
             "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
             "                     fastutil at about the same memory (fastutil at load factor " +
@@ -858,35 +860,25 @@ public final class QuickComparison
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                final String value = ++i < args.length ? args[i] : null;
-                if (value == null)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                if (!arg.equals("--site") && !arg.equals("--readme"))
-                {
-                    // bench/run-comparison always passes these two; the command line shown is what a user typed.
-                    shown.add(arg);
-                    shown.add(value);
-                }
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--maps":
                         options.maps = new ArrayList<>();
-                        for (final String name : value.split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             options.maps.add(LongMap.Kind.parse(name.trim()).id());
                         }
                         break;
                     case "--sizes":
-                        options.sizes = sizes(arg, value);
+                        options.sizes = sizes(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--get-sizes":
-                        options.getSizes = sizes(arg, value);
+                        options.getSizes = sizes(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--benchmarks":
                         options.benchmarks = new ArrayList<>();
-                        for (final String name : value.split(","))
+                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
                         {
                             if (!allBenchmarks().contains(name.trim()))
                             {
@@ -897,43 +889,80 @@ public final class QuickComparison
                         }
                         break;
                     case "--forks":
-                        options.forks = atLeast(arg, value, 1);
+                        options.forks = atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--warmup":
-                        options.warmupIterations = atLeast(arg, value, 0);
+                        options.warmupIterations = atLeast(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--iterations":
-                        options.iterations = atLeast(arg, value, 1);
+                        options.iterations = atLeast(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--time":
-                        options.time = duration(arg, value);
+                        options.time = duration(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--heap":
-                        if (!value.matches("[0-9]+[kKmMgG]?"))
-                        {
-                            throw new IllegalArgumentException("--heap must be a JVM heap size such as 4g or 512m " +
-                                "but was '" + value + "'");
-                        }
-                        options.heap = value;
+                        options.heap = CommandLine.heapSize(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--same-memory-size":
-                        options.sameMemorySize = atLeast(arg, value, 0);
+                        options.sameMemorySize = atLeast(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--out":
-                        options.out = Path.of(value);
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--site":
-                        options.site = Path.of(value);
+                        options.site = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     case "--readme":
-                        options.readme = Path.of(value);
+                        options.readme = Path.of(CommandLine.value(args, ++i, arg));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
+                if (!arg.equals("--site") && !arg.equals("--readme"))
+                {
+                    // bench/run-comparison always passes these two; the command line shown is what a user typed.
+                    shown.add(arg);
+                    shown.add(args[i]);
+                }
             }
             options.commandLine = String.join(" ", shown);
+            options.checkSizes();
             return options;
+        }
+
+        /** Whether {@code benchmark} runs at {@code --get-sizes} (the get benchmarks) rather than {@code --sizes}. */
+        static boolean runsAtGetSizes(final String benchmark)
+        {
+            return benchmark.startsWith("GetHit") || benchmark.startsWith("GetMiss") ||
+                benchmark.equals(READER_SCALING);
+        }
+
+        /** The sizes {@code benchmark} runs at. */
+        List<Integer> sizesOf(final String benchmark)
+        {
+            return runsAtGetSizes(benchmark) ? getSizes : sizes;
+        }
+
+        /**
+         * Refuse a size a selected benchmark cannot run at before anything runs: JMH would fail in the benchmark's
+         * set-up, after the benchmarks before it, with a stack trace in JMH's terms.
+         */
+        private void checkSizes()
+        {
+            for (final String benchmark : benchmarks)
+            {
+                final int min = MIN_SIZES.getOrDefault(benchmark, 1);
+                for (final int size : sizesOf(benchmark))
+                {
+                    if (size < min)
+                    {
+                        final String flag = runsAtGetSizes(benchmark) ? "--get-sizes" : "--sizes";
+                        throw new IllegalArgumentException(String.format(Locale.ROOT, "%s %d is below %s's " +
+                            "minimum of %d entries; pass %s of %d or more, or leave %s out of --benchmarks", flag,
+                            size, benchmark, min, flag, min, benchmark));
+                    }
+                }
+            }
         }
 
         /** Every benchmark class the comparison can run, in run order. */
@@ -972,17 +1001,20 @@ public final class QuickComparison
                 Integer.MAX_VALUE + " but was '" + value + "'");
         }
 
-        /** A duration such as {@code 500ms} or {@code 2s}. */
+        /**
+         * A duration of at least 1 ms, such as {@code 500ms} or {@code 2s}. JMH runs iterations of time 0 as
+         * single-shot, one call each ("single-shot each" in its log), so 0 and less are refused.
+         */
         static TimeValue duration(final String name, final String value)
         {
             final String v = value.trim().toLowerCase(Locale.ROOT);
             try
             {
-                if (v.endsWith("ms"))
+                if (v.endsWith("ms") && Long.parseLong(v.substring(0, v.length() - 2)) > 0)
                 {
                     return TimeValue.milliseconds(Long.parseLong(v.substring(0, v.length() - 2)));
                 }
-                if (v.endsWith("s"))
+                if (!v.endsWith("ms") && v.endsWith("s") && Long.parseLong(v.substring(0, v.length() - 1)) > 0)
                 {
                     return TimeValue.seconds(Long.parseLong(v.substring(0, v.length() - 1)));
                 }
@@ -991,8 +1023,8 @@ public final class QuickComparison
             {
                 // Reported below with the accepted form.
             }
-            throw new IllegalArgumentException(name + " must be a duration such as 500ms or 2s but was '" + value +
-                "'");
+            throw new IllegalArgumentException(name + " must be a duration of at least 1ms, a whole number of ms or " +
+                "s such as 500ms or 2s, but was '" + value + "'");
         }
     }
 }

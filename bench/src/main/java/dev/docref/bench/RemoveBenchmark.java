@@ -32,13 +32,16 @@ import org.openjdk.jmh.annotations.Setup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class RemoveBenchmark extends MapBenchmark
 {
+    /** The smallest {@code size}: a pass removes half the entries, so it needs two. */
+    static final int MIN_SIZE = 2;
+
     private long[] removals;
     private long[] refills;
 
     @Setup(Level.Trial)
     public void fill()
     {
-        Keys.requireSize(size, 2, "RemoveBenchmark");
+        Keys.requireSize(size, MIN_SIZE, "RemoveBenchmark");
         keys = Keys.distinct(size, Keys.KEY_SEED);
         map = Keys.fill(newMap(size), keys);
         removals = Keys.shuffled(keys, Keys.SHUFFLE_SEED);

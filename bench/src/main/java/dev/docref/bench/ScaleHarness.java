@@ -354,7 +354,7 @@ public final class ScaleHarness
         static final String USAGE = String.join("\n",
             "usage: ScaleHarness [--max-entries N] [--max-native SIZE] [--expected N] [--report-every N]",
             "                    [--verify-every N] [--seed S] [--concurrency thread-safe|single-threaded]",
-            "                    [--out FILE]",
+            "                    [--segment-bytes SIZE] [--load-factor F] [--jfr on|off] [--out FILE]",
             "  --max-entries N    keys to insert at most (default 1000000000)",
             "  --max-native SIZE  stop before the map's native memory could exceed this, e.g. 20GiB, 512MiB, 1g or",
             "                     plain bytes (default: 3/4 of physical memory)",
@@ -363,7 +363,8 @@ public final class ScaleHarness
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
             "  --seed S           seed of the key stream (default 20261129)",
             "  --concurrency C    thread-safe (default, as users get the map) or single-threaded",
-            "  --segment-bytes SIZE  the map's segmentBytes, a power of two from 4KiB to 64MiB (default 128KiB)",
+            "  --segment-bytes SIZE  the map's segmentBytes, a power of two from " +
+                PresizedDocRefMap.MIN_SEGMENT_BYTES + " bytes to 64MiB (default 128KiB)",
             "  --load-factor F    the map's loadFactor, strictly between 0 and 1 (default 0.875)",
             "  --jfr on|off       record heap allocations outside TLABs with JFR (default on; off drops the",
             "                     'largest heap allocation' column, to check that JFR does not add pauses)",
@@ -389,32 +390,30 @@ public final class ScaleHarness
             for (int i = 0; i < args.length; i++)
             {
                 final String arg = args[i];
-                if (i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                final String value = args[++i];
+                // Each case reads its value, so that an unknown last argument is named as unknown.
                 switch (arg)
                 {
                     case "--max-entries":
-                        options.maxEntries = count(arg, value, 1);
+                        options.maxEntries = count(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--max-native":
-                        options.maxNativeBytes = size(arg, value);
+                        options.maxNativeBytes = size(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--expected":
-                        options.expected = count(arg, value, 0);
+                        options.expected = count(arg, CommandLine.value(args, ++i, arg), 0);
                         break;
                     case "--report-every":
-                        options.reportEvery = count(arg, value, 1);
+                        options.reportEvery = count(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--verify-every":
-                        options.verifyEvery = count(arg, value, 1);
+                        options.verifyEvery = count(arg, CommandLine.value(args, ++i, arg), 1);
                         break;
                     case "--seed":
-                        options.seed = count(arg, value, Long.MIN_VALUE);
+                        options.seed = count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--segment-bytes":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         final long bytes = size(arg, value);
                         if (bytes > Integer.MAX_VALUE)
                         {
@@ -423,7 +422,10 @@ public final class ScaleHarness
                         }
                         options.segmentBytes = (int)bytes;
                         break;
+                    }
                     case "--load-factor":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         try
                         {
                             options.loadFactor = Double.parseDouble(value);
@@ -434,10 +436,13 @@ public final class ScaleHarness
                                 "and 1, e.g. 0.875, but was '" + value + "'");
                         }
                         break;
+                    }
                     case "--out":
-                        options.out = Path.of(value);
+                        options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--concurrency":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         if (!value.equals("thread-safe") && !value.equals("single-threaded"))
                         {
                             throw new IllegalArgumentException("--concurrency must be thread-safe or " +
@@ -446,19 +451,38 @@ public final class ScaleHarness
                         options.concurrency = value.equals("thread-safe") ? Concurrency.THREAD_SAFE :
                             Concurrency.SINGLE_THREADED;
                         break;
+                    }
                     case "--jfr":
+                    {
+                        final String value = CommandLine.value(args, ++i, arg);
                         if (!value.equals("on") && !value.equals("off"))
                         {
                             throw new IllegalArgumentException("--jfr must be on or off but was '" + value + "'");
                         }
                         options.jfr = value.equals("on");
                         break;
+                    }
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
             // The builder checks both settings (names the value and the accepted range) without allocating.
-            PresizedDocRefMap.builder().segmentBytes(options.segmentBytes).loadFactor(options.loadFactor);
+            try
+            {
+                PresizedDocRefMap.builder().segmentBytes(options.segmentBytes);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--segment-bytes: " + ex.getMessage(), ex);
+            }
+            try
+            {
+                PresizedDocRefMap.builder().loadFactor(options.loadFactor);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--load-factor: " + ex.getMessage(), ex);
+            }
             return options;
         }
 
@@ -500,8 +524,8 @@ public final class ScaleHarness
             {
                 // Reported below with the accepted form.
             }
-            throw new IllegalArgumentException(name + " must be a whole number of at least " + min + " but was '" +
-                value + "'");
+            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + Long.MAX_VALUE +
+                " but was '" + value + "'");
         }
 
         /** A size: plain bytes, or a number with k, m, g, t (binary) or KiB, MiB, GiB, TiB, e.g. 512MiB, 2GiB, 1g. */
@@ -512,16 +536,23 @@ public final class ScaleHarness
                 java.util.regex.Pattern.compile("([0-9]+)\\s*([kKmMgGtT](?:iB|ib|B|b)?)?").matcher(v);
             if (m.matches())
             {
-                final long number = Long.parseLong(m.group(1));
                 final String unit = m.group(2) == null ? "" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);
                 final int shift = unit.isEmpty() ? 0 : "kmgt".indexOf(unit.charAt(0)) * 10 + 10;
-                if (number > 0 && number <= Long.MAX_VALUE >> shift)
+                try
                 {
-                    return number << shift;
+                    final long number = Long.parseLong(m.group(1));
+                    if (number > 0 && number <= Long.MAX_VALUE >> shift)
+                    {
+                        return number << shift;
+                    }
+                }
+                catch (final NumberFormatException ex)
+                {
+                    // More digits than a long holds: reported below with the limit.
                 }
             }
             throw new IllegalArgumentException(name + " must be a positive size such as 512MiB, 2GiB, 1g or plain " +
-                "bytes but was '" + value + "'");
+                "bytes, at most 2^63 - 1 bytes (8 EiB), but was '" + value + "'");
         }
     }
 }

@@ -63,4 +63,41 @@ class FillProfileTest
         assertTrue(map.getMessage().contains("'trove'"), map.getMessage());
         assertThrows(IllegalArgumentException.class, () -> FillProfile.Options.parse(new String[] {"--fills"}));
     }
+
+    @Test
+    void aLoadFactorForAMapThatTakesNoneIsRefusedBeforeTheRun()
+    {
+        // It threw from the map's constructor in main, after the keys were made, as a stack trace.
+        for (final String[] args : new String[][] {{"--map", "eclipse", "--load-factor", "0.875"},
+            {"--load-factor", "0.875", "--map", "eclipse"}})
+        {
+            final IllegalArgumentException ex =
+                assertThrows(IllegalArgumentException.class, () -> FillProfile.Options.parse(args));
+            assertTrue(ex.getMessage().startsWith("--load-factor 0.875 cannot apply to --map eclipse") &&
+                ex.getMessage().contains("takes no load factor"), ex.getMessage());
+        }
+        assertEquals(LongMap.Kind.ECLIPSE, FillProfile.Options.parse(new String[] {"--map", "eclipse"}).map);
+        assertEquals("0.875",
+            FillProfile.Options.parse(new String[] {"--map", "fastutil", "--load-factor", "0.875"}).loadFactor);
+    }
+
+    @Test
+    void aBadLoadFactorIsExplainedWithThisToolsFlagNotJmhSyntax()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> FillProfile.Options.parse(new String[] {"--load-factor", "2"}));
+        assertTrue(ex.getMessage().startsWith("--load-factor must be") && ex.getMessage().contains("'2'") &&
+            ex.getMessage().contains("e.g. --load-factor 0.875"), ex.getMessage());
+        assertFalse(ex.getMessage().contains("-p "), ex.getMessage());
+    }
+
+    @Test
+    void theUsageListsEveryMap()
+    {
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            assertTrue(FillProfile.USAGE.contains(kind.id()), kind + " in\n" + FillProfile.USAGE);
+            assertEquals(kind, FillProfile.Options.parse(new String[] {"--map", kind.id()}).map);
+        }
+    }
 }

@@ -1,12 +1,20 @@
 package dev.docref.bench;
 
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -278,5 +286,109 @@ class GrowthPauseHarnessTest
         assertTrue(readers.getMessage().contains("--readers") && readers.getMessage().contains("0"),
             readers.getMessage());
         assertEquals(2, GrowthPauseHarness.Options.parse(new String[] {"--mode", "readers"}).readers);
+    }
+
+    @Test
+    void aSeedThatIsNotAWholeNumberIsRejectedNamingTheFlag()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--seed", "abc"}));
+        assertTrue(ex.getMessage().contains("--seed") && ex.getMessage().contains("'abc'") &&
+            ex.getMessage().contains("whole number from -9223372036854775808"), ex.getMessage());
+        assertEquals(-7, GrowthPauseHarness.Options.parse(new String[] {"--seed", "-7"}).seed);
+    }
+
+    @Test
+    void aReaderCountWithoutReaderModeIsRejectedSayingToAddIt()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--readers", "3", "--entries", "1000"}));
+        assertTrue(ex.getMessage().contains("--readers 3") && ex.getMessage().contains("add --mode readers"),
+            ex.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--mode", "puts", "--readers", "3"}));
+        assertEquals(3, GrowthPauseHarness.Options.parse(new String[] {"--readers", "3", "--mode", "readers"})
+            .readers, "in either order");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"banana", "0", "0g", "16x", "-1g", "1.5g", "99999999999999999999g"})
+    void aChildHeapTheJvmWouldRefuseIsRejectedBeforeAnyChildStarts(final String heap)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--child-heap", heap}));
+        assertTrue(ex.getMessage().contains("--child-heap") && ex.getMessage().contains("'" + heap + "'") &&
+            ex.getMessage().contains("-Xmx") && ex.getMessage().contains("such as 4g"), ex.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"16g", "512m", "1G", "4096k", "2147483648"})
+    void aChildHeapAsXmxTakesItIsPassedOn(final String heap)
+    {
+        assertEquals(heap, GrowthPauseHarness.Options.parse(new String[] {"--child-heap", heap}).childHeap);
+    }
+
+    @Test
+    void moreEntriesThanOneKeyArrayHoldsAreRejectedBeforeAnyChildStarts()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--entries", "2147483640"}));
+        assertTrue(ex.getMessage().contains("--entries") && ex.getMessage().contains("2147483640") &&
+            ex.getMessage().contains("1 to 2147483639") && ex.getMessage().contains("ScaleHarness"), ex.getMessage());
+        assertEquals(2_147_483_639L,
+            GrowthPauseHarness.Options.parse(new String[] {"--entries", "2147483639"}).entries);
+    }
+
+    @Test
+    void theHarnessExitsWithStatusOneWhenAChildFailsAfterPrintingTheTable(@TempDir final Path dir) throws Exception
+    {
+        // A JVM option the child's java refuses: the child exits 1 at once, before any map is built.
+        final Harness failed = runHarness(dir, "--entries", "1000", "--maps", "fastutil", "--child-heap", "64m",
+            "--jvm-arg", "-XX:+NoSuchDocrefTestOption");
+        assertEquals(1, failed.exitValue, failed.toString());
+        assertTrue(failed.out.contains("| fastutil Long2LongOpenHashMap | child JVM exited 1"), failed.toString());
+        assertTrue(failed.err.contains("1 of 1 child JVMs failed"), failed.toString());
+    }
+
+    /** What the harness's {@code main}, run in a JVM of its own with this class path, printed and returned. */
+    private static Harness runHarness(final Path dir, final String... args) throws Exception
+    {
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+            "java").toString(), "-cp", System.getProperty("java.class.path"), GrowthPauseHarness.class.getName()));
+        command.addAll(List.of(args));
+        final File out = dir.resolve("harness.out").toFile();
+        final File err = dir.resolve("harness.err").toFile();
+        final Process process = new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
+        // Not a timing: a hung harness fails the test rather than hanging the build.
+        if (!process.waitFor(5, TimeUnit.MINUTES))
+        {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("the harness did not exit: " + command);
+        }
+        return new Harness(process.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
+            Files.readString(err.toPath(), StandardCharsets.UTF_8));
+    }
+
+    private record Harness(int exitValue, String out, String err)
+    {
+        @Override
+        public String toString()
+        {
+            return "exit " + exitValue + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    @Test
+    void theUsageListsEveryMapTheDefaultRuns()
+    {
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            assertTrue(GrowthPauseHarness.Options.USAGE.contains(kind.id() + ",") ||
+                GrowthPauseHarness.Options.USAGE.contains(kind.id() + "]"), kind + " in\n" +
+                GrowthPauseHarness.Options.USAGE);
+        }
+        assertTrue(GrowthPauseHarness.Options.USAGE.contains("(default: all " + LongMap.Kind.values().length + ")"),
+            GrowthPauseHarness.Options.USAGE);
+        assertEquals(List.of(LongMap.Kind.values()), GrowthPauseHarness.Options.parse(new String[0]).maps);
     }
 }

@@ -124,4 +124,37 @@ class MachineStallsTest
         assertThrows(IllegalArgumentException.class, () -> MachineStalls.start(0));
         assertEquals(5, MachineStalls.parseOptions(new String[] {"--seconds", "5"})[0]);
     }
+
+    @Test
+    void moreMeterThreadsThanCpusAreRefusedNamingTheLimit()
+    {
+        // Threads past one per CPU would share CPUs, while the report called them one pinned to each CPU.
+        final int cpus = Math.min(64, MachineStalls.allowedCpus().length);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> MachineStalls.parseOptions(new String[] {"--threads", Integer.toString(cpus + 1)}));
+        assertTrue(ex.getMessage().startsWith("--threads must be from 1 to " + cpus + " (one meter thread pinned to " +
+            "each CPU") && ex.getMessage().endsWith("but was " + (cpus + 1)), ex.getMessage());
+        assertEquals(cpus, MachineStalls.parseOptions(new String[] {"--threads", Integer.toString(cpus)})[1]);
+        assertEquals(cpus, MachineStalls.parseOptions(new String[0])[1], "the default: one per CPU");
+    }
+
+    @Test
+    void aMeterOnFewerCpusThanTheProcessMayUseSaysHowMany() throws Exception
+    {
+        assumeTrue(MachineStalls.unsupportedReason() == null, MachineStalls.unsupportedReason());
+        final int cpus = MachineStalls.allowedCpus().length;
+        assumeTrue(cpus >= 2, "one CPU: a single thread meters all of them");
+        final long from = System.nanoTime();
+        final MachineStalls meter = MachineStalls.start(1);
+        // The thread pins itself with taskset as it starts; stopping it sooner would interrupt that. Not a timing.
+        for (int i = 0; i < 1_000 && !meter.pinned(); i++)
+        {
+            Thread.sleep(10);
+        }
+        meter.stop();
+        assumeTrue(meter.pinned(), "taskset pinned no thread here");
+        final String report = MachineStalls.report(meter, from, System.nanoTime(), 1);
+        assertTrue(report.contains("1 meter threads (one pinned to each of 1 of the " + cpus + " CPUs this process " +
+            "may use, so a stall of another CPU may go unseen)"), report);
+    }
 }

@@ -8,6 +8,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -158,5 +160,61 @@ class QuickComparisonTest
         assertEquals(870_001, QuickComparison.Options.parse(new String[] {"--same-memory-size", "870001"})
             .sameMemorySize, "any size: the put benchmark fills whole maps, no longer chunks of 1000");
         assertEquals(0, QuickComparison.Options.parse(new String[] {"--same-memory-size", "0"}).sameMemorySize);
+    }
+
+    @Test
+    void aForkHeapTheJvmWouldRefuseIsRejectedNamingTheFlag()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--heap", "0"}));
+        assertTrue(ex.getMessage().contains("--heap") && ex.getMessage().contains("'0'") &&
+            ex.getMessage().contains("such as 4g"), ex.getMessage());
+        assertEquals("512m", QuickComparison.Options.parse(new String[] {"--heap", "512m"}).heap);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0ms", "0s", "-5ms", "-1s", "0"})
+    void anIterationTimeBelowOneMillisecondIsRejectedNamingTheRange(final String time)
+    {
+        // JMH would run iterations of time 0 as single-shot: one call each, not the benchmark asked for.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--time", time}));
+        assertTrue(ex.getMessage().contains("--time") && ex.getMessage().contains("'" + time + "'") &&
+            ex.getMessage().contains("at least 1ms"), ex.getMessage());
+    }
+
+    @Test
+    void iterationTimesAndCountsInRangeAreTaken()
+    {
+        final QuickComparison.Options options = QuickComparison.Options.parse(
+            new String[] {"--time", "1ms", "--warmup", "0", "--iterations", "1"});
+        assertEquals(1, options.time.getTime());
+        assertEquals(0, options.warmupIterations);
+        assertEquals(1, options.iterations);
+        assertEquals(2, QuickComparison.Options.parse(new String[] {"--time", "2s"}).time.getTime());
+        for (final String[] bad : new String[][] {{"--warmup", "-1"}, {"--iterations", "0"}, {"--forks", "0"}})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> QuickComparison.Options.parse(bad));
+            assertTrue(ex.getMessage().contains(bad[0]) && ex.getMessage().contains("'" + bad[1] + "'"),
+                ex.getMessage());
+        }
+    }
+
+    @Test
+    void aSizeASelectedBenchmarkCannotRunIsRefusedBeforeAnythingRuns()
+    {
+        // JMH failed in RemoveBenchmark's set-up, after the benchmarks before it, telling to "pass -p size=N".
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--sizes", "1000,1"}));
+        assertEquals("--sizes 1 is below RemoveBenchmark's minimum of 2 entries; pass --sizes of 2 or more, or leave " +
+            "RemoveBenchmark out of --benchmarks", ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> QuickComparison.Options.parse(
+            new String[] {"--sizes", "1", "--benchmarks", "RemoveBenchmark,GetHitBenchmark"}));
+        // Size 1 is fine for every other benchmark, and RemoveBenchmark runs at 2.
+        assertEquals(List.of(1), QuickComparison.Options.parse(new String[] {"--sizes", "1", "--get-sizes", "1",
+            "--benchmarks", "GetHitBenchmark,GetMissBenchmark,PutPresizedBenchmark,PutGrowingBenchmark," +
+            "IterateBenchmark,ReaderScalingBenchmark"}).sizes);
+        assertEquals(List.of(2), QuickComparison.Options.parse(new String[] {"--sizes", "2"}).sizes);
     }
 }

@@ -122,4 +122,34 @@ class ScaleHarnessTest
             () -> ScaleHarness.Options.parse(new String[] {"--max-native", "lots"}));
         assertTrue(ex.getMessage().contains("'lots'") && ex.getMessage().contains("512MiB"), ex.getMessage());
     }
+
+    @ParameterizedTest
+    @CsvSource({"99999999999999999999", "99999999999999999999GiB", "9223372036854775807k"})
+    void aNativeLimitPastWhatALongHoldsNamesTheFlagAndTheLimit(final String value)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--max-native", value}));
+        assertTrue(ex.getMessage().contains("--max-native") && ex.getMessage().contains("'" + value + "'") &&
+            ex.getMessage().contains("at most 2^63 - 1 bytes"), ex.getMessage());
+    }
+
+    @Test
+    void theUsageGivesTheSegmentSizesTheMapTakes()
+    {
+        // The usage said 4KiB; the builder, and so the harness, takes 512 bytes.
+        assertTrue(ScaleHarness.Options.USAGE.contains("a power of two from 512 bytes to 64MiB"),
+            ScaleHarness.Options.USAGE);
+        assertTrue(ScaleHarness.Options.USAGE.contains("[--segment-bytes SIZE] [--load-factor F] [--jfr on|off]"),
+            "the synopsis lists every option:\n" + ScaleHarness.Options.USAGE);
+        final ScaleHarness.Options options = ScaleHarness.Options.parse(new String[] {"--segment-bytes", "512"});
+        assertEquals(512, options.segmentBytes);
+        assertEquals("with segmentBytes 512 bytes and loadFactor 0.875", options.settings(), "not '1 KiB'");
+        final IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--segment-bytes", "256"}));
+        assertTrue(small.getMessage().startsWith("--segment-bytes: ") && small.getMessage().contains("from 512") &&
+            small.getMessage().contains("256"), small.getMessage());
+        final IllegalArgumentException factor = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--load-factor", "1.5"}));
+        assertTrue(factor.getMessage().startsWith("--load-factor: "), factor.getMessage());
+    }
 }
