@@ -1469,9 +1469,15 @@ public final class PresizedDocRefMap implements AutoCloseable
      * }</pre>
      * It walks the hash space in order, segment by segment, slot by slot, reading each slot under the segment's
      * seqlock stamp, so every pair it yields was mapped at some moment during the iteration. If the segment it is in
-     * splits, it goes on in the children from the same slot: entries keep their home slot in a split and never move
-     * right, so nothing already yielded is yielded again because of the split (entries the split moved left past the
-     * cursor are missed).
+     * splits or grows, it goes on in each segment that replaced it, however often those split again while it reads
+     * them, from the slot where the keys it had not reached begin there: the home slot of the first key homed at or
+     * after its slot in the replaced segment. A split into two children of the segment's size keeps every entry's
+     * home slot, so they are read from the same slot, and entries never move right in it, so nothing already yielded
+     * is yielded again because of the split. It misses only entries that sat at or after its slot displaced from a
+     * home slot before it (the end of a Robin Hood run crossing the cursor), which the split may move left past it.
+     * A grow, and with {@link Growth#COMPACT} a split into smaller segments, changes home slots: it misses only
+     * those same entries, and may yield again a few it had yielded, whose new home is the slot it resumes at or who
+     * are displaced past it.
      * <p>
      * <b>Thread-safety:</b> a cursor belongs to one thread. On a thread-safe map it is weakly consistent, as the map
      * documents, and never throws because of concurrent writes. On a single-threaded map, adding or removing entries
@@ -1481,6 +1487,11 @@ public final class PresizedDocRefMap implements AutoCloseable
     {
         /** The hash space is walked in units of its top {@value Directory#MAX_DEPTH} bits. */
         private static final long END = 1L << Directory.MAX_DEPTH;
+        /**
+         * Ranges a split or grow interrupted that can be open at once: each lies inside the one before it and ends
+         * before it, so at most one per local depth, 0 to {@value Directory#MAX_DEPTH}.
+         */
+        private static final int MAX_RESUMES = Directory.MAX_DEPTH + 1;
 
         private final PresizedDocRefMap map;
         /** Start of the hash range of the segment being read (or to resolve next). */
@@ -1489,9 +1500,16 @@ public final class PresizedDocRefMap implements AutoCloseable
         private Segment segment;
         private long segmentEnd;
         private int slot;
-        /** Segments starting before this position start at {@link #resumeSlot}, not 0: a split happened mid-scan. */
-        private long resumeEnd;
-        private int resumeSlot;
+        /**
+         * Where to resume in segments replaced mid-scan, innermost last: segments starting before
+         * {@code resumeEnds[i]} (and at or after the ends before it) start at the home slot of low 32 mixed-key bits
+         * {@code resumeFrom[i]}, not at 0. Allocated here, so that advancing allocates nothing. A single position
+         * would not do: when the low child of a split splits again under the cursor, its children resume at the
+         * cursor's slot in it, while the high child must still resume at its slot in the parent.
+         */
+        private final long[] resumeEnds = new long[MAX_RESUMES];
+        private final long[] resumeFrom = new long[MAX_RESUMES];
+        private int resumes;
         private int expectedModCount;
         private long key;
         private long value;
@@ -1514,8 +1532,7 @@ public final class PresizedDocRefMap implements AutoCloseable
             position = 0;
             segment = null;
             slot = 0;
-            resumeEnd = 0;
-            resumeSlot = 0;
+            resumes = 0;
             expectedModCount = map.modCount;
             return this;
         }
@@ -1559,9 +1576,8 @@ public final class PresizedDocRefMap implements AutoCloseable
                 final long stamp = segment.versionAcquire();
                 if (stamp == Segment.RETIRED)
                 {
-                    // Split while we read it: go on in its children, from the same slot.
-                    resumeEnd = Math.max(resumeEnd, segmentEnd);
-                    resumeSlot = slot;
+                    // Split or grown while we read it: go on in what replaced it from where we are.
+                    replacedAt(segment);
                     this.segment = null;
                     continue;
                 }
@@ -1594,6 +1610,28 @@ public final class PresizedDocRefMap implements AutoCloseable
             }
         }
 
+        /**
+         * Remember where to resume in the segments that replaced {@code replaced}, the segment being read, over its
+         * range [{@link #position}, {@link #segmentEnd}): the low 32 mixed-key bits from which keys' homes in it were
+         * at or after {@link #slot}, so that any capacity maps them to a slot. An open range ending where this one
+         * ends is this one's ancestor, whose rest is this range, so this one takes its place; otherwise this range
+         * lies inside it and is pushed.
+         */
+        private void replacedAt(final Segment replaced)
+        {
+            // ceil(slot * 2^32 / capacity): home(h, capacity) >= slot exactly when low32(h) >= this.
+            final long from = (((long)slot << 32) + replaced.capacity - 1) / replaced.capacity;
+            final int top = resumes - 1;
+            if (top >= 0 && resumeEnds[top] == segmentEnd)
+            {
+                resumeFrom[top] = from;
+                return;
+            }
+            resumeEnds[top + 1] = segmentEnd;
+            resumeFrom[top + 1] = from;
+            resumes = top + 2;
+        }
+
         /** Find the segment at {@link #position} in the current directory and where to start reading it. */
         private Segment resolve()
         {
@@ -1602,7 +1640,14 @@ public final class PresizedDocRefMap implements AutoCloseable
             final Segment segment = directory.segmentAt((int)(position >>> unitShift));
             // Segments only ever get finer, so the one found here starts exactly at position.
             segmentEnd = position + (1L << (Directory.MAX_DEPTH - segment.localDepth));
-            slot = position < resumeEnd ? resumeSlot : 0;
+            int resumes = this.resumes;
+            while (resumes > 0 && resumeEnds[resumes - 1] <= position)
+            {
+                resumes--;
+            }
+            this.resumes = resumes;
+            // The home slot of the first low 32 bits not yet reached: the same slot in a segment of the same capacity.
+            slot = resumes > 0 ? (int)((resumeFrom[resumes - 1] * segment.capacity) >>> 32) : 0;
             this.segment = segment;
             return segment;
         }
