@@ -116,6 +116,12 @@ public final class PresizedDocRefMap implements AutoCloseable
     static final int MIN_SEGMENT_ENTRIES = 8;
 
     private static final int MIN_SEGMENT_SLOTS = 16;
+    /**
+     * The most a pre-sized map in one segment with a short tail may risk that an insert before its
+     * {@code expectedEntries} spills past the tail, and so allocates: 10^-12, what the count rule's 7 standard
+     * deviations risks per segment ({@link #fullestSegmentEntries}).
+     */
+    static final double MAX_SPILL_CHANCE = 1e-12;
     /** Heap bytes of one {@link Segment} object with compressed references: a 12-byte header, 7 fields, padding. */
     private static final int SEGMENT_HEAP_BYTES = 64;
     /**
@@ -263,6 +269,13 @@ public final class PresizedDocRefMap implements AutoCloseable
     /**
      * A thread-safe map that holds at least {@code expectedEntries} entries with no further allocation, with every
      * other setting at its default. All its memory is allocated and zeroed now, in bounded segments.
+     * <p>
+     * "No further allocation" holds with a probability, for keys not chosen against the map's hash seed: an insert
+     * can spill past its segment's tail, and then the segment splits, allocating one block. The chance that this
+     * happens before {@code expectedEntries} is below 10^-12 for a map in one segment of under 512 home slots (up to
+     * 447 entries at the default load factor); past that, an upper bound on it is 3.5 × 10^-7 for one full segment
+     * (7,105 entries) and 5.6 × 10^-5 for 58,720,256 entries, and it rises with the number of segments (see
+     * {@code design.md}, Growth).
      *
      * @param expectedEntries how many entries to make room for; 0 or more.
      * @return a new map; close it.
@@ -677,8 +690,9 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * How many entries fit in the memory already allocated: the sum of every segment's fill limit. Keys spread
-     * unevenly, so a segment can fill and split slightly before {@code size()} reaches this; {@link #withCapacity}
-     * adds statistical slack so that it reaches its {@code expectedEntries} with no allocation.
+     * unevenly, so a segment can fill, or an insert spill past its tail, and split before {@code size()} reaches
+     * this; {@link #withCapacity} adds statistical slack so that it reaches its {@code expectedEntries} with no
+     * allocation, except with the small chance its javadoc gives.
      */
     public long capacity()
     {
@@ -1169,7 +1183,88 @@ public final class PresizedDocRefMap implements AutoCloseable
         {
             slots++;
         }
+        if (segments == 1 && Segment.tailFor((int)slots) < Segment.MAX_TAIL)
+        {
+            slots = slotsWithoutSpill(n, (int)slots);
+        }
         return slots;
+    }
+
+    /**
+     * The fewest home slots, {@code from} or more, with which one segment takes {@code n} random keys at a
+     * {@link #spillChance} of at most {@link #MAX_SPILL_CHANCE}. Only a segment of under 512 home slots needs more
+     * than the load factor gives: its tail is shorter than 64 slots (8 slots up to 71 home slots), and at the load
+     * factor its inserts spill past it often, in 0.55% of random fills of 56 keys into 64 slots, where 120 slots
+     * make it 10^-12. Full-size segments keep their 64-slot tail and their sizing.
+     */
+    static int slotsWithoutSpill(final long n, final int from)
+    {
+        if (spillChance(from, n) <= MAX_SPILL_CHANCE)
+        {
+            return from;
+        }
+        // The chance only falls as slots are added (each key's share of the last slots shrinks, the tail grows).
+        int low = from;
+        int high = 2 * from;
+        while (spillChance(high, n) > MAX_SPILL_CHANCE)
+        {
+            low = high;
+            high *= 2;
+        }
+        while (high - low > 1)
+        {
+            final int mid = (low + high) >>> 1;
+            if (spillChance(mid, n) <= MAX_SPILL_CHANCE)
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid;
+            }
+        }
+        return high;
+    }
+
+    /**
+     * An upper bound on the chance that {@code entries} random keys in one segment of {@code capacity} home slots
+     * spill past its tail. Keys homed in the last {@code k} home slots can sit only there and in the tail, and they
+     * spill exactly when, for some {@code k}, more than {@code k + tail} are homed there: so the bound sums, over
+     * {@code k}, the binomial chance of that. Each sum stops once its terms fall below 10^-30; they only fall, as
+     * {@code k + tail + 1} is above the mean {@code entries * k / capacity}. For 56 keys in 64 slots it gives 0.022,
+     * where 0.55% of random fills spilled.
+     */
+    static double spillChance(final int capacity, final long entries)
+    {
+        if (entries >= capacity)
+        {
+            return 1.0;
+        }
+        final int n = (int)entries;
+        final int tail = Segment.tailFor(capacity);
+        final double[] logFactorial = new double[n + 1];
+        for (int i = 2; i <= n; i++)
+        {
+            logFactorial[i] = logFactorial[i - 1] + Math.log(i);
+        }
+        double chance = 0;
+        for (int k = 1; k + tail < n; k++)
+        {
+            final double p = (double)k / capacity;
+            final double logP = Math.log(p);
+            final double logQ = Math.log1p(-p);
+            for (int j = k + tail + 1; j <= n; j++)
+            {
+                final double term =
+                    Math.exp(logFactorial[n] - logFactorial[j] - logFactorial[n - j] + j * logP + (n - j) * logQ);
+                chance += term;
+                if (term < 1e-30)
+                {
+                    break;
+                }
+            }
+        }
+        return Math.min(1.0, chance);
     }
 
     /** The fill limit of a pre-sized segment: its normal limit, raised to take the fullest segment's entries. */
@@ -1246,8 +1341,10 @@ public final class PresizedDocRefMap implements AutoCloseable
         }
 
         /**
-         * How many entries the map must hold with no allocation after {@link #build()}. Default 0: the map starts
-         * as one small segment and grows.
+         * How many entries the map must hold with no allocation after {@link #build()}, except with the small chance
+         * that {@link PresizedDocRefMap#withCapacity(long)} gives for the default settings (other
+         * {@code segmentBytes} and {@code loadFactor} change it; a higher {@code loadFactor} raises it). Default 0:
+         * the map starts as one small segment and grows.
          *
          * @param expectedEntries 0 or more, and at most what 2^30 segments of {@code segmentBytes} hold.
          * @return this builder.
