@@ -80,8 +80,10 @@ public final class PresizedDocRefMap implements AutoCloseable
 {
     /**
      * System property that turns off the slot bounds checks: {@code -Ddocref.disable.bounds.checks=true}.
-     * Default {@code false}: checks are on, as in tests. Benchmarks turn them off in their forks. Any value but
-     * {@code true} or {@code false} (case-insensitive) fails the first map's creation, naming the property.
+     * Default {@code false}: checks are on, as in tests. Benchmarks turn them off in their forks. It is read once per
+     * JVM, when docref is first used. Any value but {@code true} or {@code false} (case-insensitive) leaves the checks
+     * on and makes every {@link Builder#build()} throw {@link IllegalArgumentException} naming the property, the
+     * value and the accepted values, until the JVM is started again without it.
      */
     public static final String DISABLE_BOUNDS_CHECKS_PROP_NAME = "docref.disable.bounds.checks";
 
@@ -1510,13 +1512,15 @@ public final class PresizedDocRefMap implements AutoCloseable
          * {@code segmentBytes}.
          *
          * @throws IllegalArgumentException if {@code expectedEntries} exceeds what the map can address with these
-         *                                  settings, or {@code loadFactor} leaves a segment fewer than 8 entries.
+         *                                  settings, {@code loadFactor} leaves a segment fewer than 8 entries, or
+         *                                  a {@code docref.*} system property the map reads has a bad value.
          * @throws OutOfMemoryError         if the native memory or the heap for the directory is not available, or
          *                                  the map would exceed the machine's memory and swap; nothing stays
          *                                  allocated.
          */
         public @NotNull PresizedDocRefMap build()
         {
+            OffHeap.requireValidBoundsCheckProperty();
             final int maxSlots = maxCapacityFor(segmentBytes);
             final int perSegment = maxEntriesFor(maxSlots, loadFactor);
             if (perSegment < MIN_SEGMENT_ENTRIES)
