@@ -194,7 +194,7 @@ abstract class PresizedDocRefMapTest
         System.setProperty(BlockPreparer.PROP_NAME, "bogus");
         try
         {
-            assertMessage(reused::build, "bogus", "on or off");
+            assertMessage(reused::build, "docref.prepare.thread = \"bogus\"", "accepted: one of on, off");
         }
         finally
         {
