@@ -67,8 +67,18 @@ import org.jetbrains.annotations.NotNull;
  * {@code next()} found. A map that becomes unreachable without {@code close()} is freed by a
  * {@link Cleaner}, which logs one warning through {@link System.Logger}; a call still running on it keeps it
  * reachable until the call returns ({@link Reference#reachabilityFence}). While the map is open no memory a reader
- * could reach is freed: blocks of replaced segments are kept for reuse. {@code get}, {@code put},
- * {@code putIfAbsent}, {@code remove}, {@code containsKey} and {@link Cursor} iteration allocate nothing on the heap.
+ * could reach is freed: blocks of replaced segments are kept for reuse.
+ * <p>
+ * <b>Heap allocation.</b> {@code get}, {@code containsKey}, {@code remove} and advancing a {@link Cursor} allocate
+ * nothing on the heap, and neither do {@code put} and {@code putIfAbsent} while the map does not grow (a pre-sized
+ * map within its {@code expectedEntries}, an update). While it grows, a few puts allocate a little: one that splits
+ * or grows a segment creates the new {@code Segment} objects (64 bytes each) and, if the directory doubles, the
+ * doubled directory (a reference per segment); one that allocates a native block (a split that finds no block
+ * ready, or a put preparing the next block: with {@code docref.prepare.thread=off} one put per block a split
+ * consumes, else only while fewer than 3 are ready) may add or double a shard of the map's block registry; asking
+ * the preparer thread for a block queues a node. Growing from 3M to 6M entries: 589 splits allocated 98-121 KB,
+ * 128 bytes for most and 8 KiB for the directory's doubling to 2,048 segments, and the other 6 million puts 0-3 KB,
+ * in 0-13 puts (see {@code design.md}, Growth).
  * <p>
  * <b>Background thread.</b> Once a map grows past its allocation by splitting segments, the blocks its next splits
  * need are allocated and faulted in by one JVM-wide daemon thread, {@code docref-block-preparer}, started on first

@@ -517,6 +517,58 @@ abstract class PresizedDocRefMapTest
         }
     }
 
+    /**
+     * What the javadoc says of heap allocation while a map grows: a put allocates on the heap only if it replaces the
+     * segment its key lands in (a split or grow: new {@code Segment} objects, sometimes a doubled directory) or does a
+     * step of preparing blocks for splits (recording a new native block), and gets, removes and misses allocate
+     * nothing. The class javadoc used to say that puts allocate nothing; splits do, and this test sees them.
+     */
+    @Test
+    void whileGrowingOnlyPutsThatSplitOrPrepareABlockAllocateOnTheHeap()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().getId();
+        for (int round = 0; round < 2; round++)
+        {
+            // Blocks prepared on puts, so that every step of it runs on this thread and is seen.
+            try (PresizedDocRefMap map = builder().segmentBytes(4096).expectedEntries(10_000).hashSeed(round)
+                .prepareOnThread(false).build())
+            {
+                int replacingPutsThatAllocated = 0;
+                for (long key = 0; key < 100_000; key++)
+                {
+                    final Segment before = map.segmentOf(key);
+                    final boolean stepPending = map.reserve().pendingWork() > 0;
+                    final long start = threads.getThreadAllocatedBytes(thread);
+                    map.put(key, key);
+                    final long putBytes = threads.getThreadAllocatedBytes(thread) - start;
+                    final boolean replaced = map.segmentOf(key) != before;
+                    final long readStart = threads.getThreadAllocatedBytes(thread);
+                    final long sink = map.get(key) + map.get(-key - 1) + (map.containsKey(key / 2) ? 1 : 0) +
+                        map.remove(-key - 1);
+                    final long readBytes = threads.getThreadAllocatedBytes(thread) - readStart;
+                    if (round == 0)
+                    {
+                        continue;
+                    }
+                    final long put = key;
+                    assertTrue(putBytes == 0 || replaced || stepPending,
+                        () -> "put " + put + " allocated " + putBytes + " bytes without a split or a step");
+                    assertEquals(0, readBytes, () -> "gets, containsKey and a remove allocated, sink " + sink);
+                    if (replaced && putBytes > 0)
+                    {
+                        replacingPutsThatAllocated++;
+                    }
+                }
+                if (round == 1)
+                {
+                    assertTrue(replacingPutsThatAllocated > 100, "splits allocate: " + replacingPutsThatAllocated);
+                }
+            }
+        }
+    }
+
     @Test
     void clearKeepsTheMemoryAndTheMapIsReusable()
     {
