@@ -664,6 +664,8 @@ public final class PresizedDocRefMap implements AutoCloseable
             size = 0;
             modCount++;
         }
+        // A map dropped by its caller must not be freed while its last segment is zeroed; see get.
+        Reference.reachabilityFence(this);
     }
 
     /**
