@@ -285,9 +285,10 @@ public final class PresizedDocRefMap implements AutoCloseable
      * "No further allocation" holds with a probability, for keys not chosen against the map's hash seed: an insert
      * can spill past its segment's tail, and then the segment splits, allocating one block. The chance that this
      * happens before {@code expectedEntries} is below 10^-12 for a map in one segment of under 512 home slots (up to
-     * 447 entries at the default load factor); past that, an upper bound on it is 3.5 × 10^-7 for one full segment
-     * (7,105 entries) and 5.6 × 10^-5 for 58,720,256 entries, and it rises with the number of segments (see
-     * {@code design.md}, Growth).
+     * 447 entries at the default load factor; with a {@code segmentBytes} too small for the extra slots this needs,
+     * the map keeps one segment with the slots that fit, and a higher chance); past that, an upper bound on it is
+     * 3.5 × 10^-7 for one full segment (7,105 entries) and 5.6 × 10^-5 for 58,720,256 entries, and it rises with the
+     * number of segments (see {@code design.md}, Growth).
      *
      * @param expectedEntries how many entries to make room for; 0 or more.
      * @return a new map; close it.
@@ -1184,9 +1185,25 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * Slots per segment for {@code n} entries over {@code segments} segments: enough for the mean at the load factor
-     * and for the fullest segment at {@link #presizedMaxFill}. May exceed the maximum segment size.
+     * and for the fullest segment at {@link #presizedMaxFill}, and for one segment with a short tail
+     * {@link #slotsWithoutSpill}. May exceed the maximum segment size.
      */
     static long slotsFor(final long n, final int segments, final double loadFactor)
+    {
+        final long slots = countSlotsFor(n, segments, loadFactor);
+        if (segments == 1 && Segment.tailFor((int)slots) < Segment.MAX_TAIL)
+        {
+            return slotsWithoutSpill(n, (int)slots);
+        }
+        return slots;
+    }
+
+    /**
+     * {@link #slotsFor} without the raise against a spill: what the per-segment count alone needs. The directory's
+     * depth is chosen by this, so that a segment size too small for the raise keeps a map in one segment, with the
+     * slots that fit ({@link #slotsFor(long, int, double, int)}), rather than spreading a few entries over many.
+     */
+    static long countSlotsFor(final long n, final int segments, final double loadFactor)
     {
         final double mean = (double)n / segments;
         final long fullest = fullestSegmentEntries(n, segments);
@@ -1196,10 +1213,6 @@ public final class PresizedDocRefMap implements AutoCloseable
         while (slots < Integer.MAX_VALUE && presizedMaxEntries(slots, fullest, loadFactor) < fullest)
         {
             slots++;
-        }
-        if (segments == 1 && Segment.tailFor((int)slots) < Segment.MAX_TAIL)
-        {
-            slots = slotsWithoutSpill(n, (int)slots);
         }
         return slots;
     }
@@ -1298,7 +1311,7 @@ public final class PresizedDocRefMap implements AutoCloseable
     {
         for (int depth = 0; depth <= Directory.MAX_DEPTH; depth++)
         {
-            if (slotsFor(n, 1 << depth, loadFactor) <= maxSlots)
+            if (countSlotsFor(n, 1 << depth, loadFactor) <= maxSlots)
             {
                 return depth;
             }

@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code withCapacity(n)} filled with {@code n} random keys allocates nothing, for small maps too: a map of one
@@ -48,5 +50,26 @@ class PresizedSpillTest
         }
         assertEquals(List.of(), allocatedAt, () -> "withCapacity(" + n + ") allocated before holding " + n +
             " entries at " + allocatedAt.size() + " of " + SEEDS + " seeds");
+    }
+
+    /**
+     * The raise against a spill never spreads a small map over several segments: where the segment size cannot hold
+     * the raised slots, the map stays in one segment with the slots that fit, as sized before the raise. Fails if the
+     * directory's depth is chosen with the raise: 14 entries in 512-byte segments then took 32 segments.
+     */
+    @Test
+    void aSegmentSizeTooSmallForTheRaiseKeepsASmallMapInOneSegmentWithTheSlotsThatFit()
+    {
+        final int maxSlots = PresizedDocRefMap.maxCapacityFor(PresizedDocRefMap.MIN_SEGMENT_BYTES);
+        final long n = 14;
+        assertTrue(PresizedDocRefMap.slotsFor(n, 1, PresizedDocRefMap.DEFAULT_LOAD_FACTOR) > maxSlots,
+            "the raised size must exceed the smallest segment for this test to mean anything");
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().expectedEntries(n)
+            .segmentBytes(PresizedDocRefMap.MIN_SEGMENT_BYTES).build())
+        {
+            assertEquals(1, map.segmentCount(), map::toString);
+            assertTrue(map.capacity() >= n, map::toString);
+            assertTrue(map.offHeapBytes() <= PresizedDocRefMap.MIN_SEGMENT_BYTES, map::toString);
+        }
     }
 }
