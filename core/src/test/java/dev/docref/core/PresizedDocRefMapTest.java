@@ -518,6 +518,39 @@ abstract class PresizedDocRefMapTest
     }
 
     /**
+     * A new cursor, as {@code forEach} makes one per pass, allocates only itself (a few dozen bytes, which the JIT can
+     * keep off the heap) until a segment splits under it: the arrays it resumes from after nested splits, 528 bytes,
+     * are made only then. Fails if the cursor allocates them up front.
+     */
+    @Test
+    void aNewCursorAllocatesOnlyItselfUntilASegmentSplitsUnderIt()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().getId();
+        try (PresizedDocRefMap map = withCapacity(10_000))
+        {
+            for (long i = 0; i < 10_000; i++)
+            {
+                map.put(i, i);
+            }
+            long sink = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = threads.getThreadAllocatedBytes(thread);
+                final PresizedDocRefMap.Cursor cursor = map.cursor();
+                while (cursor.next())
+                {
+                    sink += cursor.key() + cursor.value();
+                }
+                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                assertTrue(allocated < 256, "a new cursor and a pass allocated " + allocated + " bytes");
+            }
+            assertNotEquals(0, sink);
+        }
+    }
+
+    /**
      * What the javadoc says of heap allocation while a map grows: a put allocates on the heap only if it replaces the
      * segment its key lands in (a split or grow: new {@code Segment} objects, sometimes a doubled directory) or does a
      * step of preparing blocks for splits (recording a new native block), and gets, removes and misses allocate
