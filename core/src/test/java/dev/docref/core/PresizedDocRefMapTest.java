@@ -478,19 +478,25 @@ abstract class PresizedDocRefMapTest
         assertEquals(0, allocator.liveBlocks());
     }
 
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+
+    /** Heap bytes this thread has allocated so far (HotSpot's per-thread counter); allocates nothing itself. */
+    private static long allocatedByThisThread()
+    {
+        return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
     @Test
     void getPutRemoveContainsAndCursorAllocateNothing()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final long thread = Thread.currentThread().getId();
         try (PresizedDocRefMap map = withCapacity(100_000))
         {
             final PresizedDocRefMap.Cursor cursor = map.cursor();
             long sink = 0;
             for (int round = 0; round < 3; round++)
             {
-                final long before = threads.getThreadAllocatedBytes(thread);
+                final long before = allocatedByThisThread();
                 for (long i = 0; i < 100_000; i++)
                 {
                     map.put(i, i);
@@ -507,7 +513,7 @@ abstract class PresizedDocRefMapTest
                 {
                     sink += map.remove(i);
                 }
-                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                final long allocated = allocatedByThisThread() - before;
                 if (round > 0)
                 {
                     assertEquals(0, allocated, "bytes allocated on the heap by hot paths");
@@ -525,9 +531,6 @@ abstract class PresizedDocRefMapTest
     @Test
     void aNewCursorAllocatesOnlyItselfUntilASegmentSplitsUnderIt()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final long thread = Thread.currentThread().getId();
         try (PresizedDocRefMap map = withCapacity(10_000))
         {
             for (long i = 0; i < 10_000; i++)
@@ -537,13 +540,13 @@ abstract class PresizedDocRefMapTest
             long sink = 0;
             for (int round = 0; round < 3; round++)
             {
-                final long before = threads.getThreadAllocatedBytes(thread);
+                final long before = allocatedByThisThread();
                 final PresizedDocRefMap.Cursor cursor = map.cursor();
                 while (cursor.next())
                 {
                     sink += cursor.key() + cursor.value();
                 }
-                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                final long allocated = allocatedByThisThread() - before;
                 assertTrue(allocated < 256, "a new cursor and a pass allocated " + allocated + " bytes");
             }
             assertNotEquals(0, sink);
@@ -559,9 +562,6 @@ abstract class PresizedDocRefMapTest
     @Test
     void whileGrowingOnlyPutsThatSplitOrPrepareABlockAllocateOnTheHeap()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final long thread = Thread.currentThread().getId();
         for (int round = 0; round < 2; round++)
         {
             // Blocks prepared on puts, so that every step of it runs on this thread and is seen.
@@ -573,14 +573,14 @@ abstract class PresizedDocRefMapTest
                 {
                     final Segment before = map.segmentOf(key);
                     final boolean stepPending = map.reserve().pendingWork() > 0;
-                    final long start = threads.getThreadAllocatedBytes(thread);
+                    final long start = allocatedByThisThread();
                     map.put(key, key);
-                    final long putBytes = threads.getThreadAllocatedBytes(thread) - start;
+                    final long putBytes = allocatedByThisThread() - start;
                     final boolean replaced = map.segmentOf(key) != before;
-                    final long readStart = threads.getThreadAllocatedBytes(thread);
+                    final long readStart = allocatedByThisThread();
                     final long sink = map.get(key) + map.get(-key - 1) + (map.containsKey(key / 2) ? 1 : 0) +
                         map.remove(-key - 1);
-                    final long readBytes = threads.getThreadAllocatedBytes(thread) - readStart;
+                    final long readBytes = allocatedByThisThread() - readStart;
                     if (round == 0)
                     {
                         continue;
