@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.docref.guard.DaemonThreads;
+import dev.docref.guard.PropertyValues;
 
 /**
  * The one JVM-wide daemon thread, {@value #THREAD_NAME}, that allocates and touches the blocks a growing map's
@@ -38,6 +39,12 @@ final class BlockPreparer
     /** Whether a failure to start the thread was logged; guarded by the class lock, as {@link #thread} is. */
     private static boolean startFailureLogged;
 
+    /** The values of {@value #PROP_NAME}. */
+    enum Setting
+    {
+        ON, OFF
+    }
+
     private BlockPreparer()
     {
     }
@@ -45,21 +52,20 @@ final class BlockPreparer
     /**
      * Whether maps built now prepare their blocks on this thread.
      *
-     * @throws IllegalArgumentException if {@value #PROP_NAME} is set to something else than on or off.
+     * @throws IllegalArgumentException naming the property, the value and the accepted ones, if {@value #PROP_NAME}
+     *                                  is set to something else than on or off.
      */
     static boolean enabledByProperty()
     {
-        final String value = System.getProperty(PROP_NAME, "on").trim();
-        switch (value.toLowerCase(java.util.Locale.ROOT))
+        try
         {
-            case "on":
-                return true;
-            case "off":
-                return false;
-            default:
-                throw new IllegalArgumentException("-D" + PROP_NAME + "=" + value + " is not one of on or off; " +
-                    "use on (prepare a growing map's blocks on the " + THREAD_NAME + " thread, the default) or " +
-                    "off (prepare them on the map's puts, one page per put).");
+            return PropertyValues.parseEnum(PROP_NAME, System.getProperty(PROP_NAME, "on"), Setting.class) ==
+                Setting.ON;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(ex.getMessage() + "; on, the default, prepares a growing map's " +
+                "blocks on the " + THREAD_NAME + " thread, off on the map's puts, one page per put.", ex);
         }
     }
 

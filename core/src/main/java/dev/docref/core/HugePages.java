@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+
+import dev.docref.guard.PropertyValues;
 
 /**
  * Whether {@code withCapacity} allocates its segments in groups large enough for transparent huge pages, decided
@@ -37,6 +38,9 @@ final class HugePages
 {
     /** System property: {@code auto}, {@code on} or {@code off}. */
     static final String PROP_NAME = "docref.huge.pages";
+    /** What an unparseable value is told after the accepted values. */
+    private static final String AUTO_MEANS = "auto, the default, groups pre-sized segments for huge pages when " +
+        "transparent huge pages are 'always', or 'madvise' with GLIBC_TUNABLES=glibc.malloc.hugetlb=1";
     /** Bytes of one group of pre-sized segments: 32 MiB, 16 aligned 2 MiB pages of which at least 15 fit whole. */
     static final long GROUP_BYTES = 32L << 20;
     private static final Path THP_ENABLED = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
@@ -45,6 +49,12 @@ final class HugePages
     private static final String THP_MODE = thpMode();
     /** The process's {@code glibc.malloc.hugetlb} tunable, read once; "" when not set. */
     private static final String GLIBC_HUGETLB = glibcHugetlb(glibcTunables());
+
+    /** The values of {@value #PROP_NAME}. */
+    enum Setting
+    {
+        AUTO, ON, OFF
+    }
 
     private HugePages()
     {
@@ -64,24 +74,29 @@ final class HugePages
      * The group size for a value of {@value #PROP_NAME}, the kernel's transparent-huge-page mode and the process's
      * {@code glibc.malloc.hugetlb} tunable.
      *
-     * @throws IllegalArgumentException naming the value and the accepted ones.
+     * @throws IllegalArgumentException naming the property, the value and the accepted ones.
      */
     static long groupBytes(final String property, final String thpMode, final String glibcHugetlb)
     {
-        switch (property.trim().toLowerCase(Locale.ROOT))
+        final Setting setting;
+        try
         {
-            case "on":
+            setting = PropertyValues.parseEnum(PROP_NAME, property, Setting.class);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(ex.getMessage() + "; " + AUTO_MEANS + ".", ex);
+        }
+        switch (setting)
+        {
+            case ON:
                 return GROUP_BYTES;
-            case "off":
+            case OFF:
                 return 0;
-            case "auto":
+            default:
                 final boolean hugePages = "always".equals(thpMode) ||
                     ("madvise".equals(thpMode) && "1".equals(glibcHugetlb));
                 return hugePages ? GROUP_BYTES : 0;
-            default:
-                throw new IllegalArgumentException("-D" + PROP_NAME + "=" + property + " is not one of auto, on or " +
-                    "off; use auto (the default: group pre-sized segments for huge pages when transparent huge " +
-                    "pages are 'always', or 'madvise' with GLIBC_TUNABLES=glibc.malloc.hugetlb=1), on or off.");
         }
     }
 

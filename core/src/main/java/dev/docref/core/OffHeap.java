@@ -28,13 +28,34 @@ final class OffHeap
      * Whether slot accesses check their index against the segment's capacity. On by default, as in Agrona; turned
      * off with {@code -Ddocref.disable.bounds.checks=true} (see
      * {@link PresizedDocRefMap#DISABLE_BOUNDS_CHECKS_PROP_NAME}). Benchmarks turn it off in their forks; tests and
-     * stress runs keep it on. Being {@code static final}, the JIT folds the check away when it is off.
+     * stress runs keep it on. Being {@code static final}, the JIT folds the check away when it is off, so the
+     * property is read once, when this class is initialised. A value other than true or false leaves the checks on,
+     * the safe reading, and every {@code build()} then throws, naming it ({@link #requireValidBoundsCheckProperty}):
+     * the class initialiser does not throw, since a class whose initialiser threw cannot be used again, and every
+     * later map would fail with only "Could not initialize class".
      */
-    static final boolean SHOULD_BOUNDS_CHECK = !PropertyValues.parseBoolean(
-        PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME,
-        System.getProperty(PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME, "false"));
+    static final boolean SHOULD_BOUNDS_CHECK;
+    /** What was wrong with the property's value when this class was initialised, or {@code null} if nothing. */
+    private static final String BOUNDS_CHECK_PROPERTY_PROBLEM;
 
     private static final Unsafe UNSAFE;
+
+    static
+    {
+        final String name = PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME;
+        boolean disable = false;
+        String problem = null;
+        try
+        {
+            disable = PropertyValues.parseBoolean(name, System.getProperty(name, "false"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            problem = ex.getMessage();
+        }
+        SHOULD_BOUNDS_CHECK = !disable;
+        BOUNDS_CHECK_PROPERTY_PROBLEM = problem;
+    }
 
     static
     {
@@ -55,6 +76,21 @@ final class OffHeap
 
     private OffHeap()
     {
+    }
+
+    /**
+     * Refuse to build a map if {@code docref.disable.bounds.checks} held a bad value when docref was first used.
+     *
+     * @throws IllegalArgumentException naming the property, its value and the accepted values, on every call.
+     */
+    static void requireValidBoundsCheckProperty()
+    {
+        if (BOUNDS_CHECK_PROPERTY_PROBLEM != null)
+        {
+            throw new IllegalArgumentException(BOUNDS_CHECK_PROPERTY_PROBLEM + ". docref read it once, when this " +
+                "JVM first used docref, and builds no map until the JVM is started again with a valid value (or " +
+                "without it: bounds checks on); its bounds checks stay on meanwhile.");
+        }
     }
 
     /**

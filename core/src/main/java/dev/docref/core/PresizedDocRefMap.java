@@ -67,8 +67,18 @@ import org.jetbrains.annotations.NotNull;
  * {@code next()} found. A map that becomes unreachable without {@code close()} is freed by a
  * {@link Cleaner}, which logs one warning through {@link System.Logger}; a call still running on it keeps it
  * reachable until the call returns ({@link Reference#reachabilityFence}). While the map is open no memory a reader
- * could reach is freed: blocks of replaced segments are kept for reuse. {@code get}, {@code put},
- * {@code putIfAbsent}, {@code remove}, {@code containsKey} and {@link Cursor} iteration allocate nothing on the heap.
+ * could reach is freed: blocks of replaced segments are kept for reuse.
+ * <p>
+ * <b>Heap allocation.</b> {@code get}, {@code containsKey}, {@code remove} and advancing a {@link Cursor} allocate
+ * nothing on the heap, and neither do {@code put} and {@code putIfAbsent} while the map does not grow (a pre-sized
+ * map within its {@code expectedEntries}, an update). While it grows, a few puts allocate a little: one that splits
+ * or grows a segment creates the new {@code Segment} objects (64 bytes each) and, if the directory doubles, the
+ * doubled directory (a reference per segment); one that allocates a native block (a split that finds no block
+ * ready, or a put preparing the next block: with {@code docref.prepare.thread=off} one put per block a split
+ * consumes, else only while fewer than 3 are ready) may add or double a shard of the map's block registry; asking
+ * the preparer thread for a block queues a node. Growing from 3M to 6M entries: 589 splits allocated 98-121 KB,
+ * 128 bytes for most and 8 KiB for the directory's doubling to 2,048 segments, and the other 6 million puts 0-3 KB,
+ * in 0-13 puts (see {@code design.md}, Growth).
  * <p>
  * <b>Background thread.</b> Once a map grows past its allocation by splitting segments, the blocks its next splits
  * need are allocated and faulted in by one JVM-wide daemon thread, {@code docref-block-preparer}, started on first
@@ -80,8 +90,10 @@ public final class PresizedDocRefMap implements AutoCloseable
 {
     /**
      * System property that turns off the slot bounds checks: {@code -Ddocref.disable.bounds.checks=true}.
-     * Default {@code false}: checks are on, as in tests. Benchmarks turn them off in their forks. Any value but
-     * {@code true} or {@code false} (case-insensitive) fails the first map's creation, naming the property.
+     * Default {@code false}: checks are on, as in tests. Benchmarks turn them off in their forks. It is read once per
+     * JVM, when docref is first used. Any value but {@code true} or {@code false} (case-insensitive) leaves the checks
+     * on and makes every {@link Builder#build()} throw {@link IllegalArgumentException} naming the property, the
+     * value and the accepted values, until the JVM is started again without it.
      */
     public static final String DISABLE_BOUNDS_CHECKS_PROP_NAME = "docref.disable.bounds.checks";
 
@@ -116,6 +128,12 @@ public final class PresizedDocRefMap implements AutoCloseable
     static final int MIN_SEGMENT_ENTRIES = 8;
 
     private static final int MIN_SEGMENT_SLOTS = 16;
+    /**
+     * The most a pre-sized map in one segment with a short tail may risk that an insert before its
+     * {@code expectedEntries} spills past the tail, and so allocates: 10^-12, what the count rule's 7 standard
+     * deviations risks per segment ({@link #fullestSegmentEntries}).
+     */
+    static final double MAX_SPILL_CHANCE = 1e-12;
     /** Heap bytes of one {@link Segment} object with compressed references: a 12-byte header, 7 fields, padding. */
     private static final int SEGMENT_HEAP_BYTES = 64;
     /**
@@ -263,6 +281,14 @@ public final class PresizedDocRefMap implements AutoCloseable
     /**
      * A thread-safe map that holds at least {@code expectedEntries} entries with no further allocation, with every
      * other setting at its default. All its memory is allocated and zeroed now, in bounded segments.
+     * <p>
+     * "No further allocation" holds with a probability, for keys not chosen against the map's hash seed: an insert
+     * can spill past its segment's tail, and then the segment splits, allocating one block. The chance that this
+     * happens before {@code expectedEntries} is below 10^-12 for a map in one segment of under 512 home slots (up to
+     * 447 entries at the default load factor; with a {@code segmentBytes} too small for the extra slots this needs,
+     * the map keeps one segment with the slots that fit, and a higher chance); past that, an upper bound on it is
+     * 3.5 × 10^-7 for one full segment (7,105 entries) and 5.6 × 10^-5 for 58,720,256 entries, and it rises with the
+     * number of segments (see {@code design.md}, Growth).
      *
      * @param expectedEntries how many entries to make room for; 0 or more.
      * @return a new map; close it.
@@ -639,6 +665,8 @@ public final class PresizedDocRefMap implements AutoCloseable
             size = 0;
             modCount++;
         }
+        // A map dropped by its caller must not be freed while its last segment is zeroed; see get.
+        Reference.reachabilityFence(this);
     }
 
     /**
@@ -658,8 +686,9 @@ public final class PresizedDocRefMap implements AutoCloseable
     }
 
     /**
-     * A cursor over the entries. Advancing it allocates nothing; keep one and {@link Cursor#reset() reset} it to
-     * iterate again without allocating.
+     * A cursor over the entries. Advancing it allocates nothing, except once in its life, 528 bytes, the first time a
+     * segment of a thread-safe map splits under it; keep one and {@link Cursor#reset() reset} it to iterate again
+     * without allocating.
      *
      * @return a new cursor positioned before the first entry.
      */
@@ -677,8 +706,9 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * How many entries fit in the memory already allocated: the sum of every segment's fill limit. Keys spread
-     * unevenly, so a segment can fill and split slightly before {@code size()} reaches this; {@link #withCapacity}
-     * adds statistical slack so that it reaches its {@code expectedEntries} with no allocation.
+     * unevenly, so a segment can fill, or an insert spill past its tail, and split before {@code size()} reaches
+     * this; {@link #withCapacity} adds statistical slack so that it reaches its {@code expectedEntries} with no
+     * allocation, except with the small chance its javadoc gives.
      */
     public long capacity()
     {
@@ -1156,9 +1186,25 @@ public final class PresizedDocRefMap implements AutoCloseable
 
     /**
      * Slots per segment for {@code n} entries over {@code segments} segments: enough for the mean at the load factor
-     * and for the fullest segment at {@link #presizedMaxFill}. May exceed the maximum segment size.
+     * and for the fullest segment at {@link #presizedMaxFill}, and for one segment with a short tail
+     * {@link #slotsWithoutSpill}. May exceed the maximum segment size.
      */
     static long slotsFor(final long n, final int segments, final double loadFactor)
+    {
+        final long slots = countSlotsFor(n, segments, loadFactor);
+        if (segments == 1 && Segment.tailFor((int)slots) < Segment.MAX_TAIL)
+        {
+            return slotsWithoutSpill(n, (int)slots);
+        }
+        return slots;
+    }
+
+    /**
+     * {@link #slotsFor} without the raise against a spill: what the per-segment count alone needs. The directory's
+     * depth is chosen by this, so that a segment size too small for the raise keeps a map in one segment, with the
+     * slots that fit ({@link #slotsFor(long, int, double, int)}), rather than spreading a few entries over many.
+     */
+    static long countSlotsFor(final long n, final int segments, final double loadFactor)
     {
         final double mean = (double)n / segments;
         final long fullest = fullestSegmentEntries(n, segments);
@@ -1170,6 +1216,83 @@ public final class PresizedDocRefMap implements AutoCloseable
             slots++;
         }
         return slots;
+    }
+
+    /**
+     * The fewest home slots, {@code from} or more, with which one segment takes {@code n} random keys at a
+     * {@link #spillChance} of at most {@link #MAX_SPILL_CHANCE}. Only a segment of under 512 home slots needs more
+     * than the load factor gives: its tail is shorter than 64 slots (8 slots up to 71 home slots), and at the load
+     * factor its inserts spill past it often, in 0.55% of random fills of 56 keys into 64 slots, where 120 slots
+     * make it 10^-12. Full-size segments keep their 64-slot tail and their sizing.
+     */
+    static int slotsWithoutSpill(final long n, final int from)
+    {
+        if (spillChance(from, n) <= MAX_SPILL_CHANCE)
+        {
+            return from;
+        }
+        // The chance only falls as slots are added (each key's share of the last slots shrinks, the tail grows).
+        int low = from;
+        int high = 2 * from;
+        while (spillChance(high, n) > MAX_SPILL_CHANCE)
+        {
+            low = high;
+            high *= 2;
+        }
+        while (high - low > 1)
+        {
+            final int mid = (low + high) >>> 1;
+            if (spillChance(mid, n) <= MAX_SPILL_CHANCE)
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid;
+            }
+        }
+        return high;
+    }
+
+    /**
+     * An upper bound on the chance that {@code entries} random keys in one segment of {@code capacity} home slots
+     * spill past its tail. Keys homed in the last {@code k} home slots can sit only there and in the tail, and they
+     * spill exactly when, for some {@code k}, more than {@code k + tail} are homed there: so the bound sums, over
+     * {@code k}, the binomial chance of that. Each sum stops once its terms fall below 10^-30; they only fall, as
+     * {@code k + tail + 1} is above the mean {@code entries * k / capacity}. For 56 keys in 64 slots it gives 0.022,
+     * where 0.55% of random fills spilled.
+     */
+    static double spillChance(final int capacity, final long entries)
+    {
+        if (entries >= capacity)
+        {
+            return 1.0;
+        }
+        final int n = (int)entries;
+        final int tail = Segment.tailFor(capacity);
+        final double[] logFactorial = new double[n + 1];
+        for (int i = 2; i <= n; i++)
+        {
+            logFactorial[i] = logFactorial[i - 1] + Math.log(i);
+        }
+        double chance = 0;
+        for (int k = 1; k + tail < n; k++)
+        {
+            final double p = (double)k / capacity;
+            final double logP = Math.log(p);
+            final double logQ = Math.log1p(-p);
+            for (int j = k + tail + 1; j <= n; j++)
+            {
+                final double term =
+                    Math.exp(logFactorial[n] - logFactorial[j] - logFactorial[n - j] + j * logP + (n - j) * logQ);
+                chance += term;
+                if (term < 1e-30)
+                {
+                    break;
+                }
+            }
+        }
+        return Math.min(1.0, chance);
     }
 
     /** The fill limit of a pre-sized segment: its normal limit, raised to take the fullest segment's entries. */
@@ -1189,7 +1312,7 @@ public final class PresizedDocRefMap implements AutoCloseable
     {
         for (int depth = 0; depth <= Directory.MAX_DEPTH; depth++)
         {
-            if (slotsFor(n, 1 << depth, loadFactor) <= maxSlots)
+            if (countSlotsFor(n, 1 << depth, loadFactor) <= maxSlots)
             {
                 return depth;
             }
@@ -1246,8 +1369,10 @@ public final class PresizedDocRefMap implements AutoCloseable
         }
 
         /**
-         * How many entries the map must hold with no allocation after {@link #build()}. Default 0: the map starts
-         * as one small segment and grows.
+         * How many entries the map must hold with no allocation after {@link #build()}, except with the small chance
+         * that {@link PresizedDocRefMap#withCapacity(long)} gives for the default settings (other
+         * {@code segmentBytes} and {@code loadFactor} change it; a higher {@code loadFactor} raises it). Default 0:
+         * the map starts as one small segment and grows.
          *
          * @param expectedEntries 0 or more, and at most what 2^30 segments of {@code segmentBytes} hold.
          * @return this builder.
@@ -1413,13 +1538,15 @@ public final class PresizedDocRefMap implements AutoCloseable
          * {@code segmentBytes}.
          *
          * @throws IllegalArgumentException if {@code expectedEntries} exceeds what the map can address with these
-         *                                  settings, or {@code loadFactor} leaves a segment fewer than 8 entries.
+         *                                  settings, {@code loadFactor} leaves a segment fewer than 8 entries, or
+         *                                  a {@code docref.*} system property the map reads has a bad value.
          * @throws OutOfMemoryError         if the native memory or the heap for the directory is not available, or
          *                                  the map would exceed the machine's memory and swap; nothing stays
          *                                  allocated.
          */
         public @NotNull PresizedDocRefMap build()
         {
+            OffHeap.requireValidBoundsCheckProperty();
             final int maxSlots = maxCapacityFor(segmentBytes);
             final int perSegment = maxEntriesFor(maxSlots, loadFactor);
             if (perSegment < MIN_SEGMENT_ENTRIES)
@@ -1460,7 +1587,8 @@ public final class PresizedDocRefMap implements AutoCloseable
     }
 
     /**
-     * An allocation-free cursor over a map's entries, in no particular order.
+     * An allocation-free cursor over a map's entries, in no particular order (but for 528 bytes, once, if a segment
+     * of a thread-safe map splits under it).
      * <pre>{@code
      * PresizedDocRefMap.Cursor cursor = map.cursor();
      * while (cursor.next()) {
@@ -1469,9 +1597,15 @@ public final class PresizedDocRefMap implements AutoCloseable
      * }</pre>
      * It walks the hash space in order, segment by segment, slot by slot, reading each slot under the segment's
      * seqlock stamp, so every pair it yields was mapped at some moment during the iteration. If the segment it is in
-     * splits, it goes on in the children from the same slot: entries keep their home slot in a split and never move
-     * right, so nothing already yielded is yielded again because of the split (entries the split moved left past the
-     * cursor are missed).
+     * splits or grows, it goes on in each segment that replaced it, however often those split again while it reads
+     * them, from the slot where the keys it had not reached begin there: the home slot of the first key homed at or
+     * after its slot in the replaced segment. A split into two children of the segment's size keeps every entry's
+     * home slot, so they are read from the same slot, and entries never move right in it, so nothing already yielded
+     * is yielded again because of the split. It misses only entries that sat at or after its slot displaced from a
+     * home slot before it (the end of a Robin Hood run crossing the cursor), which the split may move left past it.
+     * A grow, and with {@link Growth#COMPACT} a split into smaller segments, changes home slots: it misses only
+     * those same entries, and may yield again a few it had yielded, whose new home is the slot it resumes at or who
+     * are displaced past it.
      * <p>
      * <b>Thread-safety:</b> a cursor belongs to one thread. On a thread-safe map it is weakly consistent, as the map
      * documents, and never throws because of concurrent writes. On a single-threaded map, adding or removing entries
@@ -1481,6 +1615,11 @@ public final class PresizedDocRefMap implements AutoCloseable
     {
         /** The hash space is walked in units of its top {@value Directory#MAX_DEPTH} bits. */
         private static final long END = 1L << Directory.MAX_DEPTH;
+        /**
+         * Ranges a split or grow interrupted that can be open at once: each lies inside the one before it and ends
+         * before it, so at most one per local depth, 0 to {@value Directory#MAX_DEPTH}.
+         */
+        private static final int MAX_RESUMES = Directory.MAX_DEPTH + 1;
 
         private final PresizedDocRefMap map;
         /** Start of the hash range of the segment being read (or to resolve next). */
@@ -1489,9 +1628,18 @@ public final class PresizedDocRefMap implements AutoCloseable
         private Segment segment;
         private long segmentEnd;
         private int slot;
-        /** Segments starting before this position start at {@link #resumeSlot}, not 0: a split happened mid-scan. */
-        private long resumeEnd;
-        private int resumeSlot;
+        /**
+         * Where to resume in segments replaced mid-scan, innermost last: segments starting before
+         * {@code resumeEnds[i]} (and at or after the ends before it) start at the home slot of low 32 mixed-key bits
+         * {@code resumeFrom[i]}, not at 0. A single position would not do: when the low child of a split splits
+         * again under the cursor, its children resume at the cursor's slot in it, while the high child must still
+         * resume at its slot in the parent. Allocated the first time a segment is replaced under this cursor, and kept
+         * across {@link #reset()}: a pass over a map that nothing splits meanwhile allocates nothing at all (the JIT
+         * can then keep {@code forEach}'s cursor off the heap, 0.00 bytes per pass in {@code IterateBenchmark}).
+         */
+        private long[] resumeEnds;
+        private long[] resumeFrom;
+        private int resumes;
         private int expectedModCount;
         private long key;
         private long value;
@@ -1514,8 +1662,7 @@ public final class PresizedDocRefMap implements AutoCloseable
             position = 0;
             segment = null;
             slot = 0;
-            resumeEnd = 0;
-            resumeSlot = 0;
+            resumes = 0;
             expectedModCount = map.modCount;
             return this;
         }
@@ -1559,9 +1706,8 @@ public final class PresizedDocRefMap implements AutoCloseable
                 final long stamp = segment.versionAcquire();
                 if (stamp == Segment.RETIRED)
                 {
-                    // Split while we read it: go on in its children, from the same slot.
-                    resumeEnd = Math.max(resumeEnd, segmentEnd);
-                    resumeSlot = slot;
+                    // Split or grown while we read it: go on in what replaced it from where we are.
+                    replacedAt(segment);
                     this.segment = null;
                     continue;
                 }
@@ -1594,6 +1740,33 @@ public final class PresizedDocRefMap implements AutoCloseable
             }
         }
 
+        /**
+         * Remember where to resume in the segments that replaced {@code replaced}, the segment being read, over its
+         * range [{@link #position}, {@link #segmentEnd}): the low 32 mixed-key bits from which keys' homes in it were
+         * at or after {@link #slot}, so that any capacity maps them to a slot. An open range ending where this one
+         * ends is this one's ancestor, whose rest is this range, so this one takes its place; otherwise this range
+         * lies inside it and is pushed.
+         */
+        private void replacedAt(final Segment replaced)
+        {
+            // ceil(slot * 2^32 / capacity): home(h, capacity) >= slot exactly when low32(h) >= this.
+            final long from = (((long)slot << 32) + replaced.capacity - 1) / replaced.capacity;
+            if (resumeEnds == null)
+            {
+                resumeEnds = new long[MAX_RESUMES];
+                resumeFrom = new long[MAX_RESUMES];
+            }
+            final int top = resumes - 1;
+            if (top >= 0 && resumeEnds[top] == segmentEnd)
+            {
+                resumeFrom[top] = from;
+                return;
+            }
+            resumeEnds[top + 1] = segmentEnd;
+            resumeFrom[top + 1] = from;
+            resumes = top + 2;
+        }
+
         /** Find the segment at {@link #position} in the current directory and where to start reading it. */
         private Segment resolve()
         {
@@ -1602,7 +1775,14 @@ public final class PresizedDocRefMap implements AutoCloseable
             final Segment segment = directory.segmentAt((int)(position >>> unitShift));
             // Segments only ever get finer, so the one found here starts exactly at position.
             segmentEnd = position + (1L << (Directory.MAX_DEPTH - segment.localDepth));
-            slot = position < resumeEnd ? resumeSlot : 0;
+            int resumes = this.resumes;
+            while (resumes > 0 && resumeEnds[resumes - 1] <= position)
+            {
+                resumes--;
+            }
+            this.resumes = resumes;
+            // The home slot of the first low 32 bits not yet reached: the same slot in a segment of the same capacity.
+            slot = resumes > 0 ? (int)((resumeFrom[resumes - 1] * segment.capacity) >>> 32) : 0;
             this.segment = segment;
             return segment;
         }

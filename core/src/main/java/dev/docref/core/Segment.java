@@ -77,7 +77,8 @@ final class Segment
     /** Runs up to this many slots move word by word rather than by {@code Unsafe.copyMemory}. */
     private static final int SHORT_MOVE_SLOTS = 16;
     private static final int VALUE_OFFSET = 8;
-    private static final int MAX_TAIL = 64;
+    /** The longest tail: a segment of 512 home slots or more has it. */
+    static final int MAX_TAIL = 64;
     /** Spins of {@link #backOff(int)} before it yields: about 10 us of {@code onSpinWait}. */
     private static final int SPINS_BEFORE_YIELD = 256;
 

@@ -243,8 +243,8 @@ class BlockPreparerTest
             System.setProperty(BlockPreparer.PROP_NAME, "background");
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 BlockPreparer::enabledByProperty);
-            assertTrue(ex.getMessage().contains("-Ddocref.prepare.thread=background is not one of on or off"),
-                ex.getMessage());
+            assertTrue(ex.getMessage().startsWith("docref.prepare.thread = \"background\" is not a valid value; " +
+                "accepted: one of on, off (case-insensitive); on, the default, prepares"), ex.getMessage());
             final IllegalArgumentException fromBuild = assertThrows(IllegalArgumentException.class,
                 () -> PresizedDocRefMap.builder().build());
             assertEquals(ex.getMessage(), fromBuild.getMessage(), "build() refuses it too");

@@ -69,6 +69,35 @@ class DesignNumbersTest
         assertEquals(190_414_848L, map.totalBytes());
     }
 
+    /**
+     * A map in one segment under 512 home slots, whose tail is shorter than 64 slots, gets the slots that keep the
+     * chance of a spill before {@code n} entries at 10^-12 (design.md, Growth); from 512 slots on, the load factor's.
+     */
+    @Test
+    void oneSegmentMapsWithShortTailsAreSizedNotToSpill()
+    {
+        assertEquals(0.0216, PresizedDocRefMap.spillChance(64, 56), 0.0005);
+        assertEquals(3.5e-7, PresizedDocRefMap.spillChance(8120, 7105), 0.05e-7);
+        assertEquals(6.6e-3, PresizedDocRefMap.spillChance(8120, 7612), 0.05e-3);
+        assertEquals(120, PresizedDocRefMap.slotsFor(56, 1, LOAD_FACTOR));
+        assertEquals(16, PresizedDocRefMap.slotsFor(10, 1, LOAD_FACTOR));
+        assertEquals(168, PresizedDocRefMap.slotsFor(100, 1, LOAD_FACTOR));
+        assertEquals(267, PresizedDocRefMap.slotsFor(200, 1, LOAD_FACTOR));
+        assertEquals(511, PresizedDocRefMap.slotsFor(447, 1, LOAD_FACTOR));
+        assertEquals(512, PresizedDocRefMap.slotsFor(448, 1, LOAD_FACTOR));
+        assertEquals(8115, PresizedDocRefMap.slotsFor(7100, 1, LOAD_FACTOR));
+        for (long n = 0; n < 600; n++)
+        {
+            final long slots = PresizedDocRefMap.slotsFor(n, 1, LOAD_FACTOR);
+            if (slots < 512)
+            {
+                final long entries = n;
+                assertTrue(PresizedDocRefMap.spillChance((int)slots, n) <= PresizedDocRefMap.MAX_SPILL_CHANCE,
+                    () -> entries + " entries in " + slots + " slots");
+            }
+        }
+    }
+
     @Test
     void largestAddressableMap()
     {

@@ -151,8 +151,8 @@ class GroupedAllocationTest
         assertEquals(0, HugePages.groupBytes("off", "always", "1"));
         final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
             () -> HugePages.groupBytes("yes", "always", ""));
-        assertTrue(bad.getMessage().contains("docref.huge.pages=yes") && bad.getMessage().contains("auto, on or off"),
-            bad.getMessage());
+        assertTrue(bad.getMessage().startsWith("docref.huge.pages = \"yes\" is not a valid value; accepted: one of " +
+            "auto, on, off (case-insensitive); auto, the default, groups"), bad.getMessage());
         assertEquals("madvise", HugePages.bracketed("always [madvise] never\n"));
         assertEquals("", HugePages.bracketed("always madvise never"));
         assertEquals(256, HugePages.segmentsPerGroup(HugePages.GROUP_BYTES, 128 << 10));

@@ -194,7 +194,7 @@ abstract class PresizedDocRefMapTest
         System.setProperty(BlockPreparer.PROP_NAME, "bogus");
         try
         {
-            assertMessage(reused::build, "bogus", "on or off");
+            assertMessage(reused::build, "docref.prepare.thread = \"bogus\"", "accepted: one of on, off");
         }
         finally
         {
@@ -478,19 +478,25 @@ abstract class PresizedDocRefMapTest
         assertEquals(0, allocator.liveBlocks());
     }
 
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+
+    /** Heap bytes this thread has allocated so far (HotSpot's per-thread counter); allocates nothing itself. */
+    private static long allocatedByThisThread()
+    {
+        return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
     @Test
     void getPutRemoveContainsAndCursorAllocateNothing()
     {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final long thread = Thread.currentThread().getId();
         try (PresizedDocRefMap map = withCapacity(100_000))
         {
             final PresizedDocRefMap.Cursor cursor = map.cursor();
             long sink = 0;
             for (int round = 0; round < 3; round++)
             {
-                final long before = threads.getThreadAllocatedBytes(thread);
+                final long before = allocatedByThisThread();
                 for (long i = 0; i < 100_000; i++)
                 {
                     map.put(i, i);
@@ -507,13 +513,92 @@ abstract class PresizedDocRefMapTest
                 {
                     sink += map.remove(i);
                 }
-                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                final long allocated = allocatedByThisThread() - before;
                 if (round > 0)
                 {
                     assertEquals(0, allocated, "bytes allocated on the heap by hot paths");
                 }
             }
             assertNotEquals(0, sink);
+        }
+    }
+
+    /**
+     * A new cursor, as {@code forEach} makes one per pass, allocates only itself (a few dozen bytes, which the JIT can
+     * keep off the heap) until a segment splits under it: the arrays it resumes from after nested splits, 528 bytes,
+     * are made only then. Fails if the cursor allocates them up front.
+     */
+    @Test
+    void aNewCursorAllocatesOnlyItselfUntilASegmentSplitsUnderIt()
+    {
+        try (PresizedDocRefMap map = withCapacity(10_000))
+        {
+            for (long i = 0; i < 10_000; i++)
+            {
+                map.put(i, i);
+            }
+            long sink = 0;
+            for (int round = 0; round < 3; round++)
+            {
+                final long before = allocatedByThisThread();
+                final PresizedDocRefMap.Cursor cursor = map.cursor();
+                while (cursor.next())
+                {
+                    sink += cursor.key() + cursor.value();
+                }
+                final long allocated = allocatedByThisThread() - before;
+                assertTrue(allocated < 256, "a new cursor and a pass allocated " + allocated + " bytes");
+            }
+            assertNotEquals(0, sink);
+        }
+    }
+
+    /**
+     * What the javadoc says of heap allocation while a map grows: a put allocates on the heap only if it replaces the
+     * segment its key lands in (a split or grow: new {@code Segment} objects, sometimes a doubled directory) or does a
+     * step of preparing blocks for splits (recording a new native block), and gets, removes and misses allocate
+     * nothing. The class javadoc used to say that puts allocate nothing; splits do, and this test sees them.
+     */
+    @Test
+    void whileGrowingOnlyPutsThatSplitOrPrepareABlockAllocateOnTheHeap()
+    {
+        for (int round = 0; round < 2; round++)
+        {
+            // Blocks prepared on puts, so that every step of it runs on this thread and is seen.
+            try (PresizedDocRefMap map = builder().segmentBytes(4096).expectedEntries(10_000).hashSeed(round)
+                .prepareOnThread(false).build())
+            {
+                int replacingPutsThatAllocated = 0;
+                for (long key = 0; key < 100_000; key++)
+                {
+                    final Segment before = map.segmentOf(key);
+                    final boolean stepPending = map.reserve().pendingWork() > 0;
+                    final long start = allocatedByThisThread();
+                    map.put(key, key);
+                    final long putBytes = allocatedByThisThread() - start;
+                    final boolean replaced = map.segmentOf(key) != before;
+                    final long readStart = allocatedByThisThread();
+                    final long sink = map.get(key) + map.get(-key - 1) + (map.containsKey(key / 2) ? 1 : 0) +
+                        map.remove(-key - 1);
+                    final long readBytes = allocatedByThisThread() - readStart;
+                    if (round == 0)
+                    {
+                        continue;
+                    }
+                    final long put = key;
+                    assertTrue(putBytes == 0 || replaced || stepPending,
+                        () -> "put " + put + " allocated " + putBytes + " bytes without a split or a step");
+                    assertEquals(0, readBytes, () -> "gets, containsKey and a remove allocated, sink " + sink);
+                    if (replaced && putBytes > 0)
+                    {
+                        replacingPutsThatAllocated++;
+                    }
+                }
+                if (round == 1)
+                {
+                    assertTrue(replacingPutsThatAllocated > 100, "splits allocate: " + replacingPutsThatAllocated);
+                }
+            }
         }
     }
 

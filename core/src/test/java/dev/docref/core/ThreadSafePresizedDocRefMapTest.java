@@ -2,15 +2,23 @@ package dev.docref.core;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import dev.docref.core.CursorSplitScenario.Step;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +69,56 @@ class ThreadSafePresizedDocRefMapTest extends PresizedDocRefMapTest
             assertTrue(map.segmentCount() > 8, "the map split while iterating");
             assertTrue(seenUnchanged.size() > 900, "most never-touched keys were seen: " + seenUnchanged.size());
         }
+    }
+
+    /**
+     * Splits under a cursor, nested: each step stops the cursor in a segment ("" the first one split, then '0' for
+     * a low child and '1' for a high child) at a fraction of its slots and splits it. The cursor must yield every
+     * key present throughout except those a split moved left past it (see {@link CursorSplitScenario}). A cursor
+     * that remembered one resume point read the high child of a split from the slot where its low child split
+     * again: in "low child split again" it missed 45 of 3,000 keys where 2 sat displaced across it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nestedSplits")
+    void cursorMissesOnlyEntriesASplitMovesLeftPastItHoweverTheSegmentsItReadsSplit(final String shape,
+        final List<Step> steps)
+    {
+        final CursorSplitScenario.Outcome outcome =
+            CursorSplitScenario.run(builder().segmentBytes(4096), 42, 3_000, steps, true);
+        assertEquals(steps.size(), outcome.stepsDone());
+        assertEquals(Set.of(), outcome.unexplainedMisses(), () -> shape + ": " + outcome.unexplainedMisses().size() +
+            " keys present throughout were not yielded, beyond the " + outcome.allowedMisses() +
+            " that sat displaced across the cursor when their segment split");
+    }
+
+    static Stream<Arguments> nestedSplits()
+    {
+        return Stream.of(
+            arguments("one split", List.of(Step.split("", 0.2))),
+            arguments("low child split again", List.of(Step.split("", 0.2), Step.split("0", 0.6))),
+            arguments("high child split again", List.of(Step.split("", 0.2), Step.split("1", 0.6))),
+            arguments("low child, then high child", List.of(Step.split("", 0.2), Step.split("0", 0.6),
+                Step.split("1", 0.4))),
+            arguments("high child of the low child", List.of(Step.split("", 0.1), Step.split("0", 0.4),
+                Step.split("01", 0.7))),
+            arguments("four levels down the low side", List.of(Step.split("", 0.1), Step.split("0", 0.3),
+                Step.split("00", 0.5), Step.split("000", 0.7))),
+            arguments("three levels down the high side", List.of(Step.split("", 0.1), Step.split("1", 0.4),
+                Step.split("11", 0.7))));
+    }
+
+    /**
+     * A map still one small segment grows (into one twice its size, or with {@link Growth#COMPACT} into the next
+     * size class) under the cursor, several times: the cursor goes on at the slot where the keys it had not reached
+     * now begin.
+     */
+    @Test
+    void cursorMissesNothingBecauseTheSegmentItReadsGrows()
+    {
+        final CursorSplitScenario.Outcome outcome = CursorSplitScenario.run(builder().segmentBytes(4096), 42, 12,
+            List.of(new Step("", 0.5, true), new Step("", 0.6, true), new Step("", 0.7, true)), true);
+        assertEquals(3, outcome.stepsDone());
+        assertEquals(Set.of(), outcome.unexplainedMisses());
     }
 
     @Test

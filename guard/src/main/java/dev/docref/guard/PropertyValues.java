@@ -202,7 +202,7 @@ public final class PropertyValues
                 return constant;
             }
         }
-        throw invalid(property, value, "is not a " + type.getSimpleName(), forms);
+        throw invalid(property, value, "is not a valid value", forms);
     }
 
     /**

@@ -141,7 +141,7 @@ class PropertyValuesTest
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> PropertyValues.parseEnum(PROP, "blocked", GuardMode.class));
-        assertEquals(PROP + " = \"blocked\" is not a GuardMode; accepted: one of off, warn, block (case-insensitive)",
+        assertEquals(PROP + " = \"blocked\" is not a valid value; accepted: one of off, warn, block (case-insensitive)",
             ex.getMessage());
     }
 
