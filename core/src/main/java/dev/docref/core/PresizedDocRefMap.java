@@ -1634,8 +1634,9 @@ public final class PresizedDocRefMap implements AutoCloseable
          * {@code resumeFrom[i]}, not at 0. A single position would not do: when the low child of a split splits
          * again under the cursor, its children resume at the cursor's slot in it, while the high child must still
          * resume at its slot in the parent. Allocated the first time a segment is replaced under this cursor, and kept
-         * across {@link #reset()}: a pass over a map that nothing splits meanwhile allocates nothing at all (the JIT
-         * can then keep {@code forEach}'s cursor off the heap, 0.00 bytes per pass in {@code IterateBenchmark}).
+         * across {@link #reset()}: a pass over a map that nothing splits meanwhile allocates nothing, and a
+         * {@code forEach} only its cursor, as before (IterateBenchmark at 1M entries, {@code -prof gc}: 165 and 199
+         * bytes per pass with JMH's own, against 182 and 185 before the resume points and fastutil's 103-106).
          */
         private long[] resumeEnds;
         private long[] resumeFrom;

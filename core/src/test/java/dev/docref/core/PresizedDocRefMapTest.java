@@ -524,9 +524,9 @@ abstract class PresizedDocRefMapTest
     }
 
     /**
-     * A new cursor, as {@code forEach} makes one per pass, allocates only itself (a few dozen bytes, which the JIT can
-     * keep off the heap) until a segment splits under it: the arrays it resumes from after nested splits, 528 bytes,
-     * are made only then. Fails if the cursor allocates them up front.
+     * A new cursor, as {@code forEach} makes one per pass, allocates only itself (a few dozen bytes) until a segment
+     * splits under it: the arrays it resumes from after nested splits, 528 bytes, are made only then. Fails if the
+     * cursor allocates them up front (600 bytes for a cursor and a pass).
      */
     @Test
     void aNewCursorAllocatesOnlyItselfUntilASegmentSplitsUnderIt()
