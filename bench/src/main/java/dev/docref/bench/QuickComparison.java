@@ -561,6 +561,36 @@ public final class QuickComparison
         Files.writeString(file, replaceBlock(text, start, end, block, file.toString()), StandardCharsets.UTF_8);
     }
 
+    /**
+     * A file whose block between {@code start} and {@code end} the comparison rewrites at its end: checked before any
+     * benchmark runs, so that a wrong path or a file without the markers fails at once, not after the whole run.
+     *
+     * @throws IllegalArgumentException naming the flag, the file and what is missing.
+     */
+    static Path markedFile(final String flag, final String value, final String start, final String end)
+    {
+        final Path file = Path.of(value);
+        final String text;
+        try
+        {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException(flag + " '" + value + "' cannot be read (" + ex + "); give the " +
+                "markdown file whose block between '" + start + "' and '" + end + "' the comparison rewrites", ex);
+        }
+        try
+        {
+            replaceBlock(text, start, end, "", value);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new IllegalArgumentException(flag + " '" + value + "': " + ex.getMessage(), ex);
+        }
+        return file;
+    }
+
     static String replaceBlock(final String text, final String start, final String end, final String block,
         final String name)
     {
@@ -910,10 +940,10 @@ public final class QuickComparison
                         options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;
                     case "--site":
-                        options.site = Path.of(CommandLine.value(args, ++i, arg));
+                        options.site = markedFile(arg, CommandLine.value(args, ++i, arg), SITE_START, SITE_END);
                         break;
                     case "--readme":
-                        options.readme = Path.of(CommandLine.value(args, ++i, arg));
+                        options.readme = markedFile(arg, CommandLine.value(args, ++i, arg), README_START, README_END);
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");

@@ -145,6 +145,26 @@ class QuickComparisonTest
         assertTrue(ex.getMessage().contains("README.md") && ex.getMessage().contains("<!-- a -->"), ex.getMessage());
     }
 
+    /** Fails on a comparison that reads these files only after every benchmark has run. */
+    @Test
+    void aSiteOrReadmeFileMissingOrWithoutItsMarkersIsRejectedBeforeAnythingRuns(@TempDir final Path dir)
+        throws IOException
+    {
+        final Path missing = dir.resolve("missing.md");
+        final IllegalArgumentException unreadable = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--site", missing.toString()}));
+        assertTrue(unreadable.getMessage().contains("--site '" + missing + "' cannot be read"),
+            unreadable.getMessage());
+        final Path unmarked = Files.writeString(dir.resolve("README.md"), "# no markers\n");
+        final IllegalArgumentException noMarkers = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--readme", unmarked.toString()}));
+        assertTrue(noMarkers.getMessage().contains("--readme '" + unmarked + "'") &&
+            noMarkers.getMessage().contains(QuickComparison.README_START), noMarkers.getMessage());
+        final Path marked = Files.writeString(dir.resolve("benchmarks.md"),
+            "x\n" + QuickComparison.SITE_START + "\nold\n" + QuickComparison.SITE_END + "\n");
+        assertEquals(marked, QuickComparison.Options.parse(new String[] {"--site", marked.toString()}).site);
+    }
+
     @Test
     void badOptionsAreRejectedNamingTheValue()
     {
