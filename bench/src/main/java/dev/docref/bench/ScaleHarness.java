@@ -483,6 +483,18 @@ public final class ScaleHarness
             {
                 throw new IllegalArgumentException("--load-factor: " + ex.getMessage(), ex);
             }
+            // Each may be valid alone and not together (a load factor that leaves a small segment under 8 entries):
+            // only build() checks that, so build an empty map, one small segment, and close it at once.
+            try (PresizedDocRefMap probe = PresizedDocRefMap.builder().segmentBytes(options.segmentBytes)
+                .loadFactor(options.loadFactor).expectedEntries(0).build())
+            {
+                probe.size();
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--segment-bytes " + options.segmentBytes + " with --load-factor " +
+                    options.loadFactor + ": " + ex.getMessage(), ex);
+            }
             return options;
         }
 

@@ -107,6 +107,16 @@ class ScaleHarnessTest
             badSize.getMessage());
     }
 
+    /** Each valid alone, not together: refused when parsed, where the run used to fail with a stack trace. */
+    @Test
+    void aSegmentSizeAndLoadFactorThatLeaveASegmentTooFewEntriesAreRefusedWhenParsed()
+    {
+        final IllegalArgumentException together = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--segment-bytes", "512", "--load-factor", "0.1"}));
+        assertTrue(together.getMessage().startsWith("--segment-bytes 512 with --load-factor 0.1: "),
+            together.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource({"512MiB, 536870912", "2GiB, 2147483648", "1g, 1073741824", "20GiB, 21474836480", "4096, 4096",
         "64k, 65536"})
