@@ -535,7 +535,8 @@ class FreezeTrapTest
             if (args[1].equals("left"))
             {
                 // Exits with the trap not closed: whatever exit hook it left runs close().
-                System.out.println("running " + trap.isRunning() + ", trap threads " + trapThreads().keySet());
+                System.out.println("running " + trap.isRunning() + ", trap threads " +
+                    names(TrapTesting.trapThreads()));
                 return;
             }
             System.out.println("close: " + outcome(trap::close));
@@ -547,15 +548,12 @@ class FreezeTrapTest
                 outcome(retried::start) + ", running " + retried.isRunning());
             AllocationGuard.global().check(AllocationGuard.global().singleAllocationLimit() + 1, "child resize");
             System.out.println("a guard warning: " + (captured.await(30, TimeUnit.SECONDS) ? "captured" : "none"));
-            final java.util.Map<String, Thread> threads = trapThreads();
+            final Set<Thread> threads = TrapTesting.trapThreads();
             final String closed = outcome(retried::close);
-            for (final Thread thread : threads.values())
-            {
-                thread.join(10_000);
-            }
-            threads.values().removeIf(thread -> !thread.isAlive());
+            // close() returns once they have ended: no waiting here.
+            threads.removeIf(thread -> !thread.isAlive());
             System.out.println("close: " + closed + ", trap threads " + (threads.isEmpty() ? "ended" :
-                "still running: " + threads.keySet()));
+                "still running: " + names(threads)));
         }
 
         private static String outcome(final Runnable call)
@@ -572,19 +570,52 @@ class FreezeTrapTest
             }
         }
 
-        /** The live threads of traps and stall detectors, by name. */
-        private static java.util.Map<String, Thread> trapThreads()
-        {
-            final java.util.Map<String, Thread> threads = new java.util.TreeMap<>();
-            for (final Thread thread : Thread.getAllStackTraces().keySet())
+    }
+
+    /** The threads' names, sorted. */
+    private static List<String> names(final Set<Thread> threads)
+    {
+        return threads.stream().map(Thread::getName).sorted().collect(java.util.stream.Collectors.toList());
+    }
+
+    /**
+     * close() returns once the trap's threads have ended, not only been told to: here the probe, interrupted, takes
+     * 200 ms to give up (as one cancelling its query would), and the stall detector and evidence thread run too. No
+     * thread start() started is alive when close() returns, with no waiting for them in between.
+     */
+    @Test
+    void closeReturnsOnlyOnceEveryThreadTheTrapStartedHasEnded() throws Exception
+    {
+        final Set<Thread> before = TrapTesting.trapThreads();
+        final CountDownLatch probing = new CountDownLatch(1);
+        final FreezeTrap trap = builder().stallDetection(true).probeDeadline(Duration.ofSeconds(5))
+            .captureDuration(Duration.ofSeconds(10)).probe(() ->
             {
-                if (thread.getName().startsWith("docref-trap") || thread.getName().startsWith("docref-stall"))
+                probing.countDown();
+                try
                 {
-                    threads.put(thread.getName(), thread);
+                    new CountDownLatch(1).await();
                 }
-            }
-            return threads;
-        }
+                catch (final InterruptedException ex)
+                {
+                    Thread.sleep(200);
+                    throw ex;
+                }
+            }).build();
+        trap.start();
+        probing.await();
+        final Set<Thread> started = TrapTesting.trapThreads();
+        started.removeAll(before);
+        assertEquals(List.of("docref-stall-detector", "docref-trap-capture", "docref-trap-evidence",
+            "docref-trap-probe", "docref-trap-profiler", "docref-trap-watchdog"), names(started));
+
+        trap.close();
+
+        started.removeIf(thread -> !thread.isAlive());
+        assertEquals(List.of(), names(started), "threads of the trap still running after close() returned");
+        final Set<Thread> after = TrapTesting.trapThreads();
+        after.removeAll(before);
+        assertEquals(List.of(), names(after), "trap threads that were not there before start()");
     }
 
     @Test
