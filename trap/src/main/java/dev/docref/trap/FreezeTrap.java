@@ -161,6 +161,8 @@ public final class FreezeTrap implements AutoCloseable
     private final boolean guardArming;
     private final Consumer<Path> onCapture;
     private final OffCpuProfiler profiler;
+    /** Creates the trap's own threads: {@link DaemonThreads#newThread}, unless a test fails one. */
+    private final ThreadMaker threads;
     private final CaptureStore store;
     private final CaptureThrottle throttle;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
@@ -208,6 +210,7 @@ public final class FreezeTrap implements AutoCloseable
         this.guardArming = builder.guardArming && JvmEvidence.isThisProcess(builder.pid);
         this.onCapture = builder.onCapture;
         this.profiler = profiler;
+        this.threads = builder.threads;
         this.store = new CaptureStore(settings.dir(), settings.maxDiskBytes());
         this.throttle = new CaptureThrottle(settings.cooldown(), settings.maxCapturesPerHour(), System::nanoTime);
     }
@@ -306,15 +309,15 @@ public final class FreezeTrap implements AutoCloseable
         // inherited thread-local values.
         final ClassLoader applicationLoader = Thread.currentThread().getContextClassLoader();
         captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
-            task -> pooled(DaemonThreads.newThread("docref-trap-capture", task, applicationLoader)));
+            task -> pooled(threads.newThread("docref-trap-capture", task, applicationLoader)));
         profilers = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
-            task -> pooled(DaemonThreads.newThread("docref-trap-profiler", task)));
+            task -> pooled(threads.newThread("docref-trap-profiler", task, null)));
         // These threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
         // freeze may hold, so a capture started during one must not need a thread created.
         captures.prestartCoreThread();
         profilers.prestartCoreThread();
         evidence = new EvidenceReader();
-        exitHook = DaemonThreads.newThread("docref-trap-exit", this::close);
+        exitHook = threads.newThread("docref-trap-exit", this::close, null);
         Runtime.getRuntime().addShutdownHook(exitHook);
         // Last: fire() may hand captures over from here on.
         running = true;
@@ -573,6 +576,23 @@ public final class FreezeTrap implements AutoCloseable
     String recordingProblem()
     {
         return recordingProblem;
+    }
+
+    /** The listener {@link #start()} adds to the allocation guard, with guard arming. */
+    AllocationListener guardListener()
+    {
+        return guardListener;
+    }
+
+    /**
+     * Creates a thread of the trap, not started: {@link DaemonThreads#newThread(String, Runnable, ClassLoader)}. Tests
+     * replace it to fail one thread's creation, as the JVM's "unable to create native thread" would, part way through
+     * {@link #start()}. The stall detector and the evidence reader create their own threads.
+     */
+    @FunctionalInterface
+    interface ThreadMaker
+    {
+        Thread newThread(String name, Runnable task, ClassLoader contextClassLoader);
     }
 
     /** @return whether a capture is running or handed to the capture thread. */
@@ -964,9 +984,9 @@ public final class FreezeTrap implements AutoCloseable
         }
     }
 
-    private static Thread daemon(final Runnable task, final String name, final ClassLoader contextClassLoader)
+    private Thread daemon(final Runnable task, final String name, final ClassLoader contextClassLoader)
     {
-        final Thread thread = DaemonThreads.newThread(name, task, contextClassLoader);
+        final Thread thread = threads.newThread(name, task, contextClassLoader);
         thread.start();
         return thread;
     }
@@ -1016,6 +1036,7 @@ public final class FreezeTrap implements AutoCloseable
         private boolean guardArming = true;
         private Consumer<Path> onCapture;
         private OffCpuProfiler profiler;
+        private ThreadMaker threads = DaemonThreads::newThread;
         /**
          * Where the value came from, as errors name it: its property (also for the typed setters), or the command-line
          * flag {@link TrapCommand} parsed it from. The values checked after they are set (the directory at start,
@@ -1291,6 +1312,13 @@ public final class FreezeTrap implements AutoCloseable
         Builder profiler(final OffCpuProfiler profiler)
         {
             this.profiler = profiler;
+            return this;
+        }
+
+        /** Tests replace how the trap creates its threads, to fail one. */
+        Builder threads(final ThreadMaker maker)
+        {
+            this.threads = Objects.requireNonNull(maker, "maker");
             return this;
         }
 
