@@ -1,6 +1,8 @@
 package dev.docref.trap;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -25,7 +27,8 @@ import dev.docref.guard.DaemonThreads;
  * <p>
  * <b>Thread-safety:</b> {@link #read} and {@link #close()} may be called from any thread; reads run one at a time
  * (the trap's capture thread makes them). <b>Ownership:</b> the trap creates its reader in {@code start()} and closes
- * it in {@code close()}, which ends the thread; a given-up thread ends when its read returns.
+ * it in {@code close()}, which ends the thread; a given-up thread ends when its read returns. {@code close()} waits,
+ * for a while, for both.
  */
 final class EvidenceReader implements AutoCloseable
 {
@@ -35,13 +38,21 @@ final class EvidenceReader implements AutoCloseable
     private final Object reading = new Object();
     /** The thread for the next read; {@code null} after a read gave it up, or once closed. Guarded by this. */
     private Worker worker;
+    /**
+     * Every thread this reader started that may still run: the current worker's and those of reads given up, for
+     * {@link #close} to wait for. Guarded by this.
+     */
+    private final List<Thread> threads = new ArrayList<>();
     /** Guarded by this. */
     private boolean closed;
 
     /** Creates the reader and starts its thread. */
     EvidenceReader()
     {
-        this.worker = new Worker();
+        synchronized (this)
+        {
+            this.worker = newWorker();
+        }
     }
 
     /**
@@ -64,7 +75,7 @@ final class EvidenceReader implements AutoCloseable
                 if (worker == null)
                 {
                     // The last read hung and kept its thread: the one case that creates a thread.
-                    worker = new Worker();
+                    worker = newWorker();
                 }
                 current = worker;
             }
@@ -110,21 +121,50 @@ final class EvidenceReader implements AutoCloseable
         }
     }
 
-    /** Ends the evidence thread: at once if it waits for a read, else when its read returns. */
+    /** As {@link #close(long)}, waiting up to {@link FreezeTrap#CLOSE_WAIT}. */
     @Override
     public void close()
     {
+        close(System.nanoTime() + FreezeTrap.CLOSE_WAIT.toNanos());
+    }
+
+    /**
+     * Ends the evidence thread, at once if it waits for a read, else when its read returns, and waits for it and for
+     * the threads of reads given up before, until {@code deadlineNanos} ({@link System#nanoTime()}) at the latest: a
+     * read the kernel holds keeps its thread past that.
+     */
+    void close(final long deadlineNanos)
+    {
         final Worker last;
+        final List<Thread> started;
         synchronized (this)
         {
             closed = true;
             last = worker;
             worker = null;
+            started = new ArrayList<>(threads);
+            threads.clear();
         }
         if (last != null)
         {
             last.retire();
         }
+        for (final Thread thread : started)
+        {
+            FreezeTrap.awaitEnd(thread, deadlineNanos);
+        }
+    }
+
+    /**
+     * A worker with its thread started, remembered for {@link #close}; forgets threads that have ended. Call holding
+     * this.
+     */
+    private Worker newWorker()
+    {
+        threads.removeIf(thread -> !thread.isAlive());
+        final Worker created = new Worker();
+        threads.add(created.thread);
+        return created;
     }
 
     private synchronized void giveUp(final Worker hung)

@@ -11,8 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -140,6 +142,12 @@ public final class FreezeTrap implements AutoCloseable
     private static final Duration MAX_TIME = Duration.ofHours(1);
     private static final long MIN_DISK = 1L << 20;
     private static final int MAX_PER_HOUR = 3600;
+    /**
+     * How long {@link #close()} waits for each of the capture and profiler threads, and then for the trap's other
+     * threads together: long enough for a tool's kill, short enough that a thread held up in something that ignores
+     * its interrupt (a hung probe, a read the kernel holds) cannot hang {@code close()}.
+     */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
     /** "No probe running": {@link System#nanoTime()} does not return this in practice (292 years of uptime). */
     private static final long IDLE = Long.MIN_VALUE;
 
@@ -153,6 +161,8 @@ public final class FreezeTrap implements AutoCloseable
     private final boolean guardArming;
     private final Consumer<Path> onCapture;
     private final OffCpuProfiler profiler;
+    /** Creates the trap's own threads: {@link DaemonThreads#newThread}, unless a test fails one. */
+    private final ThreadMaker threads;
     private final CaptureStore store;
     private final CaptureThrottle throttle;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
@@ -175,6 +185,11 @@ public final class FreezeTrap implements AutoCloseable
     /** The capture thread and the profiler thread: both started by {@link #start()}, before anything can fire. */
     private volatile ThreadPoolExecutor captures;
     private volatile ThreadPoolExecutor profilers;
+    /**
+     * The threads of those two executors, for {@link #close()} to wait for: an executor counts as terminated once its
+     * thread has run its last task, while the thread may still be alive.
+     */
+    private final Queue<Thread> pooledThreads = new ConcurrentLinkedQueue<>();
     /** The thread of a capture's reads that may hang, also started by {@link #start()}. */
     private volatile EvidenceReader evidence;
     /** Closes the trap when the JVM exits, so that a tool a capture started does not outlive it. */
@@ -195,6 +210,7 @@ public final class FreezeTrap implements AutoCloseable
         this.guardArming = builder.guardArming && JvmEvidence.isThisProcess(builder.pid);
         this.onCapture = builder.onCapture;
         this.profiler = profiler;
+        this.threads = builder.threads;
         this.store = new CaptureStore(settings.dir(), settings.maxDiskBytes());
         this.throttle = new CaptureThrottle(settings.cooldown(), settings.maxCapturesPerHour(), System::nanoTime);
     }
@@ -293,15 +309,15 @@ public final class FreezeTrap implements AutoCloseable
         // inherited thread-local values.
         final ClassLoader applicationLoader = Thread.currentThread().getContextClassLoader();
         captures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
-            task -> DaemonThreads.newThread("docref-trap-capture", task, applicationLoader));
+            task -> pooled(threads.newThread("docref-trap-capture", task, applicationLoader)));
         profilers = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1),
-            task -> DaemonThreads.newThread("docref-trap-profiler", task));
+            task -> pooled(threads.newThread("docref-trap-profiler", task, null)));
         // These threads exist before anything fires: a new thread maps its stack, which waits for the very mmap_lock a
         // freeze may hold, so a capture started during one must not need a thread created.
         captures.prestartCoreThread();
         profilers.prestartCoreThread();
         evidence = new EvidenceReader();
-        exitHook = DaemonThreads.newThread("docref-trap-exit", this::close);
+        exitHook = threads.newThread("docref-trap-exit", this::close, null);
         Runtime.getRuntime().addShutdownHook(exitHook);
         // Last: fire() may hand captures over from here on.
         running = true;
@@ -372,7 +388,15 @@ public final class FreezeTrap implements AutoCloseable
         return stallDetector;
     }
 
-    /** Stops every thread of the trap, interrupts a running capture (killing its tool) and stops JFR. */
+    /**
+     * Stops every thread of the trap, interrupts a running capture (killing its tool) and stops JFR, and returns
+     * once those threads have ended, so that none runs on after it: it waits up to 10 s each for the capture and the
+     * profiler to finish, then up to 10 s in all for the threads (watchdog, probe, stall detector, evidence, capture,
+     * profiler) to end. A thread still running then (a probe or a read that ignores its interrupt, as a read the
+     * kernel holds does) is left to end on its own. On the trap's exit hook it waits for the capture and the
+     * profiler, so that the tool is killed, but not for the threads, which end with the JVM. Called on a thread of
+     * the trap (from the probe or the {@code onCapture} listener), which it interrupts, it does not wait for them.
+     */
     @Override
     public void close()
     {
@@ -416,16 +440,16 @@ public final class FreezeTrap implements AutoCloseable
         {
             armedGuard.removeListener(guardListener);
         }
-        if (stallDetector != null)
-        {
-            stallDetector.close();
-        }
         for (final Thread thread : new Thread[] { watchdog, prober })
         {
             if (thread != null)
             {
                 thread.interrupt();
             }
+        }
+        if (stallDetector != null)
+        {
+            stallDetector.close();
         }
         // The capture thread first: interrupted, it stops its profile, whose tool the profiler thread then kills.
         if (executor != null)
@@ -441,23 +465,67 @@ public final class FreezeTrap implements AutoCloseable
             profiling.shutdownNow();
             awaitTermination(profiling);
         }
+        // The other threads were told to stop before the waits above, and are waited for together. Not on the exit
+        // hook: daemon threads end with the JVM, and waiting for a hung probe would only hold up its exit.
+        final long deadline = System.nanoTime() + (Thread.currentThread() == hook ? 0 : CLOSE_WAIT.toNanos());
         // After the capture thread, whose reads it runs.
         final EvidenceReader reader = evidence;
         if (reader != null)
         {
-            reader.close();
+            reader.close(deadline);
         }
         if (recording != null)
         {
             recording.close();
         }
+        awaitEnd(watchdog, deadline);
+        awaitEnd(prober, deadline);
+        if (stallDetector != null)
+        {
+            awaitEnd(stallDetector.thread(), deadline);
+        }
+        for (final Thread thread : pooledThreads)
+        {
+            awaitEnd(thread, deadline);
+        }
+        pooledThreads.removeIf(thread -> !thread.isAlive());
+    }
+
+    /** A thread of the capture or profiler executor, remembered for {@link #close()} to wait for. */
+    private Thread pooled(final Thread thread)
+    {
+        pooledThreads.add(thread);
+        return thread;
     }
 
     private static void awaitTermination(final ThreadPoolExecutor threads)
     {
         try
         {
-            threads.awaitTermination(10, TimeUnit.SECONDS);
+            threads.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits for {@code thread} to end, until {@code deadlineNanos} ({@link System#nanoTime()}) at the latest. Not
+     * for the calling thread, which would wait for itself; an interrupted caller stops waiting and stays interrupted.
+     *
+     * @param thread a thread, or {@code null} for none.
+     */
+    static void awaitEnd(final Thread thread, final long deadlineNanos)
+    {
+        if (thread == null || thread == Thread.currentThread())
+        {
+            return;
+        }
+        try
+        {
+            // Waits not at all for a deadline passed, where a join(0) would wait for ever.
+            TimeUnit.NANOSECONDS.timedJoin(thread, deadlineNanos - System.nanoTime());
         }
         catch (final InterruptedException ex)
         {
@@ -508,6 +576,23 @@ public final class FreezeTrap implements AutoCloseable
     String recordingProblem()
     {
         return recordingProblem;
+    }
+
+    /** The listener {@link #start()} adds to the allocation guard, with guard arming. */
+    AllocationListener guardListener()
+    {
+        return guardListener;
+    }
+
+    /**
+     * Creates a thread of the trap, not started: {@link DaemonThreads#newThread(String, Runnable, ClassLoader)}. Tests
+     * replace it to fail one thread's creation, as the JVM's "unable to create native thread" would, part way through
+     * {@link #start()}. The stall detector and the evidence reader create their own threads.
+     */
+    @FunctionalInterface
+    interface ThreadMaker
+    {
+        Thread newThread(String name, Runnable task, ClassLoader contextClassLoader);
     }
 
     /** @return whether a capture is running or handed to the capture thread. */
@@ -899,9 +984,9 @@ public final class FreezeTrap implements AutoCloseable
         }
     }
 
-    private static Thread daemon(final Runnable task, final String name, final ClassLoader contextClassLoader)
+    private Thread daemon(final Runnable task, final String name, final ClassLoader contextClassLoader)
     {
-        final Thread thread = DaemonThreads.newThread(name, task, contextClassLoader);
+        final Thread thread = threads.newThread(name, task, contextClassLoader);
         thread.start();
         return thread;
     }
@@ -951,6 +1036,7 @@ public final class FreezeTrap implements AutoCloseable
         private boolean guardArming = true;
         private Consumer<Path> onCapture;
         private OffCpuProfiler profiler;
+        private ThreadMaker threads = DaemonThreads::newThread;
         /**
          * Where the value came from, as errors name it: its property (also for the typed setters), or the command-line
          * flag {@link TrapCommand} parsed it from. The values checked after they are set (the directory at start,
@@ -1226,6 +1312,13 @@ public final class FreezeTrap implements AutoCloseable
         Builder profiler(final OffCpuProfiler profiler)
         {
             this.profiler = profiler;
+            return this;
+        }
+
+        /** Tests replace how the trap creates its threads, to fail one. */
+        Builder threads(final ThreadMaker maker)
+        {
+            this.threads = Objects.requireNonNull(maker, "maker");
             return this;
         }
 

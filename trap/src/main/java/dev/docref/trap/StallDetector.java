@@ -119,6 +119,12 @@ public final class StallDetector implements AutoCloseable
         }
     }
 
+    /** The detector's thread, for {@link FreezeTrap#close()} to wait for. */
+    Thread thread()
+    {
+        return thread;
+    }
+
     /**
      * @return how far past its wake-up time the detector is right now: the length so far of a stall in progress,
      * or zero.

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * {@code watch} builds a {@link FreezeTrap} for another process with a {@link CommandProbe}; stall detection and
  * guard arming belong to the watched JVM and are off. Every {@code docref.trap.*} property still applies
- * ({@code -Ddocref.trap.cooldown=1m}); the flags override their properties. A bad value names where it came from,
+ * ({@code -Ddocref.trap.cooldown=1m}); the flags override their properties, before those are read, so that a bad
+ * property a flag overrides is no error. A bad value names where it came from,
  * with what is accepted: {@code --probe-interval = "5ms" is out of range; accepted: 10ms to 1h, ...} for a flag, the
  * property for a property. Exit codes: 0 done, 1 failed (the watched process exited, or the input could not be
  * read), 2 bad arguments (with the usage), among them a directory that cannot hold captures.
@@ -50,6 +52,13 @@ public final class TrapCommand
         "");
 
     private static final Duration POLL = Duration.ofMillis(200);
+
+    /** The flags of {@code watch} that override a {@code docref.trap.*} property, and that property. */
+    private static final Map<String, String> OVERRIDDEN = Map.of(
+        "--probe-interval", FreezeTrap.PROBE_INTERVAL_PROP_NAME,
+        "--probe-deadline", FreezeTrap.PROBE_DEADLINE_PROP_NAME,
+        "--capture-duration", FreezeTrap.CAPTURE_DURATION_PROP_NAME,
+        "--dir", FreezeTrap.DIR_PROP_NAME);
 
     private TrapCommand()
     {
@@ -176,8 +185,18 @@ public final class TrapCommand
         final FreezeTrap trap;
         try
         {
-            // Each value's error names where it came from: the flag, or the docref.trap.* property it overrides.
-            final FreezeTrap.Builder builder = FreezeTrap.builder();
+            // A flag's property is dropped before the properties are read: the flag wins, and a bad value it replaces
+            // is no error. Each value's error names where it came from: the flag, or the property.
+            final Properties properties = new Properties();
+            properties.putAll(System.getProperties());
+            for (final String flag : options.keySet())
+            {
+                if (OVERRIDDEN.containsKey(flag))
+                {
+                    properties.remove(OVERRIDDEN.get(flag));
+                }
+            }
+            final FreezeTrap.Builder builder = FreezeTrap.builder(properties);
             if (options.containsKey("--probe-interval"))
             {
                 builder.probeInterval("--probe-interval", options.get("--probe-interval"));

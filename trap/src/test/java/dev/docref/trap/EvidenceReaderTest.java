@@ -30,8 +30,7 @@ class EvidenceReaderTest
         assertSame(first.get(), second.get(), "the same thread");
         assertEquals(EvidenceReader.THREAD_NAME, first.get().getName());
         assertTrue(first.get().isDaemon());
-        first.get().join(LONG.toMillis());
-        assertFalse(first.get().isAlive(), "close() ended the thread");
+        assertFalse(first.get().isAlive(), "close() ended the thread and returned once it had");
         assertEquals("(not read: the trap is closed: third read)\n", evidence.read(() -> "three", LONG, "third read"));
     }
 
@@ -64,6 +63,38 @@ class EvidenceReaderTest
             assertTrue(hung.get().isAlive(), "the hung read still runs");
             assertTrue(next.get() != hung.get(), "on a new thread");
             assertEquals(EvidenceReader.THREAD_NAME, next.get().getName());
+            release.countDown();
+        }
+        finally
+        {
+            release.countDown();
+        }
+        assertFalse(hung.get().isAlive(), "the given-up thread ends once its read returns, and close() waits for it");
+        assertFalse(next.get().isAlive(), "close() waits for the current thread");
+    }
+
+    /** close() waits for a given-up thread whose read still hangs only until its deadline, then leaves it running. */
+    @Test
+    void closeWaitsForAReadThatStillHangsOnlyUntilItsDeadline() throws Exception
+    {
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicReference<Thread> hung = new AtomicReference<>();
+        final EvidenceReader evidence = new EvidenceReader();
+        try
+        {
+            evidence.read(() ->
+            {
+                hung.set(Thread.currentThread());
+                awaitIgnoringInterrupts(release);
+                return "late";
+            }, Duration.ofMillis(100), "a read the kernel holds");
+
+            final long start = System.nanoTime();
+            evidence.close(start + Duration.ofMillis(200).toNanos());
+            final long waited = System.nanoTime() - start;
+
+            assertTrue(waited >= Duration.ofMillis(190).toNanos() && waited < LONG.toNanos(), "waited " + waited);
+            assertTrue(hung.get().isAlive(), "still hung: left running");
         }
         finally
         {

@@ -31,6 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -535,7 +536,8 @@ class FreezeTrapTest
             if (args[1].equals("left"))
             {
                 // Exits with the trap not closed: whatever exit hook it left runs close().
-                System.out.println("running " + trap.isRunning() + ", trap threads " + trapThreads().keySet());
+                System.out.println("running " + trap.isRunning() + ", trap threads " +
+                    names(TrapTesting.trapThreads()));
                 return;
             }
             System.out.println("close: " + outcome(trap::close));
@@ -547,15 +549,12 @@ class FreezeTrapTest
                 outcome(retried::start) + ", running " + retried.isRunning());
             AllocationGuard.global().check(AllocationGuard.global().singleAllocationLimit() + 1, "child resize");
             System.out.println("a guard warning: " + (captured.await(30, TimeUnit.SECONDS) ? "captured" : "none"));
-            final java.util.Map<String, Thread> threads = trapThreads();
+            final Set<Thread> threads = TrapTesting.trapThreads();
             final String closed = outcome(retried::close);
-            for (final Thread thread : threads.values())
-            {
-                thread.join(10_000);
-            }
-            threads.values().removeIf(thread -> !thread.isAlive());
+            // close() returns once they have ended: no waiting here.
+            threads.removeIf(thread -> !thread.isAlive());
             System.out.println("close: " + closed + ", trap threads " + (threads.isEmpty() ? "ended" :
-                "still running: " + threads.keySet()));
+                "still running: " + names(threads)));
         }
 
         private static String outcome(final Runnable call)
@@ -572,19 +571,124 @@ class FreezeTrapTest
             }
         }
 
-        /** The live threads of traps and stall detectors, by name. */
-        private static java.util.Map<String, Thread> trapThreads()
-        {
-            final java.util.Map<String, Thread> threads = new java.util.TreeMap<>();
-            for (final Thread thread : Thread.getAllStackTraces().keySet())
+    }
+
+    /** The threads' names, sorted. */
+    private static List<String> names(final Set<Thread> threads)
+    {
+        return threads.stream().map(Thread::getName).sorted().collect(java.util.stream.Collectors.toList());
+    }
+
+    /**
+     * close() returns once the trap's threads have ended, not only been told to: here the probe, interrupted, takes
+     * 200 ms to give up (as one cancelling its query would), and the stall detector and evidence thread run too. No
+     * thread start() started is alive when close() returns, with no waiting for them in between.
+     */
+    @Test
+    void closeReturnsOnlyOnceEveryThreadTheTrapStartedHasEnded() throws Exception
+    {
+        final Set<Thread> before = TrapTesting.trapThreads();
+        final CountDownLatch probing = new CountDownLatch(1);
+        final FreezeTrap trap = builder().stallDetection(true).probeDeadline(Duration.ofSeconds(5))
+            .captureDuration(Duration.ofSeconds(10)).probe(() ->
             {
-                if (thread.getName().startsWith("docref-trap") || thread.getName().startsWith("docref-stall"))
+                probing.countDown();
+                try
                 {
-                    threads.put(thread.getName(), thread);
+                    new CountDownLatch(1).await();
                 }
+                catch (final InterruptedException ex)
+                {
+                    Thread.sleep(200);
+                    throw ex;
+                }
+            }).build();
+        trap.start();
+        probing.await();
+        final Set<Thread> started = trapThreadsSince(before);
+        assertEquals(List.of("docref-stall-detector", "docref-trap-capture", "docref-trap-evidence",
+            "docref-trap-probe", "docref-trap-profiler", "docref-trap-watchdog"), names(started));
+
+        trap.close();
+
+        started.removeIf(thread -> !thread.isAlive());
+        assertEquals(List.of(), names(started), "threads of the trap still running after close() returned");
+        assertEquals(List.of(), names(trapThreadsSince(before)), "trap threads that were not there before start()");
+    }
+
+    /** The live threads of traps and stall detectors that were not in {@code before}. */
+    private static Set<Thread> trapThreadsSince(final Set<Thread> before)
+    {
+        final Set<Thread> threads = TrapTesting.trapThreads();
+        threads.removeAll(before);
+        return threads;
+    }
+
+    /**
+     * A start() that fails part way, here because the named thread cannot be created (as with the JVM's "unable to
+     * create native thread"), stops what it had started before it throws. Failing the capture thread leaves nothing
+     * to undo; the profiler thread, the capture thread; the exit hook, those and the evidence thread; the watchdog,
+     * also the shutdown hook, the stall detector and the guard listener, with the trap already running, so that a
+     * capture is handed over as the start fails; the probe thread, all that and the watchdog. Afterwards no thread
+     * of the trap runs, the hook and the guard listener are gone, the throttle holds no capture, and start() works.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "docref-trap-capture", "docref-trap-profiler", "docref-trap-exit", "docref-trap-watchdog",
+        "docref-trap-probe" })
+    void aStartThatCannotCreateAThreadUndoesWhatItStartedAndStartsAgain(final String failing) throws Exception
+    {
+        final Set<Thread> before = TrapTesting.trapThreads();
+        final AtomicReference<FreezeTrap> trap = new AtomicReference<>();
+        final AtomicReference<Boolean> handedOver = new AtomicReference<>();
+        final List<Thread> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        trap.set(builder().guardArming(true).stallDetection(true).probe(() -> { }).threads((name, task, loader) ->
+        {
+            if (name.equals(failing) && handedOver.get() == null)
+            {
+                handedOver.set(trap.get().captureNow("as start() fails"));
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/" +
+                    "resource limits reached");
             }
-            return threads;
+            final Thread thread = dev.docref.guard.DaemonThreads.newThread(name, task, loader);
+            if (name.equals("docref-trap-exit"))
+            {
+                hooks.add(thread);
+            }
+            return thread;
+        }).build());
+
+        final OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, trap.get()::start);
+
+        assertTrue(thrown.getMessage().startsWith("unable to create native thread"), thrown.getMessage());
+        assertFalse(trap.get().isRunning());
+        assertEquals(List.of(), names(trapThreadsSince(before)), "threads left running by the failed start()");
+        final boolean ran = failing.equals("docref-trap-watchdog") || failing.equals("docref-trap-probe");
+        assertEquals(ran ? 1 : 0, hooks.size(), "exit hooks made");
+        for (final Thread hook : hooks)
+        {
+            assertFalse(Runtime.getRuntime().removeShutdownHook(hook), "the failed start() removed its exit hook");
         }
+        assertFalse(AllocationGuard.global().removeListener(trap.get().guardListener()),
+            "the failed start() removed its guard listener");
+        assertEquals(ran, handedOver.get(), "a capture was handed over only once the trap ran");
+        assertFalse(trap.get().captureRunning(), "the throttle holds no capture");
+        captures.clear();
+
+        try
+        {
+            trap.get().start();
+
+            assertTrue(trap.get().isRunning());
+            assertTrue(trap.get().captureNow("after a failed start()"), "the throttle lets a capture start");
+            assertEquals("after a failed start()",
+                TrapTesting.json(nextCapture().resolve(Capture.SUMMARY_JSON)).get("detail").asText());
+            assertTrue(AllocationGuard.global().removeListener(trap.get().guardListener()), "armed again");
+        }
+        finally
+        {
+            trap.get().close();
+        }
+        assertEquals(List.of(), names(trapThreadsSince(before)), "threads left running after close()");
     }
 
     @Test

@@ -129,6 +129,80 @@ class TrapCommandTest
         }
     }
 
+    /**
+     * A bad value of each property a flag overrides, the flag that overrides it, another flag that does not, and the
+     * property's error.
+     */
+    static Stream<Arguments> badPropertiesAndFlags()
+    {
+        final List<String> otherFlag = List.of("--probe-interval", "1s");
+        return Stream.of(
+            Arguments.of(FreezeTrap.PROBE_INTERVAL_PROP_NAME, "5ms", List.of("--probe-interval", "1s"),
+                List.of("--probe-deadline", "1s"), "= \"5ms\" is out of range; accepted: 10ms to 1h, e.g. 500ms, 15s"),
+            Arguments.of(FreezeTrap.PROBE_DEADLINE_PROP_NAME, "2h", List.of("--probe-deadline", "1s"), otherFlag,
+                "= \"2h\" is out of range; accepted: 10ms to 1h, e.g. 500ms, 15s"),
+            Arguments.of(FreezeTrap.CAPTURE_DURATION_PROP_NAME, "1500ms", List.of("--capture-duration", "3s"),
+                otherFlag, "= \"1500ms\" is not whole seconds (offcputime takes seconds); accepted: 1s to 1h in " +
+                "whole seconds, e.g. 15s"),
+            Arguments.of(FreezeTrap.DIR_PROP_NAME, " ", List.of("--dir", "DIR"), otherFlag,
+                "= \" \" is empty; accepted: a directory path, created if missing, e.g. /var/tmp/docref-trap"));
+    }
+
+    /** The flag wins before its property is read: a bad value it replaces is no error, and watching starts. */
+    @ParameterizedTest(name = "{0} = \"{1}\" with {2}")
+    @MethodSource("badPropertiesAndFlags")
+    void aBadPropertyThatAFlagOverridesIsNoError(final String property, final String value, final List<String> flag,
+        final List<String> otherFlag, final String error) throws Exception
+    {
+        final Process target = new ProcessBuilder("sleep", "1").start();
+        final String previous = System.setProperty(property, value);
+        try
+        {
+            final List<String> args = new java.util.ArrayList<>(List.of("watch", "--pid",
+                Long.toString(target.pid()), "--probe-cmd", "true", flag.get(0), flag.get(1).replace("DIR",
+                dir.toString())));
+            if (!flag.get(0).equals("--dir"))
+            {
+                args.addAll(List.of("--dir", dir.toString()));
+            }
+
+            final int code = run(args.toArray(String[]::new));
+
+            assertFalse(err().contains("error: "), err());
+            assertTrue(err().contains("docref-trap: watching pid " + target.pid()), err());
+            assertEquals(TrapCommand.FAILED, code, "watched until the process exited: " + err());
+        }
+        finally
+        {
+            restore(property, previous);
+            TrapTesting.stop(target);
+        }
+    }
+
+    /** A bad property that no flag overrides still fails, naming the property, its value, the limit and the fix. */
+    @ParameterizedTest(name = "{0} = \"{1}\" with {3}")
+    @MethodSource("badPropertiesAndFlags")
+    void aBadPropertyThatNoFlagOverridesStillFailsNamingItsValueTheLimitAndTheFix(final String property,
+        final String value, final List<String> flag, final List<String> otherFlag, final String error)
+    {
+        final String previous = System.setProperty(property, value);
+        try
+        {
+            final List<String> args = new java.util.ArrayList<>(List.of("watch", "--pid",
+                Long.toString(ProcessHandle.current().pid()), "--probe-cmd", "true"));
+            args.addAll(otherFlag);
+
+            assertEquals(TrapCommand.USAGE, run(args.toArray(String[]::new)), err());
+
+            assertEquals("error: " + property + " " + error, err().lines().findFirst().orElse(""), err());
+            assertTrue(err().contains("Usage:"), err());
+        }
+        finally
+        {
+            restore(property, previous);
+        }
+    }
+
     @Test
     void helpPrintsTheUsageAndExits0()
     {

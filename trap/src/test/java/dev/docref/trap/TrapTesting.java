@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -129,6 +130,20 @@ final class TrapTesting
         {
             throw new AssertionError("kill -" + signal + " " + pid + " failed");
         }
+    }
+
+    /** The live threads of traps and stall detectors in this JVM: {@code docref-trap-*}, {@code docref-stall-*}. */
+    static Set<Thread> trapThreads()
+    {
+        final Set<Thread> threads = new HashSet<>();
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (thread.getName().startsWith("docref-trap") || thread.getName().startsWith("docref-stall"))
+            {
+                threads.add(thread);
+            }
+        }
+        return threads;
     }
 
     /** How many live processes have {@code fragment} in their command line. */
