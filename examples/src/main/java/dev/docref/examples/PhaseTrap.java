@@ -328,6 +328,7 @@ final class PhaseTrap implements AutoCloseable
             }
         }
         return new PhaseResult.CaptureRecord(directory, name.group(2), firedAt,
-            Duration.between(phaseStart, firedAt).toNanos(), stall, tool, Files.exists(directory.resolve(SUMMARY)));
+            Duration.between(phaseStart, firedAt).toNanos(), stall, tool, Files.exists(directory.resolve(SUMMARY)),
+            Files.exists(directory.resolve(FAILURE)));
     }
 }
