@@ -681,11 +681,21 @@ final class IncidentReport
             "line jumps where a put resizes the table: the put holds the write lock for the whole rehash, so every " +
             "query due during it waits, and the latency of the queries due then falls as a ramp. The orange line " +
             "just before it is the guard's warning, made from the ResizeForecast before the insert that resizes; " +
-            "the red line is the trap it armed, whose flame graph shows the query threads off the CPU, parked on " +
-            "the lock (futex) while the resize runs. In the docref panel there is no such jump: a put that grows the " +
-            "map splits one segment and allocates one block, and readers never wait for it. See " +
-            "src/site/markdown/demo.md in the docref repository.")).append("</p>\n</body>\n</html>\n");
+            "the red line is the trap it armed" + (anyStacks() ? ", whose flame graph shows the query threads off " +
+            "the CPU, parked on the lock (futex) while the resize runs." : ". Its flame graph would show the query " +
+            "threads off the CPU, parked on the lock (futex) while the resize runs, but no off-CPU tool produced " +
+            "stacks in this run (BCC's offcputime, as root, see trap.md), so the captures hold thread dumps and " +
+            "memory figures.") + " In the docref panel there is no such jump: a put that grows the map splits one " +
+            "segment and allocates one block, and readers never wait for it. See src/site/markdown/demo.md in the " +
+            "docref repository.")).append("</p>\n</body>\n</html>\n");
         return html.toString();
+    }
+
+    /** @return whether a capture of this run holds off-CPU stacks from a tool, so that its flame graph shows them. */
+    private boolean anyStacks()
+    {
+        return results.stream().flatMap(result -> result.captures().stream())
+            .anyMatch(PhaseResult.CaptureRecord::hasStacks);
     }
 
     /** @return the longest put that started in the capture's window. */

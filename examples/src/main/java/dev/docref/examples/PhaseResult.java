@@ -74,6 +74,12 @@ record PhaseResult(
             return directory.resolve("offcpu.svg");
         }
 
+        /** @return whether an off-CPU tool produced its stacks, so that its flame graph shows them. */
+        boolean hasStacks()
+        {
+            return complete && !tool.isEmpty() && !tool.equals(PhaseTrap.NO_TOOL);
+        }
+
         /** @return what failed, in a failed capture. */
         Path failure()
         {

@@ -68,6 +68,8 @@ final class PhaseTrap implements AutoCloseable
      * {@code onCapture}.
      */
     static final String FAILURE = "failure.txt";
+    /** A capture's {@code tool:} line in {@code summary.txt} when no tool produced stacks (the trap's own text). */
+    static final String NO_TOOL = "none produced stacks";
     /** BCC's libbpf-tools build of offcputime, where Debian and Ubuntu install it. */
     static final Path LIBBPF_OFFCPUTIME = Path.of("/usr/sbin/offcputime");
     /**
