@@ -549,6 +549,8 @@ public final class GrowthPauseHarness
         result.put("stallUnseen5ms", Long.toString(summary.unseen5ms));
         result.put("stallLongestUnseen", Long.toString(summary.longestUnseenNanos));
         result.put("stallMeterPinned", Boolean.toString(meter.pinned()));
+        result.put("stallMeterThreads", Integer.toString(meter.threadCount()));
+        result.put("stallMeterCpus", Integer.toString(MachineStalls.allowedCpus().length));
         if (result.containsKey("worstGetEndNanoTime"))
         {
             final long end = Long.parseLong(result.get("worstGetEndNanoTime"));
@@ -603,12 +605,12 @@ public final class GrowthPauseHarness
                     "(--machine-stalls): wake-ups of meter threads in the harness's own JVM, due every 1 ms, that " +
                     "came at least 1 ms late; \"unseen\" is the part of the lateness the kernel's scheduler did not " +
                     "account for as run delay, time in which the CPU ran nothing the kernel knows of (under a " +
-                    "hypervisor, the host did not run the virtual CPU). %s See MachineStalls.%n%n" +
+                    "hypervisor, the host did not run the virtual CPU). Meter: %s. See MachineStalls.%n%n" +
                     "| Map | Late wake-ups | Unseen >= 1 ms | Unseen >= 5 ms | Longest unseen | Worst put |%s%n" +
                     "|---|---:|---:|---:|---:|---:|%s%n",
-                    Boolean.parseBoolean(r.get("stallMeterPinned")) ? "One meter thread was pinned to each CPU." :
-                        "The meter threads were not pinned (taskset is missing or failed), so a stall of one CPU " +
-                        "may have gone unseen.", readers ? " Worst get |" : "", readers ? "---:|" : ""));
+                    MachineStalls.meterThreads(Boolean.parseBoolean(r.get("stallMeterPinned")),
+                        Integer.parseInt(r.get("stallMeterThreads")), Integer.parseInt(r.get("stallMeterCpus"))),
+                    readers ? " Worst get |" : "", readers ? "---:|" : ""));
             }
             String worstGet = "";
             if (readers)

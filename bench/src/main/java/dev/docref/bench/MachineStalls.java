@@ -28,12 +28,13 @@ import dev.docref.guard.DaemonThreads;
  *   java -cp bench/target/benchmarks.jar dev.docref.bench.MachineStalls --seconds 60
  * </pre>
  * <p>
- * How: one thread per CPU, each pinned to its CPU with {@code taskset} (Java has no call for it; without
- * {@code taskset} the threads run unpinned, and a stall of one CPU reaches a meter only if one happens to sleep
- * there), parks until its next deadline (1 ms apart), then reads its own run delay ({@link SchedStat}) and records the
- * wake-up if it came late by at least {@link #THRESHOLD_NANOS}. The times are {@code System.nanoTime()}, the
- * kernel's monotonic clock on Linux, which is the same clock in every process, so a child JVM's put times line up
- * with this meter's without conversion.
+ * How: one thread per CPU, at most {@value #MAX_THREADS} (on a machine with more CPUs a stall of the others goes
+ * unseen, and the reports say how many of how many CPUs were metered), each pinned to its CPU with {@code taskset}
+ * (Java has no call for it; without {@code taskset} the threads run unpinned, and a stall of one CPU reaches a meter
+ * only if one happens to sleep there), parks until its next deadline (1 ms apart), then reads its own run delay
+ * ({@link SchedStat}) and records the wake-up if it came late by at least {@link #THRESHOLD_NANOS}. The times are
+ * {@code System.nanoTime()}, the kernel's monotonic clock on Linux, which is the same clock in every process, so a
+ * child JVM's put times line up with this meter's without conversion.
  * <p>
  * The unseen part is a lower bound: a host stall that hits while the thread is already waiting for its CPU counts
  * as run delay in the guest's clock. Lateness also includes timer slack (about 50 us) and any safepoint of the JVM
@@ -50,6 +51,8 @@ final class MachineStalls
     static final long THRESHOLD_NANOS = 1_000_000L;
     /** Time between a thread's deadlines. */
     static final long PERIOD_NANOS = 1_000_000L;
+    /** The most meter threads, so the most CPUs metered: {@link #start()} meters the first 64 of a larger machine. */
+    static final int MAX_THREADS = 64;
     /** Late wake-ups each thread keeps (at 1,000 wake-ups per second, over four minutes of nothing but stalls). */
     private static final int CAPACITY_PER_THREAD = 1 << 18;
 
@@ -99,26 +102,26 @@ final class MachineStalls
             "the scheduler's statistics, but " + unsupported + "; run without --machine-stalls";
     }
 
-    /** Start one meter thread per CPU this process may use (at most 64), each pinned to its CPU. */
+    /** Start one meter thread per CPU this process may use (at most {@value #MAX_THREADS}), each pinned to its CPU. */
     static MachineStalls start()
     {
         final int[] cpus = allowedCpus();
-        return start(Math.min(64, cpus.length));
+        return start(Math.min(MAX_THREADS, cpus.length));
     }
 
     /**
      * Start {@code threadCount} meter threads, the i-th pinned to the i-th CPU this process may use (modulo their
      * number) where {@code taskset} is available.
      *
-     * @throws IllegalArgumentException if {@code threadCount} is not from 1 to 64.
+     * @throws IllegalArgumentException if {@code threadCount} is not from 1 to {@value #MAX_THREADS}.
      * @throws IllegalStateException    if {@link #unsupportedReason()} is not null.
      */
     static MachineStalls start(final int threadCount)
     {
-        if (threadCount < 1 || threadCount > 64)
+        if (threadCount < 1 || threadCount > MAX_THREADS)
         {
-            throw new IllegalArgumentException("machine-stall meter threads must be from 1 to 64 but was " +
-                threadCount);
+            throw new IllegalArgumentException("machine-stall meter threads must be from 1 to " + MAX_THREADS +
+                " but was " + threadCount);
         }
         final String unsupported = unsupportedReason();
         if (unsupported != null)
@@ -191,6 +194,37 @@ final class MachineStalls
             }
         }
         return !meters.isEmpty();
+    }
+
+    /** The meter threads started: 0 for a meter of recorded stalls only ({@link #of}). */
+    int threadCount()
+    {
+        return meters.size();
+    }
+
+    /**
+     * The meter threads and the CPUs they covered, for a report: {@code 2 meter threads (one pinned to each of the 2
+     * CPUs this process may use)}; on a machine past {@value #MAX_THREADS} CPUs, or with fewer threads asked for,
+     * {@code 64 meter threads (one pinned to each of 64 of the 96 CPUs this process may use, so a stall of another
+     * CPU may go unseen)}; without {@code taskset}, that they were not pinned.
+     *
+     * @param cpus the CPUs this process may use ({@link #allowedCpus()}).
+     */
+    static String meterThreads(final boolean pinned, final int threadCount, final int cpus)
+    {
+        final String threads = threadCount + (threadCount == 1 ? " meter thread" : " meter threads");
+        if (!pinned)
+        {
+            return threads + " (not pinned: taskset is missing or failed, so a stall of one CPU may go unseen)";
+        }
+        if (threadCount >= cpus)
+        {
+            return threads + (cpus == 1 ? " (pinned to the one CPU this process may use)" : String.format(Locale.ROOT,
+                " (one pinned to each of the %d CPUs this process may use)", cpus));
+        }
+        return threads + String.format(Locale.ROOT, " (one pinned to each of %d of the %d CPUs this process may " +
+            "use%s, so a stall of another CPU may go unseen)", threadCount, cpus,
+            threadCount == MAX_THREADS ? ", the meter's most" : "");
     }
 
     /** Wake-ups all threads made, late or not. */
@@ -436,7 +470,7 @@ final class MachineStalls
         "usage: MachineStalls [--seconds S] [--threads N]",
         "  --seconds S   how long to measure (default 60)",
         "  --threads N   meter threads, pinned one per CPU with taskset, at most one per CPU this process may",
-        "                use (default: one per CPU)",
+        "                use and at most " + MAX_THREADS + " (default: one per CPU, at most " + MAX_THREADS + ")",
         "Wakes every 1 ms on each thread and reports the wake-ups that came at least 1 ms late, and how much of",
         "that the kernel's scheduler did not account for as run delay: time the machine (under a hypervisor, the",
         "host) did not run the CPU. Run it on an idle machine before measuring anything with a 1 ms bound on it.");
@@ -463,7 +497,7 @@ final class MachineStalls
     static long[] parseOptions(final String[] args)
     {
         // One thread per CPU at most: threads sharing a CPU would not each meter a CPU of their own.
-        final int cpus = Math.min(64, allowedCpus().length);
+        final int cpus = Math.min(MAX_THREADS, allowedCpus().length);
         final long[] options = {60, cpus};
         for (int i = 0; i < args.length; i++)
         {
@@ -474,7 +508,8 @@ final class MachineStalls
                     break;
                 case "--threads":
                     options[1] = positive(args, ++i, "--threads", cpus, " (one meter thread pinned to each CPU this " +
-                        "process may use, " + (cpus == 64 ? "at most 64)" : "here " + cpus + " CPUs)"));
+                        "process may use, " + (cpus == MAX_THREADS ? "at most " + MAX_THREADS + ")" : "here " + cpus +
+                        " CPUs)"));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
@@ -487,13 +522,8 @@ final class MachineStalls
     {
         final Summary summary = meter.summary(from, to);
         final StringBuilder out = new StringBuilder();
-        final int cpus = allowedCpus().length;
-        final String pinned = threadCount >= cpus ? "one pinned to each CPU" : String.format(Locale.ROOT,
-            "one pinned to each of %d of the %d CPUs this process may use, so a stall of another CPU may go unseen",
-            threadCount, cpus);
-        out.append(String.format(Locale.ROOT, "Machine stalls over %.1f s, %d meter threads (%s), %,d wake-ups " +
-            "(Java %s, %s %s):%n", (to - from) / 1e9, threadCount, meter.pinned() ? pinned :
-            "not pinned: taskset is missing or failed, so a stall of one CPU may go unseen", meter.wakeUps(),
+        out.append(String.format(Locale.ROOT, "Machine stalls over %.1f s, %s, %,d wake-ups (Java %s, %s %s):%n",
+            (to - from) / 1e9, meterThreads(meter.pinned(), threadCount, allowedCpus().length), meter.wakeUps(),
             System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version")));
         out.append(String.format(Locale.ROOT, "  wake-ups at least 1 ms late: %,d%n", summary.late));
         out.append(String.format(Locale.ROOT, "  of them, with at least 1 ms the scheduler did not see: %,d " +

@@ -232,7 +232,8 @@ class GrowthPauseHarnessTest
         final String table = GrowthPauseHarness.machineStallsTable(List.of(result)) +
             GrowthPauseHarness.worstPuts(List.of(result));
         assertTrue(table.contains("| docref PresizedDocRefMap | 2 | 1 | 1 | 12.000 ms | 20.000 ms |"), table);
-        assertTrue(table.contains("were not pinned"), "a meter of recorded stalls only ran no threads: " + table);
+        assertTrue(table.contains("Meter: 0 meter threads (not pinned"),
+            "a meter of recorded stalls only ran no threads: " + table);
         assertTrue(table.contains("20.000 ms at 5.000 s (put #7; machine stalled 12.000 ms of it), " +
             "3.000 ms at 6.000 s (put #9; no machine stall)"), table);
 
@@ -265,6 +266,22 @@ class GrowthPauseHarnessTest
         GrowthPauseHarness.addMachineStalls(failed, stalls);
         assertTrue(!failed.containsKey("stallLate"), "a failed child gets no stall figures: " + failed);
         assertEquals("", GrowthPauseHarness.machineStallsTable(List.of(failed)), "no table without the meter");
+    }
+
+    @Test
+    void theMachineStallsTableSaysHowManyOfHowManyCpusTheMeterCovered()
+    {
+        final Map<String, String> result = GrowthPauseHarness.parse("kind=PRESIZED entries=1000 max=3000000 " +
+            "measureFromNanoTime=0 measureToNanoTime=1000000000");
+        GrowthPauseHarness.addMachineStalls(result, MachineStalls.of(List.of()));
+        // What a meter on a 96-CPU machine leaves: MachineStalls.start() pins at most 64 threads, one to each CPU.
+        result.put("stallMeterPinned", "true");
+        result.put("stallMeterThreads", "64");
+        result.put("stallMeterCpus", "96");
+        final String table = GrowthPauseHarness.machineStallsTable(List.of(result));
+        assertTrue(table.contains("Meter: 64 meter threads (one pinned to each of 64 of the 96 CPUs this process may " +
+            "use, the meter's most, so a stall of another CPU may go unseen)."), table);
+        assertTrue(!table.contains("each CPU."), "32 CPUs had no meter thread: " + table);
     }
 
     private static Map<String, String> row(final String kind, final String locking, final long worstGet,

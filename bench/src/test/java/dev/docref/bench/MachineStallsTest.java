@@ -154,7 +154,23 @@ class MachineStallsTest
         meter.stop();
         assumeTrue(meter.pinned(), "taskset pinned no thread here");
         final String report = MachineStalls.report(meter, from, System.nanoTime(), 1);
-        assertTrue(report.contains("1 meter threads (one pinned to each of 1 of the " + cpus + " CPUs this process " +
+        assertTrue(report.contains("1 meter thread (one pinned to each of 1 of the " + cpus + " CPUs this process " +
             "may use, so a stall of another CPU may go unseen)"), report);
+    }
+
+    @Test
+    void theWordingSaysHowManyOfHowManyCpusWereMeteredPastTheSixtyFourThreadLimit()
+    {
+        // start() pins at most 64 threads: on 128 CPUs, half have no meter, which "one pinned to each CPU" hid.
+        assertEquals("64 meter threads (one pinned to each of 64 of the 128 CPUs this process may use, the meter's " +
+            "most, so a stall of another CPU may go unseen)", MachineStalls.meterThreads(true, 64, 128));
+        assertEquals("64 meter threads (one pinned to each of the 64 CPUs this process may use)",
+            MachineStalls.meterThreads(true, 64, 64));
+        assertEquals("2 meter threads (one pinned to each of 2 of the 8 CPUs this process may use, so a stall of " +
+            "another CPU may go unseen)", MachineStalls.meterThreads(true, 2, 8));
+        assertEquals("1 meter thread (pinned to the one CPU this process may use)",
+            MachineStalls.meterThreads(true, 1, 1));
+        assertEquals("64 meter threads (not pinned: taskset is missing or failed, so a stall of one CPU may go " +
+            "unseen)", MachineStalls.meterThreads(false, 64, 128));
     }
 }

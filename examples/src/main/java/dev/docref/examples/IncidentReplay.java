@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import dev.docref.guard.AllocationGuard;
@@ -52,7 +53,8 @@ import jdk.jfr.consumer.RecordingFile;
  *   java -Xmx12g -jar examples/target/incident-replay.jar --entries 58720257     # the incident's scale
  * </pre>
  * Exit status: 0 when it ran to completion, 2 for invalid arguments (with the usage) or a heap too small for the
- * chosen scale, 1 if the replay failed (for example a query got a wrong answer). See {@code src/site/markdown/demo.md}.
+ * chosen scale, 1 if the replay failed (for example a query got a wrong answer, or a report file could not be
+ * written). See {@code src/site/markdown/demo.md}.
  * <p>
  * <b>Thread-safety and ownership:</b> one replay at a time per JVM, because it reconfigures the global allocation
  * guard (and restores it at the end). It owns and closes every map, trap and JFR recording it creates.
@@ -204,11 +206,41 @@ public final class IncidentReplay
         out.println();
         out.println(report.textTable());
         out.println(report.notes());
-        Files.writeString(outDir.resolve(REPORT_CSV), report.csv(), StandardCharsets.UTF_8);
-        Files.writeString(outDir.resolve(REPORT_SVG), report.svg(), StandardCharsets.UTF_8);
-        Files.writeString(outDir.resolve(REPORT_HTML), report.html(), StandardCharsets.UTF_8);
+        writeReport(outDir, report);
         out.println("Report: " + outDir.resolve(REPORT_HTML));
         return results;
+    }
+
+    /**
+     * Writes the CSV, the chart and the HTML, in that order.
+     *
+     * @throws IOException for a file that cannot be written (a full disk, a directory in its place), naming it, what
+     *                     failed, and which of the three this run did not write: any such file already there is an
+     *                     earlier run's, which a reader could take for this one's. The table printed before has the
+     *                     figures.
+     */
+    static void writeReport(final Path outDir, final IncidentReport report) throws IOException
+    {
+        final List<String> names = List.of(REPORT_CSV, REPORT_SVG, REPORT_HTML);
+        final List<Supplier<String>> texts = List.of(report::csv, report::svg, report::html);
+        for (int i = 0; i < names.size(); i++)
+        {
+            final Path file = outDir.resolve(names.get(i));
+            try
+            {
+                Files.writeString(file, texts.get(i).get(), StandardCharsets.UTF_8);
+            }
+            catch (final IOException ex)
+            {
+                final List<String> unwritten = names.subList(i + 1, names.size());
+                final String notWritten = unwritten.isEmpty() ? "" : ", and " + String.join(" and ", unwritten) +
+                    (unwritten.size() == 1 ? " was" : " were") + " not written";
+                throw new IOException("cannot write " + file + " (" + ex + "), so the report is not complete: " +
+                    names.get(i) + " is cut short or as it was" + notWritten + " (any of them there before are an " +
+                    "earlier run's); the table above has this run's figures. Free space in " + outDir + " or give " +
+                    "another --out", ex);
+            }
+        }
     }
 
     private void warmUp(final FeedIndex.Kind kind) throws InterruptedException

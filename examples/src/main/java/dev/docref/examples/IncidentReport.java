@@ -178,9 +178,12 @@ final class IncidentReport
             for (final PhaseResult.CaptureRecord capture : result.captures())
             {
                 text.append(String.format(Locale.ROOT, "  %-32s fired (%s) at %s; its window holds the longest put " +
-                    "of %s; trap: %s%n  %-32s flame graph: %s%n", result.kind().title + ":", capture.trigger(),
+                    "of %s; trap: %s%n  %-32s %s%n", result.kind().title + ":", capture.trigger(),
                     seconds(capture.atNanos()), ReplayPhase.formatNanos(longestPutDuring(result, capture)),
-                    capture.stall().isEmpty() ? "capture incomplete" : capture.stall(), "", capture.flameGraph()));
+                    capture.failed() ? "capture failed part way" : capture.stall().isEmpty() ? "capture incomplete" :
+                        capture.stall(), "", capture.failed() ? "no flame graph; what failed: " + capture.failure() :
+                        capture.complete() ? "flame graph: " + capture.flameGraph() : "not finished when the phase " +
+                        "ended; its flame graph, once written: " + capture.flameGraph()));
             }
         }
         final PhaseResult docref = find(FeedIndex.Kind.DOCREF);
@@ -360,8 +363,9 @@ final class IncidentReport
                 final double x = scale.x(Math.max(0, capture.atNanos()) / 1e9);
                 svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" " +
                     "stroke=\"%s\" stroke-width=\"2\"/>%n", x, top, x, bottom, TRAP_COLOUR));
-                markerLabel(svg, x, top, labels, scale, TRAP_COLOUR,
-                    "trap (" + capture.trigger() + "): flame graph", link(capture.flameGraph()));
+                markerLabel(svg, x, top, labels, scale, TRAP_COLOUR, "trap (" + capture.trigger() + "): " +
+                    (capture.failed() ? "failed" : "flame graph"),
+                    link(capture.failed() ? capture.failure() : capture.flameGraph()));
             }
         }
         legend(svg, HEADER + results.size() * panelHeight + 12, plotWidth);
@@ -654,23 +658,44 @@ final class IncidentReport
                     .append(escapeXml(capture.trigger())).append(") at ").append(seconds(capture.atNanos()))
                     .append("; its window holds the longest put of ")
                     .append(escapeXml(ReplayPhase.formatNanos(longestPutDuring(result, capture))))
-                    .append("; the trap measured: ").append(escapeXml(capture.stall())).append("; tool: ")
-                    .append(escapeXml(capture.tool()))
-                    .append(". <a href=\"").append(escapeXml(link(capture.flameGraph()))).append("\">flame graph</a>, ")
-                    .append("<a href=\"").append(escapeXml(dir + "/summary.txt")).append("\">summary</a>, ")
-                    .append("<a href=\"").append(escapeXml(dir + "/threads.txt")).append("\">thread dumps</a>")
-                    .append(capture.complete() ? "" : " (incomplete)").append(".</li>\n");
+                    .append("; ");
+                if (capture.failed())
+                {
+                    // No summary, no flame graph: only what it wrote before it failed, and failure.txt.
+                    html.append("the capture failed part way: <a href=\"").append(escapeXml(link(capture.failure())))
+                        .append("\">what failed</a>, <a href=\"").append(escapeXml(dir)).append("\">what it holds</a>")
+                        .append(".</li>\n");
+                }
+                else
+                {
+                    html.append("the trap measured: ").append(escapeXml(capture.stall())).append("; tool: ")
+                        .append(escapeXml(capture.tool())).append(". <a href=\"")
+                        .append(escapeXml(link(capture.flameGraph()))).append("\">flame graph</a>, ")
+                        .append("<a href=\"").append(escapeXml(dir + "/summary.txt")).append("\">summary</a>, ")
+                        .append("<a href=\"").append(escapeXml(dir + "/threads.txt")).append("\">thread dumps</a>")
+                        .append(capture.complete() ? "" : " (incomplete)").append(".</li>\n");
+                }
             }
         }
         html.append("</ul>\n<h2>How to read it</h2>\n<p>").append(escapeXml("In the doubling maps' panels, the blue " +
             "line jumps where a put resizes the table: the put holds the write lock for the whole rehash, so every " +
             "query due during it waits, and the latency of the queries due then falls as a ramp. The orange line " +
             "just before it is the guard's warning, made from the ResizeForecast before the insert that resizes; " +
-            "the red line is the trap it armed, whose flame graph shows the query threads off the CPU, parked on " +
-            "the lock (futex) while the resize runs. In the docref panel there is no such jump: a put that grows the " +
-            "map splits one segment and allocates one block, and readers never wait for it. See " +
-            "src/site/markdown/demo.md in the docref repository.")).append("</p>\n</body>\n</html>\n");
+            "the red line is the trap it armed" + (anyStacks() ? ", whose flame graph shows the query threads off " +
+            "the CPU, parked on the lock (futex) while the resize runs." : ". Its flame graph would show the query " +
+            "threads off the CPU, parked on the lock (futex) while the resize runs, but no off-CPU tool produced " +
+            "stacks in this run (BCC's offcputime, as root, see trap.md), so the captures hold thread dumps and " +
+            "memory figures.") + " In the docref panel there is no such jump: a put that grows the map splits one " +
+            "segment and allocates one block, and readers never wait for it. See src/site/markdown/demo.md in the " +
+            "docref repository.")).append("</p>\n</body>\n</html>\n");
         return html.toString();
+    }
+
+    /** @return whether a capture of this run holds off-CPU stacks from a tool, so that its flame graph shows them. */
+    private boolean anyStacks()
+    {
+        return results.stream().flatMap(result -> result.captures().stream())
+            .anyMatch(PhaseResult.CaptureRecord::hasStacks);
     }
 
     /** @return the longest put that started in the capture's window. */

@@ -60,15 +60,30 @@ record PhaseResult(
      * @param atNanos    when it fired, in nanoseconds from the phase's start.
      * @param stall      the summary's stall line, e.g. "the health probe hung 812 ms".
      * @param tool       the summary's tool line: which off-CPU tool produced the stacks, or none.
-     * @param complete   whether the capture wrote its summary (it always does unless interrupted).
+     * @param complete   whether the capture wrote its summary (it always does unless interrupted or failed).
+     * @param failed     whether it failed part way: kept with {@link PhaseTrap#FAILURE} for the evidence it holds,
+     *                   without its summary and flame graph.
      */
     record CaptureRecord(
-        Path directory, String trigger, Instant firedAt, long atNanos, String stall, String tool, boolean complete)
+        Path directory, String trigger, Instant firedAt, long atNanos, String stall, String tool, boolean complete,
+        boolean failed)
     {
-        /** @return the flame graph, which every complete capture has. */
+        /** @return the flame graph, which every complete capture has, and a failed one has not. */
         Path flameGraph()
         {
             return directory.resolve("offcpu.svg");
+        }
+
+        /** @return whether an off-CPU tool produced its stacks, so that its flame graph shows them. */
+        boolean hasStacks()
+        {
+            return complete && !tool.isEmpty() && !tool.equals(PhaseTrap.NO_TOOL);
+        }
+
+        /** @return what failed, in a failed capture. */
+        Path failure()
+        {
+            return directory.resolve(PhaseTrap.FAILURE);
         }
     }
 }

@@ -68,6 +68,8 @@ final class PhaseTrap implements AutoCloseable
      * {@code onCapture}.
      */
     static final String FAILURE = "failure.txt";
+    /** A capture's {@code tool:} line in {@code summary.txt} when no tool produced stacks (the trap's own text). */
+    static final String NO_TOOL = "none produced stacks";
     /** BCC's libbpf-tools build of offcputime, where Debian and Ubuntu install it. */
     static final Path LIBBPF_OFFCPUTIME = Path.of("/usr/sbin/offcputime");
     /**
@@ -328,6 +330,7 @@ final class PhaseTrap implements AutoCloseable
             }
         }
         return new PhaseResult.CaptureRecord(directory, name.group(2), firedAt,
-            Duration.between(phaseStart, firedAt).toNanos(), stall, tool, Files.exists(directory.resolve(SUMMARY)));
+            Duration.between(phaseStart, firedAt).toNanos(), stall, tool, Files.exists(directory.resolve(SUMMARY)),
+            Files.exists(directory.resolve(FAILURE)));
     }
 }

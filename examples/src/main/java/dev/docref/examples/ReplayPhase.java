@@ -143,7 +143,7 @@ final class ReplayPhase
      *
      * @param index    an empty index of this phase's kind; the caller owns it.
      * @param progress where to print progress, or {@code null} for none.
-     * @throws IllegalStateException if a query got a wrong answer or a thread failed.
+     * @throws IllegalStateException if a query got a wrong answer or a thread failed; the ingest stops at the next put.
      */
     void run(final FeedIndex index, final PrintStream progress) throws InterruptedException
     {
@@ -217,12 +217,19 @@ final class ReplayPhase
         final int entries = this.entries;
         final long[] timeline = this.putTimeline;
         final AtomicLong ingested = this.ingested;
+        final AtomicReference<Throwable> failure = this.failure;
         final long start = startNanos;
         final boolean checkGuard = measured && kind.doubles();
         long checkAt = checkGuard ? index.forecast().resizeAtSize() : Long.MAX_VALUE;
         long worst = 0;
         for (int i = 0; i < entries; i++)
         {
+            // A query thread got a wrong answer or failed, so the run fails: stop now rather than after the rest of
+            // the keys (minutes at the incident's scale). Between puts, outside their times.
+            if (failure.get() != null)
+            {
+                return;
+            }
             // size() is O(1) on the doubling maps, the only ones checked; a docref map's sums its segments.
             if (checkGuard && index.size() + 1 >= checkAt)
             {

@@ -61,8 +61,8 @@ class IncidentReplayTest
         out = tempDir.resolve("report");
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        exit = IncidentReplay.run(new String[] { "--entries", Long.toString(ENTRIES), "--capture-duration", "1s",
-            "--guard-limit", "16MiB", "--out", out.toString() }, tee(stdout, System.out), tee(stderr, System.err));
+        exit = run(stdout, stderr, "--entries", Long.toString(ENTRIES), "--capture-duration", "1s", "--guard-limit",
+            "16MiB", "--out", out.toString());
         printed = stdout.toString(StandardCharsets.UTF_8);
         errors = stderr.toString(StandardCharsets.UTF_8);
     }
@@ -257,6 +257,12 @@ class IncidentReplayTest
         final DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
         factory.setNamespaceAware(true);
         return factory.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Runs the demo as {@code main} does, keeping what it prints in {@code stdout} and {@code stderr}. */
+    static int run(final ByteArrayOutputStream stdout, final ByteArrayOutputStream stderr, final String... args)
+    {
+        return IncidentReplay.run(args, tee(stdout, System.out), tee(stderr, System.err));
     }
 
     /** Prints to {@code also} as well, so that the replay's progress shows in the build log. */

@@ -28,9 +28,8 @@ class ReplayTimingTest
         final Path out = dir.resolve("report");
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        final int exit = IncidentReplay.run(new String[] { "--entries", "100000", "--maps", "docref", "--guard-limit",
-            "64KiB", "--capture-duration", "1s", "--out", out.toString() },
-            IncidentReplayTest.tee(stdout, System.out), IncidentReplayTest.tee(stderr, System.err));
+        final int exit = IncidentReplayTest.run(stdout, stderr, "--entries", "100000", "--maps", "docref",
+            "--guard-limit", "64KiB", "--capture-duration", "1s", "--out", out.toString());
         final String printed = stdout.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, stderr.toString(StandardCharsets.UTF_8));
 
