@@ -1,5 +1,7 @@
 package dev.docref.core;
 
+import java.util.SplittableRandom;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,5 +105,54 @@ class DesignNumbersTest
     {
         final int maxCapacity = PresizedDocRefMap.maxCapacityFor(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES);
         assertEquals(7_535_092_874_165L, PresizedDocRefMap.maxExpectedEntries(maxCapacity, LOAD_FACTOR));
+    }
+    /**
+     * design.md's "26-36% of hits fall past the 4-slot window" at the 84-87% fill (so 64% settled in it at 7/8, 74%
+     * at 0.84, as design.md and {@code Segment.find} say): the share of entries sitting
+     * {@link Segment#FIRST_WINDOW} or more slots past their home, in a default-size segment filled with random mixed
+     * keys by the segment's own insert, 20 fills at each end of that range.
+     */
+    @Test
+    void shareOfHitsPastTheFirstWindow()
+    {
+        final int capacity = PresizedDocRefMap.maxCapacityFor(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES);
+        assertEquals(0.26, shareBeyondFirstWindow(capacity, (int)(0.84 * capacity), 20), 0.005);
+        assertEquals(0.36, shareBeyondFirstWindow(capacity, (int)(0.875 * capacity), 20), 0.005);
+    }
+
+    private static double shareBeyondFirstWindow(final int capacity, final int entries, final int fills)
+    {
+        final SplittableRandom random = new SplittableRandom(42);
+        final long address = OffHeap.allocate(Segment.bytesFor(capacity));
+        long beyond = 0;
+        long total = 0;
+        try
+        {
+            for (int fill = 0; fill < fills; fill++)
+            {
+                OffHeap.zero(address, Segment.bytesFor(capacity));
+                final Segment segment = new Segment(address, capacity, capacity, 0);
+                while (segment.count < entries)
+                {
+                    segment.put(random.nextLong(), 1, false); // a spill past the tail changes nothing; draw again
+                }
+                for (int index = 0; index < segment.limit; index++)
+                {
+                    if (segment.storedAt(index) != 0)
+                    {
+                        total++;
+                        if (index - Segment.home(segment.hashAt(index), capacity) >= Segment.FIRST_WINDOW)
+                        {
+                            beyond++;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            OffHeap.free(address);
+        }
+        return beyond / (double)total;
     }
 }
