@@ -237,6 +237,34 @@ abstract class PresizedDocRefMapTest
         assertDoesNotThrow(() -> builder().segmentBytes(64 * 1024 * 1024));
     }
 
+    /**
+     * Each builder limit accepts its boundary value and refuses the next: fails if a check is off by one (the
+     * largest segmentBytes, the largest segmentBytes with {@link Growth#COMPACT}, the largest addressable
+     * expectedEntries, the smallest loadFactor a segment holds 8 entries with).
+     */
+    @Test
+    void everyBuilderLimitAcceptsItsBoundaryValue()
+    {
+        assertDoesNotThrow(() -> builder().segmentBytes(PresizedDocRefMap.MIN_SEGMENT_BYTES).build().close());
+        assertDoesNotThrow(() -> builder().segmentBytes(PresizedDocRefMap.MAX_SEGMENT_BYTES));
+        assertDoesNotThrow(() -> builder().growth(Growth.COMPACT)
+            .segmentBytes(PresizedDocRefMap.MAX_CLASS_SEGMENT_BYTES).build().close());
+        assertMessage(() -> builder().growth(Growth.COMPACT)
+            .segmentBytes(2 * PresizedDocRefMap.MAX_CLASS_SEGMENT_BYTES).build(), "growth COMPACT");
+
+        final long max = PresizedDocRefMap.maxExpectedEntries(
+            PresizedDocRefMap.maxCapacityFor(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES),
+            PresizedDocRefMap.DEFAULT_LOAD_FACTOR);
+        assertMessage(() -> withCapacity(max + 1), "is more than the", "a map can address");
+        // The largest addressable map passes validation; no machine here holds it, so allocating it fails.
+        final Throwable atMax = assertThrows(Throwable.class, () -> withCapacity(max).close());
+        assertFalse(atMax instanceof IllegalArgumentException, () -> "refused as unaddressable: " + atMax);
+
+        // 512-byte segments have 16 home slots: 0.5 leaves exactly 8 entries, the least allowed.
+        assertDoesNotThrow(() -> builder().segmentBytes(512).loadFactor(0.5).build().close());
+        assertMessage(() -> builder().segmentBytes(512).loadFactor(0.49).build(), "only 7 of its 16 home slots");
+    }
+
     @Test
     void putOfMissingValueIsRejectedAndTheMapIsUnchanged()
     {
