@@ -238,6 +238,36 @@ abstract class PresizedDocRefMapTest
     }
 
     /**
+     * A key already in a segment at its fill limit is updated in place, without a split: {@code put} replaces its
+     * docRef and {@code putIfAbsent} leaves it. Fails if {@code putIfAbsent} on a full segment overwrote the docRef
+     * (the full segment takes another path than one with room).
+     */
+    @Test
+    void putAndPutIfAbsentOfAKeyInAFullSegmentUpdateInPlace()
+    {
+        // 512-byte segments: 16 home slots, fill limit 14 at the default load factor.
+        try (PresizedDocRefMap map = builder().segmentBytes(512).hashSeed(3).missingValue(7).build())
+        {
+            for (long key = 0; key < 14; key++)
+            {
+                map.put(key, key + 100);
+            }
+            assertEquals(1, map.segmentCount(), "setup: 14 keys fill the one segment to its limit, no split");
+            assertEquals(14, map.capacity(), "setup: the segment is at its fill limit");
+            for (long key = 0; key < 14; key++)
+            {
+                assertEquals(key + 100, map.putIfAbsent(key, -5), "putIfAbsent returns the docRef there");
+                assertEquals(key + 100, map.get(key), "putIfAbsent left the docRef");
+                assertEquals(key + 100, map.put(key, key + 200), "put returns the previous docRef");
+                assertEquals(key + 200, map.get(key), "put replaced it");
+            }
+            assertEquals(7, map.putIfAbsent(14, 300), "an absent key goes in: the map grows");
+            assertEquals(300, map.get(14));
+            assertEquals(15, map.size());
+        }
+    }
+
+    /**
      * Each builder limit accepts its boundary value and refuses the next: fails if a check is off by one (the
      * largest segmentBytes, the largest segmentBytes with {@link Growth#COMPACT}, the largest addressable
      * expectedEntries, the smallest loadFactor a segment holds 8 entries with).
