@@ -237,6 +237,64 @@ abstract class PresizedDocRefMapTest
         assertDoesNotThrow(() -> builder().segmentBytes(64 * 1024 * 1024));
     }
 
+    /**
+     * A key already in a segment at its fill limit is updated in place, without a split: {@code put} replaces its
+     * docRef and {@code putIfAbsent} leaves it. Fails if {@code putIfAbsent} on a full segment overwrote the docRef
+     * (the full segment takes another path than one with room).
+     */
+    @Test
+    void putAndPutIfAbsentOfAKeyInAFullSegmentUpdateInPlace()
+    {
+        // 512-byte segments: 16 home slots, fill limit 14 at the default load factor.
+        try (PresizedDocRefMap map = builder().segmentBytes(512).hashSeed(3).missingValue(7).build())
+        {
+            for (long key = 0; key < 14; key++)
+            {
+                map.put(key, key + 100);
+            }
+            assertEquals(1, map.segmentCount(), "setup: 14 keys fill the one segment to its limit, no split");
+            assertEquals(14, map.capacity(), "setup: the segment is at its fill limit");
+            for (long key = 0; key < 14; key++)
+            {
+                assertEquals(key + 100, map.putIfAbsent(key, -5), "putIfAbsent returns the docRef there");
+                assertEquals(key + 100, map.get(key), "putIfAbsent left the docRef");
+                assertEquals(key + 100, map.put(key, key + 200), "put returns the previous docRef");
+                assertEquals(key + 200, map.get(key), "put replaced it");
+            }
+            assertEquals(7, map.putIfAbsent(14, 300), "an absent key goes in: the map grows");
+            assertEquals(300, map.get(14));
+            assertEquals(15, map.size());
+        }
+    }
+
+    /**
+     * Each builder limit accepts its boundary value and refuses the next: fails if a check is off by one (the
+     * largest segmentBytes, the largest segmentBytes with {@link Growth#COMPACT}, the largest addressable
+     * expectedEntries, the smallest loadFactor a segment holds 8 entries with).
+     */
+    @Test
+    void everyBuilderLimitAcceptsItsBoundaryValue()
+    {
+        assertDoesNotThrow(() -> builder().segmentBytes(PresizedDocRefMap.MIN_SEGMENT_BYTES).build().close());
+        assertDoesNotThrow(() -> builder().segmentBytes(PresizedDocRefMap.MAX_SEGMENT_BYTES));
+        assertDoesNotThrow(() -> builder().growth(Growth.COMPACT)
+            .segmentBytes(PresizedDocRefMap.MAX_CLASS_SEGMENT_BYTES).build().close());
+        assertMessage(() -> builder().growth(Growth.COMPACT)
+            .segmentBytes(2 * PresizedDocRefMap.MAX_CLASS_SEGMENT_BYTES).build(), "growth COMPACT");
+
+        final long max = PresizedDocRefMap.maxExpectedEntries(
+            PresizedDocRefMap.maxCapacityFor(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES),
+            PresizedDocRefMap.DEFAULT_LOAD_FACTOR);
+        assertMessage(() -> withCapacity(max + 1), "is more than the", "a map can address");
+        // The largest addressable map passes validation; no machine here holds it, so allocating it fails.
+        final Throwable atMax = assertThrows(Throwable.class, () -> withCapacity(max).close());
+        assertFalse(atMax instanceof IllegalArgumentException, () -> "refused as unaddressable: " + atMax);
+
+        // 512-byte segments have 16 home slots: 0.5 leaves exactly 8 entries, the least allowed.
+        assertDoesNotThrow(() -> builder().segmentBytes(512).loadFactor(0.5).build().close());
+        assertMessage(() -> builder().segmentBytes(512).loadFactor(0.49).build(), "only 7 of its 16 home slots");
+    }
+
     @Test
     void putOfMissingValueIsRejectedAndTheMapIsUnchanged()
     {
