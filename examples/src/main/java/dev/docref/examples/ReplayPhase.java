@@ -3,6 +3,7 @@ package dev.docref.examples;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -147,6 +148,7 @@ final class ReplayPhase
      */
     void run(final FeedIndex index, final PrintStream progress) throws InterruptedException
     {
+        final List<Thread> started = new ArrayList<>();
         final AllocationListener listener = this::onGuardEvent;
         if (measured)
         {
@@ -158,6 +160,7 @@ final class ReplayPhase
             startNanos = System.nanoTime();
             final Thread ingest = new Thread(() -> guarded(() -> ingest(index)), ingestThreadName(kind, measured));
             ingestThread = ingest;
+            started.add(ingest);
             ingest.start();
             final Thread[] queryThreads = new Thread[queries.length];
             for (int t = 0; t < queries.length; t++)
@@ -165,6 +168,7 @@ final class ReplayPhase
                 final QueryLoop loop = queries[t];
                 queryThreads[t] = new Thread(() -> guarded(() -> loop.run(index)),
                     (measured ? "feed-query-" : "warmup-query-") + kind.id + "-" + t);
+                started.add(queryThreads[t]);
                 queryThreads[t].start();
             }
             while (ingest.isAlive())
@@ -195,6 +199,9 @@ final class ReplayPhase
         finally
         {
             stopQueries = true;
+            // Left early (interrupted): stop the ingest at its next put and wait for every thread, so that the caller's
+            // close() of the index never runs under a thread still reading it (a docref map's memory is freed then).
+            endThreads(started);
             if (measured)
             {
                 AllocationGuard.global().removeListener(listener);
@@ -208,6 +215,38 @@ final class ReplayPhase
         if (progress != null)
         {
             progress.println(progressLine());
+        }
+    }
+
+    /**
+     * Ends the phase's threads if {@link #run} leaves before they ended: the ingest stops at its next put (as for a
+     * failure) and the queries at their next get; waits for them, keeping the caller's interrupt for after the wait.
+     */
+    private void endThreads(final List<Thread> started)
+    {
+        if (started.stream().noneMatch(Thread::isAlive))
+        {
+            return;
+        }
+        failure.compareAndSet(null, new InterruptedException(label + " was interrupted"));
+        boolean interrupted = Thread.interrupted();
+        for (final Thread thread : started)
+        {
+            while (thread.isAlive())
+            {
+                try
+                {
+                    thread.join();
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 
