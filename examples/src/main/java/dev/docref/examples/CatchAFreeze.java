@@ -33,6 +33,8 @@ import dev.docref.trap.FreezeTrap;
  */
 public final class CatchAFreeze
 {
+    /** The command's name, as its errors begin. */
+    static final String COMMAND = "catch-a-freeze";
     /** How long the writer holds the lock. */
     static final Duration FREEZE = Duration.ofMillis(2_500);
     /** The command line, printed for {@code --help} and under an error. */
@@ -53,26 +55,35 @@ public final class CatchAFreeze
      */
     public static void main(final String[] args) throws IOException, InterruptedException
     {
-        final Path dir = DirectoryArgument.ofExampleOrExit(args, "catch-a-freeze", USAGE, "docref-trap-example-",
+        final Path dir = DirectoryArgument.ofExampleOrExit(args, COMMAND, USAGE, "docref-trap-example-",
             "the example writes its captures");
         if (dir != null)
         {
-            run(dir, System.out);
+            try
+            {
+                run(dir, System.out);
+            }
+            catch (final ExampleFailure ex)
+            {
+                System.exit(ex.print(COMMAND, System.err));
+            }
         }
     }
 
     /**
      * @return the capture directory the trap wrote.
+     * @throws ExampleFailure for a bad {@code docref.trap.*} system property, or a directory the trap cannot use.
      * @throws IllegalStateException if no capture was written within 30 s.
      */
-    static Path run(final Path dir, final PrintStream out) throws IOException, InterruptedException
+    static Path run(final Path dir, final PrintStream out) throws IOException, InterruptedException, ExampleFailure
     {
         final HashMap<Long, Long> index = new HashMap<>();
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         index.put(42L, 4242L);
         final CompletableFuture<Path> captured = new CompletableFuture<>();
 
-        try (FreezeTrap trap = FreezeTrap.builder()    // defaults, then the docref.trap.* system properties
+        // Defaults, then the docref.trap.* system properties: a bad one is refused, naming it.
+        try (FreezeTrap trap = ExampleFailure.ofSettings(FreezeTrap::builder)
             .dir(dir)
             .probe(() ->                                 // what a freeze would stop: a query through the lock
             {
@@ -91,9 +102,9 @@ public final class CatchAFreeze
             .captureDuration(Duration.ofSeconds(4))      // longer than the freeze, so its waits end inside it
             .guardArming(false)                         // this example has no allocation guard warnings
             .onCapture(captured::complete)
-            .build()
-            .start())
+            .build())
         {
+            ExampleFailure.ofSettings(trap::start);      // refused if it cannot write dir, or does not own it
             out.println("trap started; captures go to " + dir.toAbsolutePath());
             Thread.sleep(500);
             final Thread writer = new Thread(() ->

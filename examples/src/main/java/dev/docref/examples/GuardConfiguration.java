@@ -40,6 +40,8 @@ import dev.docref.guard.ResizeForecast;
  */
 public final class GuardConfiguration
 {
+    /** The command's name, as its errors begin. */
+    static final String COMMAND = "guard-configuration";
     /** The guard's name, and so its MXBean's {@code name=} key. */
     static final String NAME = "example";
     /** A stable description: the guard rate-limits its log per {@code what}. */
@@ -62,26 +64,34 @@ public final class GuardConfiguration
      */
     public static void main(final String[] args) throws IOException, InterruptedException, JMException
     {
-        final Path dir = DirectoryArgument.ofExampleOrExit(args, "guard-configuration", USAGE, "docref-guard-example-",
+        final Path dir = DirectoryArgument.ofExampleOrExit(args, COMMAND, USAGE, "docref-guard-example-",
             "the example writes guard.properties");
         if (dir != null)
         {
-            run(dir, System.out);
+            try
+            {
+                run(dir, System.out);
+            }
+            catch (final ExampleFailure ex)
+            {
+                System.exit(ex.print(COMMAND, System.err));
+            }
         }
     }
 
     /**
      * @return the guard's counters at the end: {@code {warnings, blocks}} (2 and 1).
+     * @throws ExampleFailure if {@code guard.properties} cannot be written in {@code dir}.
      */
-    static long[] run(final Path dir, final PrintStream out) throws IOException, InterruptedException, JMException
+    static long[] run(final Path dir, final PrintStream out)
+        throws InterruptedException, JMException, ExampleFailure
     {
-        Files.createDirectories(dir);
         final Path file = dir.resolve("guard.properties");
-        Files.writeString(file, String.join("\n",
+        replace(file, String.join("\n",
             "# Read at start and applied again when it changes (checked once a second).",
             AllocationGuard.MODE_PROP_NAME + "=warn",
             AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=256MiB",
-            AllocationGuard.WARN_INTERVAL_PROP_NAME + "=0s", ""), StandardCharsets.UTF_8);
+            AllocationGuard.WARN_INTERVAL_PROP_NAME + "=0s", ""));
         final Properties properties = new Properties();
         properties.setProperty(AllocationGuard.CONFIG_PROP_NAME, file.toString());
 
@@ -123,10 +133,8 @@ public final class GuardConfiguration
 
             out.println("4. Edit the file (limit 1GiB, mode warn) by writing a new one and renaming it over the old; " +
                 "the watcher applies it once two polls a second apart read it the same, within 2 seconds:");
-            final Path edit = dir.resolve("guard.properties.new");
-            Files.writeString(edit, String.join("\n", AllocationGuard.MODE_PROP_NAME + "=warn",
-                AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1GiB", ""), StandardCharsets.UTF_8);
-            Files.move(edit, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            replace(file, String.join("\n", AllocationGuard.MODE_PROP_NAME + "=warn",
+                AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1GiB", ""));
             final long deadline = System.nanoTime() + 10_000_000_000L;
             while (guard.singleAllocationLimit() != 1L << 30 && System.nanoTime() - deadline < 0)
             {
@@ -151,6 +159,28 @@ public final class GuardConfiguration
                 server.getAttribute(name, "Checks"), warnings, blocks,
                 server.getAttribute(name, "LargestRequestBytes"));
             return new long[] { warnings, blocks };
+        }
+    }
+
+    /**
+     * Writes {@code file} as the guard's docs advise, by writing a new file beside it and renaming that over it, so
+     * that the watcher never reads it half-written.
+     *
+     * @throws ExampleFailure naming the file and why it cannot be written (a full disk, a directory in its place).
+     */
+    private static void replace(final Path file, final String text) throws ExampleFailure
+    {
+        final Path written = file.resolveSibling(file.getFileName() + ".new");
+        try
+        {
+            Files.createDirectories(file.getParent());
+            Files.writeString(written, text, StandardCharsets.UTF_8);
+            Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            throw new ExampleFailure("cannot write " + file + " (" + ex + "); give a DIR where this user can write " +
+                "it, with room left", ex);
         }
     }
 

@@ -53,8 +53,10 @@ import jdk.jfr.consumer.RecordingFile;
  *   java -Xmx12g -jar examples/target/incident-replay.jar --entries 58720257     # the incident's scale
  * </pre>
  * Exit status: 0 when it ran to completion, 2 for invalid arguments (with the usage) or a heap too small for the
- * chosen scale, 1 if the replay failed (for example a query got a wrong answer, or a report file could not be
- * written). See {@code src/site/markdown/demo.md}.
+ * chosen scale, 1 if the replay failed. A failure it expects (a report file it cannot write, a bad
+ * {@code docref.trap.*} or {@code docref.guard.*} system property, a capture directory the trap cannot use) is one
+ * line saying what to do ({@link ExampleFailure}); any other (a query that got a wrong answer) is a bug, printed with
+ * its stack trace. See {@code src/site/markdown/demo.md}.
  * <p>
  * <b>Thread-safety and ownership:</b> one replay at a time per JVM, because it reconfigures the global allocation
  * guard (and restores it at the end). It owns and closes every map, trap and JFR recording it creates.
@@ -132,8 +134,13 @@ public final class IncidentReplay
             replay(options, out);
             return 0;
         }
+        catch (final ExampleFailure ex)
+        {
+            return ex.print("incident-replay", err);
+        }
         catch (final Exception | OutOfMemoryError ex)
         {
+            // Not a failure the demo expects: a bug, whose stack trace is wanted.
             err.println("incident-replay failed: " + ex);
             ex.printStackTrace(err);
             return 1;
@@ -146,11 +153,11 @@ public final class IncidentReplay
      * @return one result per map, in the order run.
      */
     static List<PhaseResult> replay(final ReplayOptions options, final PrintStream out)
-        throws IOException, InterruptedException
+        throws IOException, InterruptedException, ExampleFailure
     {
         final long[] keys = randomKeys(options.entries, options.seed);
         final IncidentReplay replay = new IncidentReplay(options, out, keys);
-        final AllocationGuard guard = AllocationGuard.global();
+        final AllocationGuard guard = ExampleFailure.ofSettings(AllocationGuard::global);
         final Properties previous = guardSettings(guard);
         final Properties demo = new Properties();
         demo.setProperty(AllocationGuard.MODE_PROP_NAME, "warn");
@@ -170,9 +177,18 @@ public final class IncidentReplay
         }
     }
 
-    private List<PhaseResult> runAll(final Recording recording) throws IOException, InterruptedException
+    private List<PhaseResult> runAll(final Recording recording)
+        throws IOException, InterruptedException, ExampleFailure
     {
-        Files.createDirectories(outDir);
+        try
+        {
+            Files.createDirectories(outDir);
+        }
+        catch (final IOException ex)
+        {
+            throw new ExampleFailure("cannot create the output directory " + outDir + " (" + ex + "); give another " +
+                "--out", ex);
+        }
         final Instant started = Instant.now();
         out.printf(Locale.ROOT, "docref incident replay: %,d keys into %s%n", options.entries,
             options.maps.stream().map(kind -> kind.title).collect(Collectors.joining(", ")));
@@ -214,12 +230,12 @@ public final class IncidentReplay
     /**
      * Writes the CSV, the chart and the HTML, in that order.
      *
-     * @throws IOException for a file that cannot be written (a full disk, a directory in its place), naming it, what
-     *                     failed, and which of the three this run did not write: any such file already there is an
-     *                     earlier run's, which a reader could take for this one's. The table printed before has the
-     *                     figures.
+     * @throws ExampleFailure for a file that cannot be written (a full disk, a directory in its place), naming it,
+     *                        what failed, and which of the three this run did not write: any such file already there
+     *                        is an earlier run's, which a reader could take for this one's. The table printed before
+     *                        has the figures.
      */
-    static void writeReport(final Path outDir, final IncidentReport report) throws IOException
+    static void writeReport(final Path outDir, final IncidentReport report) throws ExampleFailure
     {
         final List<String> names = List.of(REPORT_CSV, REPORT_SVG, REPORT_HTML);
         final List<Supplier<String>> texts = List.of(report::csv, report::svg, report::html);
@@ -235,7 +251,7 @@ public final class IncidentReplay
                 final List<String> unwritten = names.subList(i + 1, names.size());
                 final String notWritten = unwritten.isEmpty() ? "" : ", and " + String.join(" and ", unwritten) +
                     (unwritten.size() == 1 ? " was" : " were") + " not written";
-                throw new IOException("cannot write " + file + " (" + ex + "), so the report is not complete: " +
+                throw new ExampleFailure("cannot write " + file + " (" + ex + "), so the report is not complete: " +
                     names.get(i) + " is cut short or as it was" + notWritten + " (any of them there before are an " +
                     "earlier run's); the table above has this run's figures. Free space in " + outDir + " or give " +
                     "another --out", ex);
@@ -256,7 +272,7 @@ public final class IncidentReplay
     }
 
     private PhaseResult measure(final FeedIndex.Kind kind, final Recording recording)
-        throws IOException, InterruptedException
+        throws IOException, InterruptedException, ExampleFailure
     {
         final int entries = keys.length;
         final AtomicReference<FeedIndex> current = new AtomicReference<>();

@@ -105,15 +105,16 @@ final class PhaseTrap implements AutoCloseable
      * @param probe           the health probe: one query against the phase's map.
      * @param captureDuration each capture's window.
      * @param out             where to say that a capture completed.
+     * @throws ExampleFailure for a bad {@code docref.trap.*} system property.
      */
     PhaseTrap(final Path dir, final HealthProbe probe, final Duration captureDuration, final PrintStream out)
-        throws IOException
+        throws IOException, ExampleFailure
     {
         this.dir = dir;
         this.captureDuration = captureDuration;
         this.out = out;
         this.earlier = new HashSet<>(captureDirectories(dir));
-        final FreezeTrap.Builder builder = FreezeTrap.builder();
+        final FreezeTrap.Builder builder = ExampleFailure.ofSettings(FreezeTrap::builder);
         if (System.getProperty(FreezeTrap.COMMAND_PROP_NAME) == null && Files.isExecutable(LIBBPF_OFFCPUTIME))
         {
             builder.command(LIBBPF_OFFCPUTIME + " -m " + MIN_BLOCK_MICROS + " -p {pid} {seconds}");
@@ -140,10 +141,14 @@ final class PhaseTrap implements AutoCloseable
         out.println("  trap: capture complete: " + directory.resolve("offcpu.svg"));
     }
 
-    /** Starts the trap's probe, stall detector and guard listener. */
-    void start()
+    /**
+     * Starts the trap's probe, stall detector and guard listener.
+     *
+     * @throws ExampleFailure if the trap cannot use its directory.
+     */
+    void start() throws ExampleFailure
     {
-        trap.start();
+        ExampleFailure.ofSettings(trap::start);
     }
 
     /**

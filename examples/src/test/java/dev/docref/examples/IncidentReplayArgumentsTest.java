@@ -183,6 +183,23 @@ class IncidentReplayArgumentsTest
             refused.err().contains("usage:"), refused.err());
     }
 
+    /**
+     * A bad {@code docref.trap.*} system property is refused by the trap when the first measured phase starts it: the
+     * demo ends with that refusal, one line, and status 1; the old code printed it with a stack trace.
+     */
+    @Test
+    void aBadTrapPropertyEndsTheReplayWithOneLineAndStatus1(@TempDir final Path dir)
+        throws IOException, InterruptedException
+    {
+        final ChildJvm refused = ChildJvm.run(dir, dir, Duration.ofSeconds(60),
+            List.of("-Ddocref.trap.capture.duration=soon"), IncidentReplay.class, "--entries", "1000", "--maps",
+            "docref", "--guard-limit", "1GiB", "--out", dir.resolve("report").toString());
+        assertEquals(1, refused.exitValue(), refused.toString());
+        assertTrue(refused.err().lines().anyMatch(line -> line.startsWith("incident-replay: " +
+            "docref.trap.capture.duration = \"soon\" is not a duration; accepted: ")), refused.err());
+        assertFalse(refused.err().contains("\tat ") || refused.err().contains("Exception"), refused.err());
+    }
+
     @Test
     void defaultScaleIsOnePastTheThresholdWhereBothDoublingMapsGoTo2To24Slots()
     {

@@ -27,7 +27,7 @@ class PhaseTrapTest
      */
     @Test
     void awaitIdleWaitsForTheTrapToReportACaptureWhoseSummaryIsAlreadyWritten(@TempDir final Path dir)
-        throws IOException, InterruptedException
+        throws IOException, InterruptedException, ExampleFailure
     {
         try (PhaseTrap trap = new PhaseTrap(dir, () -> { }, Duration.ofSeconds(1),
             new PrintStream(OutputStream.nullOutputStream())))
@@ -65,7 +65,8 @@ class PhaseTrapTest
      * free, and the phase's end 60 s more.
      */
     @Test
-    void aCaptureKeptWithItsFailureIsNotPendingAndIsReportedOnce(@TempDir final Path dir) throws IOException
+    void aCaptureKeptWithItsFailureIsNotPendingAndIsReportedOnce(@TempDir final Path dir)
+        throws IOException, ExampleFailure
     {
         final ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (PhaseTrap trap = new PhaseTrap(dir, () -> { }, Duration.ofSeconds(1),

@@ -1,6 +1,7 @@
 package dev.docref.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -19,6 +20,7 @@ class ReportWritingTest
     /**
      * A full disk, as {@code /dev/full} is, fails the write with "No space left on device" and no file name; the demo
      * printed only that, at the end of a run that may have taken minutes, with an earlier run's report left beside it.
+     * It then printed the message with a stack trace, as for a bug; now it is the one line that ends the run.
      */
     @Test
     void aReportFileThatCannotBeWrittenIsNamedWithTheFilesThisRunDidNotWrite(@TempDir final Path dir)
@@ -36,10 +38,11 @@ class ReportWritingTest
             "--guard-limit", "1GiB", "--capture-duration", "1s", "--out", out.toString());
         final String printed = stderr.toString(StandardCharsets.UTF_8);
         assertEquals(1, exit, printed);
-        assertTrue(printed.contains("cannot write " + svg + " (java.io.IOException: No space left on device), so " +
-            "the report is not complete: incident-report.svg is cut short or as it was, and incident-report.html " +
-            "was not written (any of them there before are an earlier run's); the table above has this run's " +
-            "figures. Free space in " + out + " or give another --out"), printed);
+        assertFalse(printed.contains("\tat "), "a stack trace for a failure the demo explains:\n" + printed);
+        assertTrue(printed.contains("incident-replay: cannot write " + svg + " (java.io.IOException: No space left " +
+            "on device), so the report is not complete: incident-report.svg is cut short or as it was, and " +
+            "incident-report.html was not written (any of them there before are an earlier run's); the table above " +
+            "has this run's figures. Free space in " + out + " or give another --out"), printed);
         assertTrue(stdout.toString(StandardCharsets.UTF_8).contains("docref PresizedDocRefMap"),
             "the table was printed before");
         assertTrue(Files.readString(out.resolve(IncidentReplay.REPORT_CSV)).startsWith("map,entries,"));

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -100,6 +101,34 @@ class SmallExamplesTest
         assertEquals("", bad.out());
         assertTrue(bad.err().startsWith("catch-a-freeze: DIR '" + file + "' is an existing file, not a directory; " +
             "the example writes its captures into a directory") && bad.err().contains(CatchAFreeze.USAGE), bad.err());
+    }
+
+    /**
+     * A failure the example expects (a file it cannot write, a bad {@code docref.trap.*} property) ends it with one
+     * line saying what to do, and status 1; the old code ended with the exception's stack trace. Through main, in a
+     * JVM of its own.
+     */
+    @Test
+    void anExpectedFailureEndsASmallExampleWithOneLineAndStatus1() throws Exception
+    {
+        final Path file = Files.createDirectories(dir.resolve("guard.properties"));
+        final ChildJvm guard = ChildJvm.run(dir, dir, Duration.ofSeconds(60), GuardConfiguration.class,
+            dir.toString());
+        assertOneLineError(guard, "guard-configuration: cannot write " + file + " (java.nio.file.");
+        assertTrue(guard.err().contains("); give a DIR where this user can write it, with room left"), guard.err());
+
+        final ChildJvm trap = ChildJvm.run(dir, dir, Duration.ofSeconds(60),
+            List.of("-Ddocref.trap.capture.duration=soon"), CatchAFreeze.class, dir.resolve("captures").toString());
+        assertOneLineError(trap, "catch-a-freeze: docref.trap.capture.duration = \"soon\" is not a duration; " +
+            "accepted: ");
+    }
+
+    /** Exit status 1 and one line on standard error that starts with {@code start}: no stack trace. */
+    static void assertOneLineError(final ChildJvm child, final String start)
+    {
+        assertEquals(1, child.exitValue(), child.toString());
+        assertEquals(1, child.err().lines().count(), child.err());
+        assertTrue(child.err().startsWith(start), child.err());
     }
 
     @Test
