@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -46,6 +47,12 @@ public final class GuardConfiguration
     static final String NAME = "example";
     /** A stable description: the guard rate-limits its log per {@code what}. */
     static final String WHAT = "pkey index resize";
+    /**
+     * How long step 4 waits for the guard's file watcher to apply the edit, which takes 1 to 2 s: the watcher reads
+     * the file once a second ({@code AllocationGuard.CONFIG_POLL_INTERVAL}) and applies an edit once two polls in a
+     * row read it the same.
+     */
+    static final Duration EDIT_WAIT = Duration.ofSeconds(10);
     /** The command line, printed for {@code --help} and under an error. */
     static final String USAGE = String.join("\n",
         "usage: java -cp examples/target/incident-replay.jar dev.docref.examples.GuardConfiguration [DIR]",
@@ -70,7 +77,7 @@ public final class GuardConfiguration
         {
             try
             {
-                run(dir, System.out);
+                run(dir, System.out, EDIT_WAIT);
             }
             catch (final ExampleFailure ex)
             {
@@ -80,10 +87,12 @@ public final class GuardConfiguration
     }
 
     /**
+     * @param editWait how long step 4 waits for the watcher to apply the file's edit: {@link #EDIT_WAIT}.
      * @return the guard's counters at the end: {@code {warnings, blocks}} (2 and 1).
-     * @throws ExampleFailure if {@code guard.properties} cannot be written in {@code dir}.
+     * @throws ExampleFailure if {@code guard.properties} cannot be written in {@code dir}, or the watcher did not
+     *                        apply its edit within {@code editWait}.
      */
-    static long[] run(final Path dir, final PrintStream out)
+    static long[] run(final Path dir, final PrintStream out, final Duration editWait)
         throws InterruptedException, JMException, ExampleFailure
     {
         final Path file = dir.resolve("guard.properties");
@@ -135,11 +144,7 @@ public final class GuardConfiguration
                 "the watcher applies it once two polls a second apart read it the same, within 2 seconds:");
             replace(file, String.join("\n", AllocationGuard.MODE_PROP_NAME + "=warn",
                 AllocationGuard.SINGLE_ALLOCATION_LIMIT_PROP_NAME + "=1GiB", ""));
-            final long deadline = System.nanoTime() + 10_000_000_000L;
-            while (guard.singleAllocationLimit() != 1L << 30 && System.nanoTime() - deadline < 0)
-            {
-                Thread.sleep(100);
-            }
+            awaitEdit(guard, file, 1L << 30, editWait);
             out.println("   " + describe(guard));
             guard.checkResize(resize, WHAT);
             out.println("   checkResize of " + PropertyValues.formatBytes(resize.nextResizeBytes()) + " passed " +
@@ -159,6 +164,35 @@ public final class GuardConfiguration
                 server.getAttribute(name, "Checks"), warnings, blocks,
                 server.getAttribute(name, "LargestRequestBytes"));
             return new long[] { warnings, blocks };
+        }
+    }
+
+    /**
+     * Waits until the guard's file watcher has applied the edit of {@code file} that sets the single-allocation limit
+     * to {@code limit}.
+     *
+     * @throws ExampleFailure if it has not within {@code wait}: what was waited for, how long, and the likely causes.
+     *                        Without it the example went on under the old configuration, mode block, whose next
+     *                        {@code checkResize} ended it with an {@code AllocationBlockedException} stack trace.
+     */
+    static void awaitEdit(final AllocationGuard guard, final Path file, final long limit, final Duration wait)
+        throws InterruptedException, ExampleFailure
+    {
+        final long deadline = System.nanoTime() + wait.toNanos();
+        while (guard.singleAllocationLimit() != limit)
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new ExampleFailure(String.format(Locale.ROOT, "waited %s for the guard's file watcher to apply " +
+                    "the edit of %s (single-allocation limit %s), but the guard is still at %s. The watcher reads " +
+                    "the file once a second and applies an edit once two reads in a row find it the same, which " +
+                    "takes 1 to 2 s; so either this machine is too slow or busy for the watcher thread to get its " +
+                    "reads in (run the example again when it is less loaded), or something else kept changing the " +
+                    "file meanwhile (an editor, a sync tool), so that no two reads were the same",
+                    wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms", file,
+                    PropertyValues.formatBytes(limit), describe(guard)));
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -49,7 +49,7 @@ class SmallExamplesTest
     @Test
     void guardConfigurationWarnsBlocksReloadsItsFileAndAnswersOverJmx() throws Exception
     {
-        assertArrayEquals(new long[] { 2, 1 }, GuardConfiguration.run(dir, out));
+        assertArrayEquals(new long[] { 2, 1 }, GuardConfiguration.run(dir, out, GuardConfiguration.EDIT_WAIT));
         final String printed = printed();
         assertTrue(printed.contains("mode warn, single-allocation limit 256.00 MiB"), printed);
         assertTrue(printed.contains("checkResize threw AllocationBlockedException"), printed);
@@ -57,6 +57,30 @@ class SmallExamplesTest
         assertTrue(printed.contains("mode warn, single-allocation limit 1.00 GiB"), "the file edit was not applied:\n" +
             printed);
         assertTrue(printed.contains("SingleAllocationLimit=134217728"), printed);
+        assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(
+            new ObjectName("dev.docref:type=AllocationGuard,name=" + GuardConfiguration.NAME)),
+            "closing the guard unregisters its MXBean");
+    }
+
+    /**
+     * Step 4 waits for the guard's file watcher to apply an edit, which takes it 1 to 2 s. When it has not by the end
+     * of the wait (on a busy machine; here a wait of zero, which no watcher meets, as it needs two reads of the file a
+     * second apart), the example ends saying what it waited for, how long, and why it may not have come. The old code
+     * went on under the configuration before the edit, mode block, and ended with an
+     * {@code AllocationBlockedException} stack trace.
+     */
+    @Test
+    void guardConfigurationSaysWhatItWaitedForWhenItsFileEditIsNotApplied() throws Exception
+    {
+        final ExampleFailure failure = assertThrows(ExampleFailure.class,
+            () -> GuardConfiguration.run(dir, out, Duration.ZERO));
+        assertEquals("waited 0 s for the guard's file watcher to apply the edit of " + dir.resolve("guard.properties") +
+            " (single-allocation limit 1.00 GiB), but the guard is still at mode block, single-allocation limit " +
+            "256.00 MiB. The watcher reads the file once a second and applies an edit once two reads in a row find " +
+            "it the same, which takes 1 to 2 s; so either this machine is too slow or busy for the watcher thread to " +
+            "get its reads in (run the example again when it is less loaded), or something else kept changing the " +
+            "file meanwhile (an editor, a sync tool), so that no two reads were the same", failure.getMessage());
+        assertFalse(printed().contains("checkResize of 512.00 MiB passed"), printed());
         assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(
             new ObjectName("dev.docref:type=AllocationGuard,name=" + GuardConfiguration.NAME)),
             "closing the guard unregisters its MXBean");
