@@ -6,11 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.docref.trap.FreezeTrap;
@@ -20,6 +19,10 @@ import dev.docref.trap.FreezeTrap;
  * read-write lock, the probe is a query through that lock, and a writer holds the lock for 2.5 s. The probe misses
  * its 500 ms deadline, the trap's watchdog notices while it still hangs, and the trap writes a capture: an off-CPU
  * profile from BCC's {@code offcputime} (as root, with the tool installed), thread dumps and memory figures.
+ * <p>
+ * A capture that fails part way (a full disk, say) is never handed to {@code onCapture}: the trap logs it and keeps
+ * what it wrote with a {@code failure.txt}. The example follows both ends ({@link TrapCaptures}, as
+ * {@link IncidentReplay} does), and for a failed capture prints its {@code failure.txt} and ends with status 1.
  * <p>
  * The writer sleeps while it holds the lock: a stand-in for anything that holds a lock too long, such as the resize
  * of a big map, which {@link IncidentReplay} shows for real.
@@ -37,6 +40,12 @@ public final class CatchAFreeze
     static final String COMMAND = "catch-a-freeze";
     /** How long the writer holds the lock. */
     static final Duration FREEZE = Duration.ofMillis(2_500);
+    /** A probe not back within this is a freeze: a healthy one takes microseconds. */
+    static final Duration PROBE_DEADLINE = Duration.ofMillis(500);
+    /** The capture's window: longer than the freeze, so that the waits it profiles end inside it. */
+    static final Duration CAPTURE_WINDOW = Duration.ofSeconds(4);
+    /** How long after the freeze the example waits for the capture to end: its window, and time to write it. */
+    static final Duration CAPTURE_WAIT = Duration.ofSeconds(30);
     /** The command line, printed for {@code --help} and under an error. */
     static final String USAGE = String.join("\n",
         "usage: java -cp examples/target/incident-replay.jar dev.docref.examples.CatchAFreeze [DIR]",
@@ -72,15 +81,17 @@ public final class CatchAFreeze
 
     /**
      * @return the capture directory the trap wrote.
-     * @throws ExampleFailure for a bad {@code docref.trap.*} system property, or a directory the trap cannot use.
-     * @throws IllegalStateException if no capture was written within 30 s.
+     * @throws ExampleFailure for a bad {@code docref.trap.*} system property, a directory the trap cannot use, a
+     *                        trap disabled by {@code docref.trap.enabled=false}, and as {@link #report} says.
      */
     static Path run(final Path dir, final PrintStream out) throws IOException, InterruptedException, ExampleFailure
     {
         final HashMap<Long, Long> index = new HashMap<>();
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         index.put(42L, 4242L);
-        final CompletableFuture<Path> captured = new CompletableFuture<>();
+        // The trap hands a complete capture to onCapture; TrapCaptures finds a failed one in dir.
+        final TrapCaptures captures = new TrapCaptures(dir,
+            failed -> out.println("trap: " + TrapCaptures.failedPartWay(failed)));
 
         // Defaults, then the docref.trap.* system properties: a bad one is refused, naming it.
         try (FreezeTrap trap = ExampleFailure.ofSettings(FreezeTrap::builder)
@@ -98,13 +109,19 @@ public final class CatchAFreeze
                 }
             })
             .probeInterval(Duration.ofMillis(100))
-            .probeDeadline(Duration.ofMillis(500))
-            .captureDuration(Duration.ofSeconds(4))      // longer than the freeze, so its waits end inside it
+            .probeDeadline(PROBE_DEADLINE)
+            .captureDuration(CAPTURE_WINDOW)
             .guardArming(false)                         // this example has no allocation guard warnings
-            .onCapture(captured::complete)
+            .onCapture(captures::completed)
             .build())
         {
             ExampleFailure.ofSettings(trap::start);      // refused if it cannot write dir, or does not own it
+            if (!trap.isRunning())
+            {
+                throw new ExampleFailure("the freeze trap is disabled (" + FreezeTrap.ENABLED_PROP_NAME + "=false), " +
+                    "so nothing would catch the freeze this example makes; run it without that property");
+            }
+            final Instant started = Instant.now();
             out.println("trap started; captures go to " + dir.toAbsolutePath());
             Thread.sleep(500);
             final Thread writer = new Thread(() ->
@@ -126,27 +143,53 @@ public final class CatchAFreeze
             out.println("a writer holds the index's write lock for " + FREEZE.toMillis() + " ms: queries freeze");
             writer.start();
             writer.join();
-            final Path capture;
-            try
+            return report(captures.awaitFirst(CAPTURE_WAIT, started), dir, out);
+        }
+    }
+
+    /**
+     * Prints what the trap captured.
+     *
+     * @param capture the first capture to end after the freeze, or {@code null} if none had within
+     *                {@link #CAPTURE_WAIT}.
+     * @return its directory.
+     * @throws ExampleFailure if none ended, or it failed part way: naming its {@code failure.txt}, which says what
+     *                        failed, after printing that line of it.
+     */
+    static Path report(final PhaseResult.CaptureRecord capture, final Path dir, final PrintStream out)
+        throws IOException, ExampleFailure
+    {
+        if (capture == null)
+        {
+            throw new ExampleFailure("no capture ended within " + CAPTURE_WAIT.toSeconds() + " s of the freeze in " +
+                dir + ", though the probe should have fired " + PROBE_DEADLINE.toMillis() + " ms into it and the " +
+                "capture ended " + CAPTURE_WINDOW.toSeconds() + " s later: the trap's log above says whether it " +
+                "fired; if it did, this machine may be too busy for the trap's threads, so run the example again " +
+                "when it is less loaded");
+        }
+        if (capture.failed())
+        {
+            printLines(capture.failure(), out, "trigger:", "failure:");
+            throw new ExampleFailure("the trap caught the freeze, but its capture failed part way: " +
+                capture.failure() + " says what failed, and " + capture.directory() + " keeps what it wrote before");
+        }
+        out.println("capture: " + capture.directory());
+        printLines(capture.directory().resolve("summary.txt"), out, "trigger:", "stall:", "tool:", "missing:",
+            "off-CPU:");
+        out.println("flame graph: " + capture.flameGraph() + "; thread dumps: " +
+            capture.directory().resolve("threads.txt"));
+        return capture.directory();
+    }
+
+    /** Prints the lines of {@code file} that start with one of {@code keys}, indented: a capture's summary lines. */
+    private static void printLines(final Path file, final PrintStream out, final String... keys) throws IOException
+    {
+        for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
+        {
+            if (List.of(keys).stream().anyMatch(line::startsWith))
             {
-                capture = captured.get(30, TimeUnit.SECONDS);
+                out.println("  " + line);
             }
-            catch (final ExecutionException | TimeoutException ex)
-            {
-                throw new IllegalStateException("no capture within 30 s of the freeze in " + dir, ex);
-            }
-            out.println("capture: " + capture);
-            for (final String line : Files.readAllLines(capture.resolve("summary.txt"), StandardCharsets.UTF_8))
-            {
-                if (line.startsWith("trigger:") || line.startsWith("stall:") || line.startsWith("tool:") ||
-                    line.startsWith("missing:") || line.startsWith("off-CPU:"))
-                {
-                    out.println("  " + line);
-                }
-            }
-            out.println("flame graph: " + capture.resolve("offcpu.svg") + "; thread dumps: " +
-                capture.resolve("threads.txt"));
-            return capture;
         }
     }
 }

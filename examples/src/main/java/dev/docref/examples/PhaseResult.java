@@ -61,7 +61,7 @@ record PhaseResult(
      * @param stall      the summary's stall line, e.g. "the health probe hung 812 ms".
      * @param tool       the summary's tool line: which off-CPU tool produced the stacks, or none.
      * @param complete   whether the capture wrote its summary (it always does unless interrupted or failed).
-     * @param failed     whether it failed part way: kept with {@link PhaseTrap#FAILURE} for the evidence it holds,
+     * @param failed     whether it failed part way: kept with {@link TrapCaptures#FAILURE} for the evidence it holds,
      *                   without its summary and flame graph.
      */
     record CaptureRecord(
@@ -77,13 +77,13 @@ record PhaseResult(
         /** @return whether an off-CPU tool produced its stacks, so that its flame graph shows them. */
         boolean hasStacks()
         {
-            return complete && !tool.isEmpty() && !tool.equals(PhaseTrap.NO_TOOL);
+            return complete && !tool.isEmpty() && !tool.equals(TrapCaptures.NO_TOOL);
         }
 
         /** @return what failed, in a failed capture. */
         Path failure()
         {
-            return directory.resolve(PhaseTrap.FAILURE);
+            return directory.resolve(TrapCaptures.FAILURE);
         }
     }
 }

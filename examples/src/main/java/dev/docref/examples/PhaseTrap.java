@@ -2,32 +2,18 @@ package dev.docref.examples;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import dev.docref.trap.FreezeTrap;
 import dev.docref.trap.HealthProbe;
 import dev.docref.trap.StallDetector;
-import dev.docref.trap.Trigger;
 
 /**
  * The {@link FreezeTrap} of one measured phase, and what the demo needs around it: its captures, read back from
@@ -58,18 +44,6 @@ final class PhaseTrap implements AutoCloseable
     static final Duration COOLDOWN = Duration.ofSeconds(1);
     /** The trap's own cap is per hour; the demo's phases may capture every resize. */
     static final int MAX_CAPTURES_PER_HOUR = 3600;
-    private static final Pattern CAPTURE_NAME;
-    private static final DateTimeFormatter CAPTURE_TIME =
-        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-    private static final String SUMMARY = "summary.json";
-    /**
-     * What a capture that failed part way holds instead of its summary (the trap's {@code CaptureStore.FAILURE},
-     * package-private there; {@code trap.md} documents the name). The trap never reports such a capture through
-     * {@code onCapture}.
-     */
-    static final String FAILURE = "failure.txt";
-    /** A capture's {@code tool:} line in {@code summary.txt} when no tool produced stacks (the trap's own text). */
-    static final String NO_TOOL = "none produced stacks";
     /** BCC's libbpf-tools build of offcputime, where Debian and Ubuntu install it. */
     static final Path LIBBPF_OFFCPUTIME = Path.of("/usr/sbin/offcputime");
     /**
@@ -78,25 +52,10 @@ final class PhaseTrap implements AutoCloseable
      */
     static final long MIN_BLOCK_MICROS = 10_000;
 
-    static
-    {
-        final String triggers = Stream.of(Trigger.values()).map(Trigger::slug).collect(Collectors.joining("|"));
-        CAPTURE_NAME = Pattern.compile("capture-(\\d{8}T\\d{6}\\.\\d{3}Z)-pid\\d+-(" + triggers + ")(-\\d+)?");
-    }
-
-    private final Path dir;
     private final Duration captureDuration;
     private final PrintStream out;
-    private final Set<Path> earlier;
+    private final TrapCaptures captures;
     private final FreezeTrap trap;
-    /**
-     * Names of the capture directories the trap has handed to {@code onCapture}. A capture writes its summary before
-     * it returns to the trap, which then calls {@code onCapture} and only after that frees its throttle: until then
-     * a new trigger is refused, so a capture counts as pending until it is here, not when its summary appears.
-     */
-    private final Set<String> completed = ConcurrentHashMap.newKeySet();
-    /** Names of the capture directories found holding {@link #FAILURE}: done, though never reported. */
-    private final Set<String> failed = ConcurrentHashMap.newKeySet();
     /** When the last capture completed (nanoTime), or 0. */
     private volatile long lastCompletedNanos;
 
@@ -110,10 +69,9 @@ final class PhaseTrap implements AutoCloseable
     PhaseTrap(final Path dir, final HealthProbe probe, final Duration captureDuration, final PrintStream out)
         throws IOException, ExampleFailure
     {
-        this.dir = dir;
         this.captureDuration = captureDuration;
         this.out = out;
-        this.earlier = new HashSet<>(captureDirectories(dir));
+        this.captures = new TrapCaptures(dir, this::captureFailed);
         final FreezeTrap.Builder builder = ExampleFailure.ofSettings(FreezeTrap::builder);
         if (System.getProperty(FreezeTrap.COMMAND_PROP_NAME) == null && Files.isExecutable(LIBBPF_OFFCPUTIME))
         {
@@ -136,9 +94,19 @@ final class PhaseTrap implements AutoCloseable
     /** The trap's {@code onCapture}: the capture in {@code directory} is written; the trap frees itself next. */
     void captureCompleted(final Path directory)
     {
-        completed.add(directory.getFileName().toString());
+        captures.completed(directory);
         lastCompletedNanos = System.nanoTime();
         out.println("  trap: capture complete: " + directory.resolve("offcpu.svg"));
+    }
+
+    /**
+     * A capture found failed part way: it ended, unreported, and the trap freed itself just after, so its cooldown
+     * starts now, as a completed capture's does.
+     */
+    private void captureFailed(final Path directory)
+    {
+        lastCompletedNanos = System.nanoTime();
+        out.println("  trap: " + TrapCaptures.failedPartWay(directory));
     }
 
     /**
@@ -223,19 +191,7 @@ final class PhaseTrap implements AutoCloseable
      */
     List<PhaseResult.CaptureRecord> captures(final Instant phaseStart) throws IOException
     {
-        final List<PhaseResult.CaptureRecord> captures = new ArrayList<>();
-        for (final Path directory : captureDirectories(dir))
-        {
-            if (!earlier.contains(directory))
-            {
-                final PhaseResult.CaptureRecord capture = readCapture(directory, phaseStart);
-                if (capture != null)
-                {
-                    captures.add(capture);
-                }
-            }
-        }
-        return captures;
+        return captures.captures(phaseStart);
     }
 
     @Override
@@ -246,96 +202,13 @@ final class PhaseTrap implements AutoCloseable
 
     /**
      * @return this phase's capture directories still being written: not reported complete through {@code onCapture}
-     * and not holding {@link #FAILURE}. A failed capture is never reported; counted as pending, it made each later
-     * {@link #awaitIdle} wait its whole limit and {@link #awaitPending} its 60 s. The first call to find one says so
-     * and starts the cooldown, as a completed capture does, since the trap frees itself just after writing it.
+     * and not holding {@link TrapCaptures#FAILURE}. A failed capture is never reported; counted as pending, it made
+     * each later {@link #awaitIdle} wait its whole limit and {@link #awaitPending} its 60 s. The first call to find
+     * one says so and starts the cooldown, as a completed capture does, since the trap frees itself just after
+     * writing it.
      */
     List<Path> pending()
     {
-        try
-        {
-            final List<Path> pending = new ArrayList<>();
-            for (final Path directory : captureDirectories(dir))
-            {
-                final String name = directory.getFileName().toString();
-                if (earlier.contains(directory) || completed.contains(name) || failed.contains(name))
-                {
-                    continue;
-                }
-                if (Files.exists(directory.resolve(FAILURE)))
-                {
-                    if (failed.add(name))
-                    {
-                        lastCompletedNanos = System.nanoTime();
-                        out.println("  trap: a capture failed part way, kept for what it holds: " +
-                            directory.resolve(FAILURE));
-                    }
-                    continue;
-                }
-                pending.add(directory);
-            }
-            return pending;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot list the captures in " + dir + ": " + ex, ex);
-        }
-    }
-
-    private static List<Path> captureDirectories(final Path dir) throws IOException
-    {
-        if (!Files.isDirectory(dir))
-        {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(dir))
-        {
-            return entries.filter(path -> CAPTURE_NAME.matcher(path.getFileName().toString()).matches())
-                .sorted().collect(Collectors.toList());
-        }
-    }
-
-    /**
-     * Reads a capture back from its directory: {@code capture-<UTC timestamp>-pid<PID>-<trigger>}, and the
-     * {@code stall:} and {@code tool:} lines of its {@code summary.txt}.
-     *
-     * @return the capture, or {@code null} if the name is not a capture's.
-     */
-    static PhaseResult.CaptureRecord readCapture(final Path directory, final Instant phaseStart) throws IOException
-    {
-        final Matcher name = CAPTURE_NAME.matcher(directory.getFileName().toString());
-        if (!name.matches())
-        {
-            return null;
-        }
-        final Instant firedAt;
-        try
-        {
-            firedAt = Instant.from(CAPTURE_TIME.parse(name.group(1)));
-        }
-        catch (final DateTimeParseException ex)
-        {
-            return null;
-        }
-        String stall = "";
-        String tool = "";
-        final Path summary = directory.resolve("summary.txt");
-        if (Files.exists(summary))
-        {
-            for (final String line : Files.readAllLines(summary, StandardCharsets.UTF_8))
-            {
-                if (line.startsWith("stall:"))
-                {
-                    stall = line.substring("stall:".length()).strip();
-                }
-                else if (line.startsWith("tool:"))
-                {
-                    tool = line.substring("tool:".length()).strip();
-                }
-            }
-        }
-        return new PhaseResult.CaptureRecord(directory, name.group(2), firedAt,
-            Duration.between(phaseStart, firedAt).toNanos(), stall, tool, Files.exists(directory.resolve(SUMMARY)),
-            Files.exists(directory.resolve(FAILURE)));
+        return captures.pending();
     }
 }

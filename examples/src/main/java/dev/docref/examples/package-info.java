@@ -7,7 +7,9 @@
  *     writes {@code incident-report.html}. Its parts: {@code ReplayOptions} (the command line), {@code FeedIndex}
  *     (the maps), {@code ReplayPhase} (one map's run), {@code PhaseTrap} (its trap and captures),
  *     {@code HeapBudget}, {@code PhaseResult} and {@code IncidentReport} (table, CSV, SVG chart, HTML).
- *     {@code DirectoryArgument} checks its {@code --out} and the small examples' {@code DIR}.</li>
+ *     {@code DirectoryArgument} checks its {@code --out} and the small examples' {@code DIR};
+ *     {@code TrapCaptures} follows a trap's captures, complete or failed part way, for it and {@code CatchAFreeze};
+ *     an {@code ExampleFailure} is a failure an example expects, printed as one line with exit status 1.</li>
  *     <li>{@link dev.docref.examples.QuickStart}: {@code withCapacity}, put, get, close.</li>
  *     <li>{@link dev.docref.examples.GuardConfiguration}: an allocation guard from a watched properties file,
  *     reconfigured at run time and through JMX.</li>

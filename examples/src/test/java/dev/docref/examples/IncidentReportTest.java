@@ -29,13 +29,13 @@ class IncidentReportTest
     {
         final Path failed = captureDirectory(dir);
         Files.writeString(failed.resolve("threads.txt"), "\"main\" #1");
-        Files.writeString(failed.resolve(PhaseTrap.FAILURE), "the profiler failed");
+        Files.writeString(failed.resolve(TrapCaptures.FAILURE), "the profiler failed");
         final IncidentReport report = reportOf(failed, dir);
 
         final String notes = report.notes();
         assertFalse(notes.contains("offcpu.svg"), notes);
         assertTrue(notes.contains("capture failed part way") &&
-            notes.contains("no flame graph; what failed: " + failed.resolve(PhaseTrap.FAILURE)), notes);
+            notes.contains("no flame graph; what failed: " + failed.resolve(TrapCaptures.FAILURE)), notes);
         final String html = report.html();
         assertFalse(html.contains("offcpu.svg") || html.contains("summary.txt"), html);
         assertTrue(html.contains("the capture failed part way: <a href=\"captures/hashmap/" + failed.getFileName() +
@@ -76,7 +76,7 @@ class IncidentReportTest
         final ReplayOptions options = ReplayOptions.parse(new String[0]);
         final ReplayPhase phase = new ReplayPhase(FeedIndex.Kind.HASHMAP, new long[] {1}, 1, options, null);
         final PhaseResult result = new PhaseResult(phase, new Histogram(3), new long[1],
-            List.of(PhaseTrap.readCapture(capture, START)), 0, 0, 0, 0, 0);
+            List.of(TrapCaptures.read(capture, START)), 0, 0, 0, 0, 0);
         return new IncidentReport(options, List.of(result), START, "test", outDir);
     }
 }

@@ -79,11 +79,12 @@ class PhaseTrapTest
             final Path running = Files.createDirectories(dir.resolve("capture-20261130T191114.340Z" + pid +
                 "-probe-deadline"));
             assertEquals(List.of(failed, running), trap.pending(), "neither has failed yet");
-            Files.writeString(failed.resolve(PhaseTrap.FAILURE), "the profiler failed");
+            Files.writeString(failed.resolve(TrapCaptures.FAILURE), "the profiler failed");
             assertEquals(List.of(running), trap.pending());
             assertEquals(List.of(running), trap.pending());
             assertEquals("  trap: a capture failed part way, kept for what it holds: " +
-                failed.resolve(PhaseTrap.FAILURE) + System.lineSeparator(), printed.toString(StandardCharsets.UTF_8));
+                failed.resolve(TrapCaptures.FAILURE) + System.lineSeparator(),
+                printed.toString(StandardCharsets.UTF_8));
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -155,12 +157,68 @@ class SmallExamplesTest
         assertTrue(child.err().startsWith(start), child.err());
     }
 
+    /**
+     * A capture that fails part way is kept with {@code failure.txt} and never handed to {@code onCapture}: the old
+     * example waited 30 s for it and ended with "no capture within 30 s" and a stack trace, never naming the
+     * {@code failure.txt} the trap had written. The capture directories are made up here, as the trap names and fills
+     * them; a capture still being written is not taken for one that ended.
+     */
+    @Test
+    void catchAFreezeReportsACaptureThatFailedPartWayWithItsFailureTxt() throws Exception
+    {
+        final List<Path> told = new ArrayList<>();
+        final TrapCaptures captures = new TrapCaptures(dir, told::add);
+        final String pid = "-pid" + ProcessHandle.current().pid();
+        final Path running = Files.createDirectories(dir.resolve("capture-20261130T191112.340Z" + pid + "-stall"));
+        final Path failed = Files.createDirectories(dir.resolve("capture-20261130T191113.340Z" + pid +
+            "-probe-deadline"));
+        Files.writeString(failed.resolve("threads.txt"), "\"main\" #1");
+        assertNull(captures.awaitFirst(Duration.ZERO, Instant.EPOCH), "neither has ended");
+        Files.writeString(failed.resolve(TrapCaptures.FAILURE), "docref freeze trap capture that failed part way: " +
+            "it has no summary\n\ntrigger:        probe-deadline: the health probe had not returned after 502 ms\n" +
+            "pid:            42\nfailure:        java.io.UncheckedIOException: cannot write memory.txt\n");
+
+        final PhaseResult.CaptureRecord capture = captures.awaitFirst(Duration.ZERO, Instant.EPOCH);
+        assertEquals(failed, capture.directory());
+        assertTrue(capture.failed(), capture.toString());
+        assertEquals(List.of(failed), told);
+        final ExampleFailure failure = assertThrows(ExampleFailure.class, () -> CatchAFreeze.report(capture, dir, out));
+        assertEquals("the trap caught the freeze, but its capture failed part way: " +
+            failed.resolve(TrapCaptures.FAILURE) + " says what failed, and " + failed + " keeps what it wrote before",
+            failure.getMessage());
+        assertEquals("  trigger:        probe-deadline: the health probe had not returned after 502 ms\n" +
+            "  failure:        java.io.UncheckedIOException: cannot write memory.txt\n", printed().replace("\r", ""));
+
+        captures.completed(running);
+        assertEquals(running, captures.awaitFirst(Duration.ZERO, Instant.EPOCH).directory(), "the oldest that ended");
+        assertTrue(assertThrows(ExampleFailure.class, () -> CatchAFreeze.report(null, dir, out)).getMessage()
+            .startsWith("no capture ended within 30 s of the freeze in " + dir + ", though the probe should have " +
+                "fired 500 ms into it"));
+    }
+
+    /**
+     * With {@code docref.trap.enabled=false} nothing can catch the freeze: the old example waited 30 s and ended with
+     * "no capture within 30 s" and a stack trace; it now says so as soon as the trap is started, in one line.
+     */
+    @Test
+    void catchAFreezeSaysAtOnceThatADisabledTrapCannotCatchTheFreeze() throws Exception
+    {
+        final ChildJvm disabled = ChildJvm.run(dir, dir, Duration.ofSeconds(60),
+            List.of("-Ddocref.trap.enabled=false"), CatchAFreeze.class, dir.resolve("captures").toString());
+        assertEquals(1, disabled.exitValue(), disabled.toString());
+        assertTrue(disabled.err().lines().anyMatch(line -> line.equals("catch-a-freeze: the freeze trap is disabled " +
+            "(docref.trap.enabled=false), so nothing would catch the freeze this example makes; run it without that " +
+            "property")), disabled.err());
+        assertFalse(disabled.err().contains("\tat "), disabled.err());
+        assertEquals("", disabled.out());
+    }
+
     @Test
     void catchAFreezeCapturesTheProbeHangingBehindTheLock() throws Exception
     {
         final Path capture = CatchAFreeze.run(dir, out);
         assertTrue(capture.getFileName().toString().endsWith("-probe-deadline"), capture.toString());
-        final PhaseResult.CaptureRecord record = PhaseTrap.readCapture(capture, Instant.EPOCH);
+        final PhaseResult.CaptureRecord record = TrapCaptures.read(capture, Instant.EPOCH);
         assertNotNull(record, "the incident demo reads the trap's capture names: " + capture.getFileName());
         assertEquals("probe-deadline", record.trigger());
         assertTrue(record.complete(), capture.toString());
