@@ -210,12 +210,11 @@ public final class IncidentReplay
             final PhaseResult result = measure(kind, recording);
             results.add(result);
             out.printf(Locale.ROOT, "  done: %s; worst put %s, query p99.9 %s, query max %s, %d guard warning%s, " +
-                    "%d capture%s%n", result.phase().describeIngest(),
+                    "%s%n", result.phase().describeIngest(),
                 ReplayPhase.formatNanos(result.phase().worstPutNanos()),
                 ReplayPhase.formatNanos(result.queries().getValueAtPercentile(99.9)),
                 ReplayPhase.formatNanos(result.queries().getMaxValue()), result.phase().warnings().size(),
-                result.phase().warnings().size() == 1 ? "" : "s", result.captures().size(),
-                result.captures().size() == 1 ? "" : "s");
+                result.phase().warnings().size() == 1 ? "" : "s", describeCaptures(result.captures()));
         }
 
         final IncidentReport report = new IncidentReport(options, results, started, environment(), outDir);
@@ -225,6 +224,23 @@ public final class IncidentReplay
         writeReport(outDir, report);
         out.println("Report: " + outDir.resolve(REPORT_HTML));
         return results;
+    }
+
+    /**
+     * @return what a phase's {@code done:} line says of its captures: how many completed and how many failed part
+     *         way, naming each failure's {@code failure.txt}, then how many were not finished when the phase ended,
+     *         if any: "2 captures complete, 1 failed part way (what failed: .../failure.txt)".
+     */
+    static String describeCaptures(final List<PhaseResult.CaptureRecord> captures)
+    {
+        final List<Path> failures = captures.stream().filter(PhaseResult.CaptureRecord::failed)
+            .map(PhaseResult.CaptureRecord::failure).collect(Collectors.toList());
+        final long complete = captures.stream().filter(capture -> capture.complete() && !capture.failed()).count();
+        final long unfinished = captures.size() - complete - failures.size();
+        return String.format(Locale.ROOT, "%d capture%s complete, %s%s", complete, complete == 1 ? "" : "s",
+            failures.isEmpty() ? "none failed" : failures.size() + " failed part way (what failed: " +
+                failures.stream().map(Path::toString).collect(Collectors.joining(", ")) + ")",
+            unfinished == 0 ? "" : ", " + unfinished + " not finished when the phase ended");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.docref.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,37 @@ class IncidentReportTest
         Files.writeString(capture.resolve("summary.txt"), "stall:          the health probe hung 812 ms\n" +
             "tool:           docref.trap.command '/usr/sbin/offcputime -m 10000 -p {pid} {seconds}'\n");
         assertTrue(reportOf(capture, dir).html().contains("whose flame graph shows the query threads off the CPU"));
+    }
+
+    /**
+     * A phase's {@code done:} line counted every capture as one, a capture that failed part way too: "1 capture" for a
+     * phase whose only capture failed, whose {@code failure.txt} only an earlier line named. It now says how many
+     * completed and how many failed, and where each failure is written.
+     */
+    @Test
+    void thePhasesDoneLineCountsCompleteAndFailedCapturesApartAndNamesEachFailure(@TempDir final Path dir)
+        throws IOException
+    {
+        final Path captures = Files.createDirectories(dir.resolve("captures/hashmap"));
+        final String pid = "-pid" + ProcessHandle.current().pid();
+        final Path complete = Files.createDirectories(captures.resolve("capture-20261130T191113.340Z" + pid +
+            "-guard"));
+        Files.writeString(complete.resolve("summary.json"), "{}");
+        final Path failed = Files.createDirectories(captures.resolve("capture-20261130T191115.340Z" + pid +
+            "-probe-deadline"));
+        Files.writeString(failed.resolve(TrapCaptures.FAILURE), "the profiler failed");
+        final Path unfinished = Files.createDirectories(captures.resolve("capture-20261130T191117.340Z" + pid +
+            "-stall"));
+
+        assertEquals("0 captures complete, none failed", IncidentReplay.describeCaptures(List.of()));
+        assertEquals("1 capture complete, none failed",
+            IncidentReplay.describeCaptures(List.of(TrapCaptures.read(complete, START))));
+        assertEquals("0 captures complete, 1 failed part way (what failed: " + failed.resolve(TrapCaptures.FAILURE) +
+            ")", IncidentReplay.describeCaptures(List.of(TrapCaptures.read(failed, START))));
+        assertEquals("1 capture complete, 1 failed part way (what failed: " + failed.resolve(TrapCaptures.FAILURE) +
+            "), 1 not finished when the phase ended", IncidentReplay.describeCaptures(List.of(
+                TrapCaptures.read(complete, START), TrapCaptures.read(failed, START),
+                TrapCaptures.read(unfinished, START))));
     }
 
     /** A capture directory of HashMap's phase, named as the trap names them, under {@code dir}'s captures. */
