@@ -52,10 +52,13 @@ import dev.docref.core.PresizedDocRefMap;
  * plus 40 bytes per segment object.
  * <p>
  * What it does not model: probe spill. The real map also splits a segment early when an insert would spill past the
- * segment's tail; the model assumes that never happens (core's simulation saw spills of at most 54 slots, inside the
- * 64-slot tail, even at 15/16 fill). Nor does it model the allocator's own overhead (malloc headers, page rounding:
- * this is the map's count, not the process's RSS), the arena's bookkeeping, removes, or keys that are not uniformly
- * random. {@code GrowthMemoryModelTest} checks {@code today} against a real map.
+ * segment's tail; the model assumes that never happens. Full-size segments split at their 7/8 fill limit, where none
+ * of 10,000,000 random fills in {@link SpillSimulation} spilled past the 64-slot tail
+ * ({@code bench/results/2026-12-01-spill-simulation.md}); the one small segment a map starts with has a shorter tail
+ * below 512 home slots and spills more often (0.54% of fills of 64 home slots), growing a step early. Nor does it
+ * model the allocator's own overhead (malloc headers, page rounding: this is the map's count, not the process's RSS),
+ * the arena's bookkeeping, removes, or keys that are not uniformly random. {@code GrowthMemoryModelTest} checks
+ * {@code today} against a real map.
  * <p>
  * Run it (about a second per strategy at 100M entries):
  * <pre>

@@ -20,6 +20,9 @@
  *     <li>{@link dev.docref.bench.FillProfile}, the time per put over each tenth of filling a pre-sized map;</li>
  *     <li>{@link dev.docref.bench.GrowthMemoryModel}, a simulation (no map allocated) of the bytes per entry of a map
  *     grown from empty, today and under size-class designs not built yet;</li>
+ *     <li>{@link dev.docref.bench.SpillSimulation}, a simulation of random fills of one segment: how far its entries
+ *     spill past its home slots, how often past its tail, against {@code PresizedDocRefMap.spillChance}'s bound (core's
+ *     sizing reached through {@code dev.docref.core.SegmentSizing}, in this jar only);</li>
  *     <li>the {@link dev.docref.bench.LongMap} adapters that let every map run the same loop.</li>
  * </ul>
  * Thread-safety: nothing here is meant for production use. The tools are not thread-safe themselves; they run one

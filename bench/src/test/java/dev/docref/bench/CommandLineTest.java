@@ -28,6 +28,7 @@ class CommandLineTest
             Arguments.of("QuickComparison", (Function<String[], ?>)QuickComparison.Options::parse, "--sizes"),
             Arguments.of("FillProfile", (Function<String[], ?>)FillProfile.Options::parse, "--entries"),
             Arguments.of("GrowthMemoryModel", (Function<String[], ?>)GrowthMemoryModel.Options::parse, "--sizes"),
+            Arguments.of("SpillSimulation", (Function<String[], ?>)SpillSimulation.Options::parse, "--trials"),
             Arguments.of("MachineStalls", (Function<String[], ?>)MachineStalls::parseOptions, "--seconds"));
     }
 
@@ -54,7 +55,8 @@ class CommandLineTest
             Arguments.of("GrowthPauseHarness", (Function<String[], ?>)GrowthPauseHarness.Options::parse),
             Arguments.of("ScaleHarness", (Function<String[], ?>)ScaleHarness.Options::parse),
             Arguments.of("QuickComparison", (Function<String[], ?>)QuickComparison.Options::parse),
-            Arguments.of("GrowthMemoryModel", (Function<String[], ?>)GrowthMemoryModel.Options::parse));
+            Arguments.of("GrowthMemoryModel", (Function<String[], ?>)GrowthMemoryModel.Options::parse),
+            Arguments.of("SpillSimulation", (Function<String[], ?>)SpillSimulation.Options::parse));
     }
 
     @ParameterizedTest(name = "{0}")

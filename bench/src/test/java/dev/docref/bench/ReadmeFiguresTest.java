@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The README's benchmark figures against the {@code bench/results} files it cites, each against the row and column it
  * claims there: a figure that differs from its own cell (rounded as the README rounds it), or that only some other
- * row's number matches, fails here rather than reaching readers.
+ * row's number matches, fails here rather than reaching readers. Also design.md's simulated spill figures, against
+ * the {@code SpillSimulation} results file it cites.
  */
 class ReadmeFiguresTest
 {
@@ -137,6 +138,50 @@ class ReadmeFiguresTest
         assertTrue(checked >= 3, sentence);
         assertTrue(wrong.isEmpty(), "ratios that are not their size's in the file cited for them: " + wrong +
             " in: " + sentence);
+    }
+
+    /**
+     * design.md's spill figures (Layout, Robin Hood order; Growth, pre-sized), each the cell of the simulation's
+     * results file for its keys and home slots: fills, fills spilled past the tail, the bound as a multiple of the
+     * rate, and longest-spill quantiles.
+     */
+    @Test
+    void designSpillFiguresAreTheCellsOfTheSimulationTheyCite() throws IOException
+    {
+        final String design = read(root().resolve("src/site/markdown/design.md")).replaceAll("\\s+", " ");
+        final String cited = "bench/results/2026-12-01-spill-simulation.md";
+        assertTrue(design.contains(cited), "design.md cites " + cited);
+        final String results = read(root().resolve(cited));
+        final List<String> atLimit = List.of("7,105", "8,120");
+        final List<String> presized = List.of("7,612", "8,120");
+        final List<String> small = List.of("56", "64");
+        // design.md's wording, its figure as group 1, and where the results file records it.
+        final Map<String, Source> figures = Map.of(
+            "\\(15/16, 7,612 keys in a default segment's 8,120 home slots\\), of ([\\d,]+) random fills",
+            cell(presized, "Fills"),
+            "the median spilled (\\d+) slots past the last home slot", cell(presized, "Median"),
+            "99\\.99% spilled (\\d+) or fewer", cell(presized, "p99.99"),
+            "or fewer, and ([\\d,]+) spilled past the tail", cell(presized, "Spilled past the tail"),
+            "the longest spill of [\\d,]+ fills was (\\d+) slots", cell(atLimit, "Longest"),
+            "7,612 keys in 8,120 home slots spilled in ([\\d,]+)", cell(presized, "Spilled past the tail"),
+            "56 keys in 64 slots in ([\\d,]+) \\(", cell(small, "Spilled past the tail"),
+            "7,105 keys in 8,120 home slots spilled in none", cell(atLimit, "Spilled past the tail"),
+            "where it gives 6\\.6 × 10\\^-3, (\\d+) times as much", cell(presized, "Bound / rate"),
+            "where it gives 0\\.022, (\\d+) times as much", cell(small, "Bound / rate"));
+        final List<String> wrong = new ArrayList<>();
+        for (final Map.Entry<String, Source> figure : figures.entrySet())
+        {
+            final Matcher matcher = Pattern.compile(figure.getKey()).matcher(design);
+            final String recorded = figure.getValue().find(results);
+            final String stated = !matcher.find() ? null : matcher.groupCount() == 0 ? "0" : matcher.group(1);
+            if (stated == null || recorded == null || !sameFigure(stated, recorded))
+            {
+                wrong.add("/" + figure.getKey() + "/: design.md " + (stated == null ? "has no such sentence" :
+                    stated) + " against " + (recorded == null ? "nothing at " : recorded + " at ") +
+                    figure.getValue());
+            }
+        }
+        assertTrue(wrong.isEmpty(), "design.md's spill figures that are not " + cited + "'s: " + wrong);
     }
 
     /** A place in a results file that records one figure. */
