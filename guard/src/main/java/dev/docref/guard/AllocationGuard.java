@@ -90,8 +90,8 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * System property for the minimum time between two logged warnings with the same {@code what}, as a duration
-     * ({@code 500ms}, {@code 30s}, {@code 2m}); {@code 0s} logs every one. Listeners, JFR and counters are not
-     * rate-limited.
+     * ({@code 500ms}, {@code 30s}, {@code 2m}); {@code 0s} logs every one; at most {@link Long#MAX_VALUE}
+     * milliseconds (292 million years), what the MXBean shows. Listeners, JFR and counters are not rate-limited.
      */
     public static final String WARN_INTERVAL_PROP_NAME = "docref.guard.warn.interval";
     /** Default warning interval: 1 minute per {@code what}. */
