@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.function.Supplier;
 
+import com.carrotsearch.hppc.HashContainers;
 import com.carrotsearch.hppc.LongLongHashMap;
+import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -403,9 +405,51 @@ class ResizeForecastTest
             () -> ResizeForecast.hashbrown(0, 1L << 55, 127));
         assertTrue(hashbrown.getMessage().contains("36028797018963968 buckets") &&
             hashbrown.getMessage().contains("next resize"), hashbrown.getMessage());
-        final IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
-            () -> ResizeForecast.openAddressing(0, 1L << 61, 8, 8, 0.75));
-        assertTrue(open.getMessage().contains("2305843009213693952 slots"), open.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(0, 1L << 56, 1024));
+    }
+
+    @Test
+    void anOpenAddressingTableOfJavaArraysStopsGrowingAtTwoToTheThirtySlots()
+    {
+        // fastutil and HPPC give their arrays n + 1 elements and stop at n = 2^30: the next table's 2^31 + 1 elements
+        // are more than a Java array holds. The forecast used to promise a resize to 2^31 slots (32 GiB that no insert
+        // ever allocates) and accepted tables of up to 2^61 slots.
+        assertEquals(ResizeForecast.OPEN_ADDRESSING_MAX_SLOTS, HashContainers.MAX_HASH_ARRAY_LENGTH);
+        assertEquals(ResizeForecast.OPEN_ADDRESSING_MAX_SLOTS, HashCommon.arraySize(805_306_368, 0.75f),
+            "fastutil's table for the most the largest table holds");
+        assertThrows(IllegalArgumentException.class, () -> HashCommon.arraySize(805_306_370, 0.75f),
+            "fastutil refuses the table the insert past capacity asks for");
+
+        final ResizeForecast below = ResizeForecast.openAddressing(402_653_184, 8, 8, 0.75);
+        assertEquals(1L << 29, below.slots());
+        assertEquals(1L << 30, below.nextSlots(), "2^29 slots still grow, to arrays of 2^30 + 1 elements");
+        assertEquals(2 * (16 + 8 * ((1L << 30) + 1)), below.nextResizeBytes());
+
+        final ResizeForecast largest = ResizeForecast.openAddressing(805_306_368, 8, 8, 0.75);
+        assertEquals(1L << 30, largest.slots());
+        assertEquals(805_306_368, largest.capacity());
+        assertEquals(2 * (16 + 8 * ((1L << 30) + 1)), largest.currentBytes());
+        assertFalse(largest.resizes());
+        assertEquals(0, largest.nextSlots());
+        assertEquals(0, largest.nextResizeBytes());
+        assertEquals(0, largest.nextResizeAllocations());
+        assertEquals(Long.MAX_VALUE, largest.insertsUntilResize());
+        assertTrue(largest.toString().endsWith("in 2^30 slots (capacity 805,306,368): it cannot resize: 2^31 slots " +
+            "would need arrays of 2^31 + 1 elements, more than a Java array holds, so fastutil and HPPC throw on the " +
+            "insert past its capacity instead"), largest::toString);
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block"))
+        {
+            guard.checkResize(largest, "largest table");
+            assertEquals(0, guard.checks(), "nothing will be allocated, so nothing is checked");
+        }
+
+        final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.openAddressing(805_306_369, 8, 8, 0.75));
+        assertTrue(size.getMessage().contains("size 805,306,369 is more than an open-addressing table of Java " +
+            "arrays holds: at most 805,306,368 at load factor 0.75, in 2^30 slots"), size::getMessage);
+        final IllegalArgumentException slots = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.openAddressing(0, 1L << 31, 8, 8, 0.75));
+        assertTrue(slots.getMessage().contains("slots 2147483648 is not the length of an open-addressing table of " +
+            "Java arrays: pass a power of two from 2 to 2^30"), slots::getMessage);
     }
 }
