@@ -185,6 +185,36 @@ class AllocationGuardConfigurationTest
     }
 
     @Test
+    void anUnnamedGuardSkipsANameAGuardWasGiven()
+    {
+        // The caller of fromProperties(Properties) chooses no name, so a guard named guard-<n> by its creator must not
+        // make it fail; it used to, with "an AllocationGuard named guard-<n> is already registered; choose another
+        // name".
+        try (AllocationGuard before = AllocationGuard.fromProperties(new Properties()))
+        {
+            final int n = Integer.parseInt(before.name().substring("guard-".length()));
+            try (AllocationGuard named = AllocationGuard.fromProperties("guard-" + (n + 1), new Properties());
+                 AllocationGuard unnamed = AllocationGuard.fromProperties(new Properties()))
+            {
+                assertTrue(unnamed.name().matches("guard-[0-9]+"), unnamed::name);
+                assertFalse(unnamed.name().equals(named.name()), unnamed::name);
+            }
+        }
+    }
+
+    @Test
+    void theGlobalGuardsNameIsKeptForIt()
+    {
+        // A guard named global, made before the first AllocationGuard.global(), made every global() call fail: the
+        // global guard could not register its MXBean, and every map built with the default guard threw.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> AllocationGuard.fromProperties("global", new Properties()).close());
+        assertTrue(ex.getMessage().contains("guard name \"global\" is kept for AllocationGuard.global()"),
+            ex::getMessage);
+        assertEquals("global", AllocationGuard.global().name());
+    }
+
+    @Test
     void theGlobalGuardIsOneInstanceThatCannotBeClosed()
     {
         final AllocationGuard global = AllocationGuard.global();
