@@ -35,7 +35,10 @@ import java.util.Objects;
  *     {@code n × loadFactor} is not whole). Up to 2^30 slots, fastutil's and HPPC's largest table: its next, of
  *     2^31 slots, would need arrays of 2^31 + 1 elements, more than a Java array holds, so a table of 2^30 slots
  *     never resizes ({@link #resizes()} is false) and they throw on the insert past its {@link #capacity()}
- *     instead.</li>
+ *     instead. Pass the load factor exactly as the map holds it: fastutil's is a {@code float}, so {@code 0.65f}
+ *     for a map made with {@code 0.65f}; the {@code double} {@code 0.65} is another number, which from 2^24 slots
+ *     on forecasts the resize later than fastutil makes it (one insert at 2^24 slots, 26 at 2^30), so that a
+ *     check made when {@link #insertsUntilResize()} is 1 comes after the resize. HPPC's is a {@code double}.</li>
  *     <li>a hashbrown-style (Rust {@code HashMap}, Abseil {@code flat_hash_map}) table ({@link #hashbrown}): a
  *     power-of-two number of buckets, of which 7/8 may be used (all but one below 8 buckets), each with a one-byte
  *     control word; the allocation is {@code buckets × entryBytes} rounded up to 16, plus {@code buckets + 16}
@@ -226,7 +229,8 @@ public final class ResizeForecast
      * @param size       entries now, at most what 2^30 slots hold at {@code loadFactor} (805,306,368 at 0.75).
      * @param keyBytes   bytes per key: 1, 2, 4 or 8 (4 for object keys with compressed oops).
      * @param valueBytes bytes per value: 0 for a set (no value array), 1, 2, 4 or 8.
-     * @param loadFactor the map's load factor, strictly between 0 and 1.
+     * @param loadFactor the map's load factor, strictly between 0 and 1, exactly as the map holds it: fastutil's is a
+     *                   {@code float} (pass {@code 0.65f}, not {@code 0.65}), HPPC's a {@code double}.
      * @throws IllegalArgumentException if an argument is out of range, or no such table holds {@code size}.
      */
     public static ResizeForecast openAddressing(
@@ -257,7 +261,8 @@ public final class ResizeForecast
      *                   to 2^30; at 2^30 the table never resizes.
      * @param keyBytes   bytes per key: 1, 2, 4 or 8.
      * @param valueBytes bytes per value: 0 for a set, 1, 2, 4 or 8.
-     * @param loadFactor the map's load factor, strictly between 0 and 1.
+     * @param loadFactor the map's load factor, strictly between 0 and 1, exactly as the map holds it: fastutil's is a
+     *                   {@code float} (pass {@code 0.65f}, not {@code 0.65}), HPPC's a {@code double}.
      * @throws IllegalArgumentException if an argument is out of range or the table cannot hold {@code size}.
      */
     public static ResizeForecast openAddressing(

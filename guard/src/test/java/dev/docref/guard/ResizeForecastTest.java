@@ -255,6 +255,23 @@ class ResizeForecastTest
         assertEquals(forecast.nextResizeBytes(), allocated, "HPPC allocates exactly keys[2n+1] and values[2n+1]");
     }
 
+    @Test
+    void aFastutilForecastTakesTheMapsFloatLoadFactor()
+    {
+        // fastutil holds its load factor as a float: given that float, the forecast's capacity is fastutil's maxFill
+        // at every table size; given the double 0.65, it is later than fastutil's resize by the javadoc's numbers.
+        for (int shift = 1; shift <= 30; shift++)
+        {
+            final int slots = 1 << shift;
+            assertEquals(HashCommon.maxFill(slots, 0.65f), ResizeForecast.openAddressing(0, slots, 8, 8, 0.65f)
+                .capacity(), () -> "2^" + Integer.numberOfTrailingZeros(slots) + " slots");
+        }
+        assertEquals(HashCommon.maxFill(1 << 24, 0.65f) + 1,
+            ResizeForecast.openAddressing(0, 1 << 24, 8, 8, 0.65).capacity());
+        assertEquals(HashCommon.maxFill(1 << 30, 0.65f) + 26,
+            ResizeForecast.openAddressing(0, 1 << 30, 8, 8, 0.65).capacity());
+    }
+
     private static int fastutilSlots(final Long2LongOpenHashMap map) throws Exception
     {
         final Field n = Long2LongOpenHashMap.class.getDeclaredField("n");
