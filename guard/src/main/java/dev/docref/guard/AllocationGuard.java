@@ -90,8 +90,8 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * System property for the minimum time between two logged warnings with the same {@code what}, as a duration
-     * ({@code 500ms}, {@code 30s}, {@code 2m}); {@code 0s} logs every one. Listeners, JFR and counters are not
-     * rate-limited.
+     * ({@code 500ms}, {@code 30s}, {@code 2m}); {@code 0s} logs every one; at most {@link Long#MAX_VALUE}
+     * milliseconds (292 million years), what the MXBean shows. Listeners, JFR and counters are not rate-limited.
      */
     public static final String WARN_INTERVAL_PROP_NAME = "docref.guard.warn.interval";
     /** Default warning interval: 1 minute per {@code what}. */
@@ -141,6 +141,12 @@ public final class AllocationGuard implements AutoCloseable
             throw new IllegalArgumentException("guard name \"" + name + "\" must be 1 to 64 of A-Z a-z 0-9 . _ -, " +
                 "as it becomes the MXBean's name=" + name);
         }
+        if (!isGlobal && GLOBAL_NAME.equals(name))
+        {
+            throw new IllegalArgumentException("guard name \"" + GLOBAL_NAME + "\" is kept for " +
+                "AllocationGuard.global(), which could not register its MXBean once another guard had it; choose " +
+                "another name");
+        }
         this.name = name;
         this.isGlobal = isGlobal;
         final String source = isGlobal ? "system properties" : "properties of guard " + name;
@@ -188,20 +194,33 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * A new guard, named {@code guard-<n>}, configured from {@code properties} over the defaults. Keys that do not
-     * start with {@code docref.guard.} are ignored, so {@code System.getProperties()} may be passed.
+     * start with {@code docref.guard.} are ignored, so {@code System.getProperties()} may be passed. A number whose
+     * name an open guard was given by {@link #fromProperties(String, Properties)} is skipped.
      *
      * @throws IllegalArgumentException naming the property, value and accepted forms, for a bad value or an unknown
      *                                  {@code docref.guard.*} key; nothing is created.
      */
     public static AllocationGuard fromProperties(final Properties properties)
     {
-        return fromProperties("guard-" + UNNAMED.incrementAndGet(), properties);
+        final Properties copy = copy(Objects.requireNonNull(properties, "properties"));
+        while (true)
+        {
+            try
+            {
+                return new AllocationGuard("guard-" + UNNAMED.incrementAndGet(), copy, false);
+            }
+            catch (final NameTaken ex)
+            {
+                // Another guard was named guard-<n> by its creator: the caller chose no name, so take the next.
+            }
+        }
     }
 
     /**
      * A new guard with a name of your choice: its MXBean is {@code dev.docref:type=AllocationGuard,name=<name>}.
      *
-     * @param name 1 to 64 of {@code A-Z a-z 0-9 . _ -}, not used by another open guard.
+     * @param name 1 to 64 of {@code A-Z a-z 0-9 . _ -}, not used by another open guard, and not {@code global},
+     *             which is {@link #global()}'s.
      * @throws IllegalArgumentException for a bad property value, or a bad or taken name.
      */
     public static AllocationGuard fromProperties(final String name, final Properties properties)
@@ -760,12 +779,23 @@ public final class AllocationGuard implements AutoCloseable
         }
         catch (final InstanceAlreadyExistsException ex)
         {
-            throw new IllegalArgumentException("an AllocationGuard named " + name + " is already registered; " +
-                "choose another name, or close() the other guard first", ex);
+            throw new NameTaken(name, ex);
         }
         catch (final JMException ex)
         {
             throw new IllegalStateException("docref guard " + name + ": cannot register its MXBean", ex);
+        }
+    }
+
+    /** Another open guard has the name: thrown before anything is started, so that an unnamed guard takes another. */
+    private static final class NameTaken extends IllegalArgumentException
+    {
+        private static final long serialVersionUID = 1L;
+
+        NameTaken(final String name, final InstanceAlreadyExistsException cause)
+        {
+            super("an AllocationGuard named " + name + " is already registered; choose another name, or close() " +
+                "the other guard first", cause);
         }
     }
 

@@ -36,9 +36,10 @@ import java.util.Properties;
  * the finished file two polls later. Writing a new file and renaming it over the old one is atomic and has neither.
  * <p>
  * A change is applied whole or not at all: a bad value, an unparseable file or one over {@value #MAX_BYTES} bytes is
- * logged at {@code WARNING} once per change and ignored, and the guard keeps its configuration; a vanished file is
- * logged once, and the file applied again when it returns. A new timestamp alone (a {@code touch}) applies the file
- * again, over changes made meanwhile by {@code reconfigure} or the MXBean.
+ * logged at {@code WARNING} once per change and ignored, and the guard keeps its configuration; a vanished file, or
+ * a path that is not a regular file (never opened: opening a named pipe waits for a writer), is logged once, and the
+ * file applied again when it returns. A new timestamp alone (a {@code touch}) applies the file again, over changes
+ * made meanwhile by {@code reconfigure} or the MXBean.
  * <p>
  * <b>Thread-safety:</b> {@link #stop()} may be called from any thread; {@link #poll()} only from the watcher thread
  * (or a test, once that thread has ended). <b>Ownership:</b> the thread holds its guard until stopped; the guard stops
@@ -102,14 +103,21 @@ final class ConfigFileWatcher implements Runnable
         }
 
         /**
-         * Read the file: its attributes, then at most {@value #MAX_BYTES} + 1 bytes.
+         * Read the file: its attributes, then at most {@value #MAX_BYTES} + 1 bytes. Only a regular file (or a symlink
+         * to one) is opened: opening a named pipe waits for a writer, which would hang the thread creating the guard,
+         * or the watcher beyond {@code close()}, for good.
          *
          * @throws NoSuchFileException if the file is missing.
-         * @throws IOException         if it cannot be read.
+         * @throws IOException         if it is not a regular file or cannot be read.
          */
         static Reading of(final Path file) throws IOException
         {
             final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attributes.isRegularFile())
+            {
+                throw new IOException(file + " is not a regular file but " + (attributes.isDirectory() ?
+                    "a directory" : "a pipe, socket or device") + "; it is not opened");
+            }
             try (InputStream in = Files.newInputStream(file))
             {
                 return new Reading(attributes, in.readNBytes(MAX_BYTES + 1));

@@ -28,6 +28,12 @@ final class GuardSettings
 
     private static final String PREFIX = "docref.guard.";
 
+    /**
+     * The longest warning interval: {@link Long#MAX_VALUE} milliseconds, about 292 million years, so that the MXBean's
+     * {@code WarnIntervalMillis} and every log line can show it in milliseconds.
+     */
+    static final Duration MAX_WARN_INTERVAL = Duration.ofMillis(Long.MAX_VALUE);
+
     static final GuardSettings DEFAULTS = new GuardSettings(AllocationGuard.MODE_DEFAULT,
         AllocationGuard.SINGLE_ALLOCATION_LIMIT_DEFAULT, AllocationGuard.TOTAL_LIMIT_DEFAULT,
         AllocationGuard.WARN_INTERVAL_DEFAULT, null);
@@ -96,7 +102,7 @@ final class GuardSettings
                 single == null ? singleAllocationLimit :
                     PropertyValues.parseLimit(SINGLE_ALLOCATION_LIMIT_PROP_NAME, single),
                 total == null ? totalLimit : PropertyValues.parseLimit(TOTAL_LIMIT_PROP_NAME, total),
-                interval == null ? warnInterval : PropertyValues.parseDuration(WARN_INTERVAL_PROP_NAME, interval),
+                interval == null ? warnInterval : parseWarnInterval(interval),
                 config == null ? configFile : config.isBlank() ? null : Path.of(config.trim()));
         }
         catch (final IllegalArgumentException ex)
@@ -104,6 +110,22 @@ final class GuardSettings
             throw new IllegalArgumentException(source + ": " + ex.getMessage() + (creating ?
                 ". No guard was created." : ". The previous configuration stays in force."), ex);
         }
+    }
+
+    /**
+     * A warning interval, at most {@link #MAX_WARN_INTERVAL}: {@code 3000000000000h} is a valid duration, but one
+     * that a long does not count in milliseconds.
+     */
+    private static Duration parseWarnInterval(final String value)
+    {
+        final Duration interval = PropertyValues.parseDuration(WARN_INTERVAL_PROP_NAME, value);
+        if (interval.compareTo(MAX_WARN_INTERVAL) > 0)
+        {
+            throw new IllegalArgumentException(WARN_INTERVAL_PROP_NAME + " = \"" + value + "\" is more than " +
+                Long.MAX_VALUE + "ms (about 292 million years), the longest interval the guard counts; accepted: " +
+                PropertyValues.DURATION_FORMS + ", up to " + Long.MAX_VALUE + "ms");
+        }
+        return interval;
     }
 
     public String toString()

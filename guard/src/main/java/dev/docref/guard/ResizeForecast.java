@@ -32,7 +32,13 @@ import java.util.Objects;
  *     of {@code 2n + 1} elements each, two allocations, or the key array alone for a set (exact for fastutil and
  *     HPPC, which keep one extra slot; Agrona keeps keys and values in one array of {@code 4n} longs, one
  *     allocation, 32 bytes less, and resizes at {@code floor} rather than {@code ceil}, one insert earlier when
- *     {@code n × loadFactor} is not whole).</li>
+ *     {@code n × loadFactor} is not whole). Up to 2^30 slots, fastutil's and HPPC's largest table: its next, of
+ *     2^31 slots, would need arrays of 2^31 + 1 elements, more than a Java array holds, so a table of 2^30 slots
+ *     never resizes ({@link #resizes()} is false) and they throw on the insert past its {@link #capacity()}
+ *     instead. Pass the load factor exactly as the map holds it: fastutil's is a {@code float}, so {@code 0.65f}
+ *     for a map made with {@code 0.65f}; the {@code double} {@code 0.65} is another number, which from 2^24 slots
+ *     on forecasts the resize later than fastutil makes it (one insert at 2^24 slots, 26 at 2^30), so that a
+ *     check made when {@link #insertsUntilResize()} is 1 comes after the resize. HPPC's is a {@code double}.</li>
  *     <li>a hashbrown-style (Rust {@code HashMap}, Abseil {@code flat_hash_map}) table ({@link #hashbrown}): a
  *     power-of-two number of buckets, of which 7/8 may be used (all but one below 8 buckets), each with a one-byte
  *     control word; the allocation is {@code buckets × entryBytes} rounded up to 16, plus {@code buckets + 16}
@@ -52,6 +58,12 @@ public final class ResizeForecast
     static final long HASH_MAP_FIRST_TABLE = 16;
     /** Array header with compressed class pointers: 8-byte mark word, 4-byte class, 4-byte length. */
     static final long ARRAY_HEADER_BYTES = 16;
+    /**
+     * The most slots an open-addressing table of Java arrays has: fastutil's and HPPC's largest (fastutil's
+     * {@code HashCommon.arraySize}, HPPC's {@code MAX_HASH_ARRAY_LENGTH}). Their arrays have {@code n + 1} elements,
+     * and the next table's, 2^31 + 1, would be more than a Java array holds.
+     */
+    static final long OPEN_ADDRESSING_MAX_SLOTS = 1L << 30;
     /** hashbrown's SSE2 group width: control bytes repeated past the end, and the alignment of the control bytes. */
     static final long HASHBROWN_GROUP_WIDTH = 16;
 
@@ -66,6 +78,8 @@ public final class ResizeForecast
     private final long bytesPerSlot;
     /** Bytes per slot of a second array (an open-addressing map's values), 0 when the table is one allocation. */
     private final long valueBytesPerSlot;
+    /** Why a table that never resizes does not, for {@link #toString()}; {@code null} for one that resizes. */
+    private final String noResize;
 
     private ResizeForecast(
         final String structure,
@@ -77,7 +91,8 @@ public final class ResizeForecast
         final long nextResizeBytes,
         final long nextResizeLargestAllocationBytes,
         final long bytesPerSlot,
-        final long valueBytesPerSlot)
+        final long valueBytesPerSlot,
+        final String noResize)
     {
         this.structure = structure;
         this.size = size;
@@ -89,6 +104,7 @@ public final class ResizeForecast
         this.nextResizeLargestAllocationBytes = nextResizeLargestAllocationBytes;
         this.bytesPerSlot = bytesPerSlot;
         this.valueBytesPerSlot = valueBytesPerSlot;
+        this.noResize = noResize;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -165,18 +181,20 @@ public final class ResizeForecast
         {
             requireFits(structure, size, 0, tableLength);
             final long first = arrayBytes(referenceBytes, HASH_MAP_FIRST_TABLE);
-            return new ResizeForecast(name, size, 0, 0, 0, HASH_MAP_FIRST_TABLE, first, first, referenceBytes, 0);
+            return new ResizeForecast(name, size, 0, 0, 0, HASH_MAP_FIRST_TABLE, first, first, referenceBytes, 0,
+                null);
         }
         final long capacity = hashMapThreshold(tableLength);
         requireFits(structure, size, capacity, tableLength);
         final long current = arrayBytes(referenceBytes, tableLength);
         if (tableLength == HASH_MAP_MAX_TABLE)
         {
-            return new ResizeForecast(name, size, tableLength, current, capacity, 0, 0, 0, referenceBytes, 0);
+            return new ResizeForecast(name, size, tableLength, current, capacity, 0, 0, 0, referenceBytes, 0,
+                "it never resizes again");
         }
         final long next = arrayBytes(referenceBytes, tableLength * 2);
         return new ResizeForecast(name, size, tableLength, current, capacity, tableLength * 2, next, next,
-            referenceBytes, 0);
+            referenceBytes, 0, null);
     }
 
     /** HashMap's {@code threshold} for a table: 3/4 of its length, and no limit at the maximum table. */
@@ -208,10 +226,12 @@ public final class ResizeForecast
      * An open-addressing primitive map or set with power-of-two key and value arrays, grown by inserts to
      * {@code size} entries.
      *
-     * @param size       entries now.
+     * @param size       entries now, at most what 2^30 slots hold at {@code loadFactor} (805,306,368 at 0.75).
      * @param keyBytes   bytes per key: 1, 2, 4 or 8 (4 for object keys with compressed oops).
      * @param valueBytes bytes per value: 0 for a set (no value array), 1, 2, 4 or 8.
-     * @param loadFactor the map's load factor, strictly between 0 and 1.
+     * @param loadFactor the map's load factor, strictly between 0 and 1, exactly as the map holds it: fastutil's is a
+     *                   {@code float} (pass {@code 0.65f}, not {@code 0.65}), HPPC's a {@code double}.
+     * @throws IllegalArgumentException if an argument is out of range, or no such table holds {@code size}.
      */
     public static ResizeForecast openAddressing(
         final long size, final int keyBytes, final int valueBytes, final double loadFactor)
@@ -221,9 +241,12 @@ public final class ResizeForecast
         long slots = 2;
         while (openAddressingCapacity(slots, loadFactor) < size)
         {
-            if (slots > (1L << 61))
+            if (slots == OPEN_ADDRESSING_MAX_SLOTS)
             {
-                throw new IllegalArgumentException("size " + size + " is more than a power-of-two table holds");
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "size %,d is more than an " +
+                    "open-addressing table of Java arrays holds: at most %,d at load factor %s, in 2^30 slots " +
+                    "(fastutil's and HPPC's largest table); pass the structure's real size.", size,
+                    openAddressingCapacity(slots, loadFactor), loadFactor));
             }
             slots <<= 1;
         }
@@ -234,11 +257,12 @@ public final class ResizeForecast
      * An open-addressing primitive map or set with a known number of slots.
      *
      * @param size       entries now.
-     * @param slots      slots in its table (fastutil's {@code n}, HPPC's {@code mask + 1}): a power of two, 2 or
-     *                   more.
+     * @param slots      slots in its table (fastutil's {@code n}, HPPC's {@code mask + 1}): a power of two from 2
+     *                   to 2^30; at 2^30 the table never resizes.
      * @param keyBytes   bytes per key: 1, 2, 4 or 8.
      * @param valueBytes bytes per value: 0 for a set, 1, 2, 4 or 8.
-     * @param loadFactor the map's load factor, strictly between 0 and 1.
+     * @param loadFactor the map's load factor, strictly between 0 and 1, exactly as the map holds it: fastutil's is a
+     *                   {@code float} (pass {@code 0.65f}, not {@code 0.65}), HPPC's a {@code double}.
      * @throws IllegalArgumentException if an argument is out of range or the table cannot hold {@code size}.
      */
     public static ResizeForecast openAddressing(
@@ -246,26 +270,27 @@ public final class ResizeForecast
     {
         requireOpenAddressing(keyBytes, valueBytes, loadFactor);
         requireSize(size, Long.MAX_VALUE);
-        if (slots < 2 || Long.bitCount(slots) != 1 || slots > (1L << 61))
+        if (slots < 2 || Long.bitCount(slots) != 1 || slots > OPEN_ADDRESSING_MAX_SLOTS)
         {
-            throw new IllegalArgumentException("slots " + slots + " is not a power-of-two table length: pass a " +
-                "power of two from 2 to 2^61 (fastutil's n, HPPC's mask + 1).");
+            throw new IllegalArgumentException("slots " + slots + " is not the length of an open-addressing table " +
+                "of Java arrays: pass a power of two from 2 to 2^30 (fastutil's n, HPPC's mask + 1; their arrays " +
+                "have n + 1 elements, and a Java array at most 2^31 - 1).");
         }
         final long capacity = openAddressingCapacity(slots, loadFactor);
         final String structure = String.format(Locale.ROOT, "open-addressing table (%d-byte keys, %d-byte values, " +
             "load factor %s)", keyBytes, valueBytes, loadFactor);
         requireFits(structure, size, capacity, slots);
-        try
+        final long current = openAddressingBytes(slots, keyBytes, valueBytes);
+        if (slots == OPEN_ADDRESSING_MAX_SLOTS)
         {
-            // Both arrays have 2n + 1 elements; the wider elements make the larger one.
-            return new ResizeForecast(structure, size, slots, openAddressingBytes(slots, keyBytes, valueBytes),
-                capacity, slots * 2, openAddressingBytes(slots * 2, keyBytes, valueBytes),
-                arrayBytes(Math.max(keyBytes, valueBytes), slots * 2 + 1), keyBytes + valueBytes, valueBytes);
+            return new ResizeForecast(structure, size, slots, current, capacity, 0, 0, 0, keyBytes + valueBytes,
+                valueBytes, "it cannot resize: 2^31 slots would need arrays of 2^31 + 1 elements, more than a Java " +
+                "array holds, so fastutil and HPPC throw on the insert past its capacity instead");
         }
-        catch (final ArithmeticException ex)
-        {
-            throw tooLarge(structure, slots, "slots");
-        }
+        // Both arrays have 2n + 1 elements; the wider elements make the larger one. At most 2 × 16 GiB: no overflow.
+        return new ResizeForecast(structure, size, slots, current, capacity, slots * 2,
+            openAddressingBytes(slots * 2, keyBytes, valueBytes),
+            arrayBytes(Math.max(keyBytes, valueBytes), slots * 2 + 1), keyBytes + valueBytes, valueBytes, null);
     }
 
     private static long openAddressingCapacity(final long slots, final double loadFactor)
@@ -359,7 +384,7 @@ public final class ResizeForecast
             final long nextBytes = hashbrownBytes(next, entryBytes);
             return new ResizeForecast(structure, size, buckets,
                 buckets == 0 ? 0 : hashbrownBytes(buckets, entryBytes), capacity, next, nextBytes, nextBytes,
-                entryBytes + 1L, 0);
+                entryBytes + 1L, 0, null);
         }
         catch (final ArithmeticException ex)
         {
@@ -415,7 +440,11 @@ public final class ResizeForecast
         return capacity;
     }
 
-    /** @return whether another resize can come; false only for a {@code java.util.HashMap} at its 2^30 maximum. */
+    /**
+     * @return whether another resize can come; false only for a {@code java.util.HashMap} at its 2^30 maximum, which
+     * goes on inserting into that table, and for an open-addressing table at 2^30 slots, which cannot grow (fastutil
+     * and HPPC throw on the insert past {@link #capacity()}).
+     */
     public boolean resizes()
     {
         return nextSlots != 0;
@@ -498,7 +527,7 @@ public final class ResizeForecast
             .append(String.format(Locale.ROOT, " (capacity %,d)", capacity)).append(": ");
         if (!resizes())
         {
-            return text.append("it never resizes again").toString();
+            return text.append(noResize).toString();
         }
         final long inserts = insertsUntilResize();
         text.append(inserts == 1 ? "the next insert" : String.format(Locale.ROOT, "insert %,d from now", inserts))

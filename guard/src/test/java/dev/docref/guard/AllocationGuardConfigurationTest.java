@@ -72,6 +72,7 @@ class AllocationGuardConfigurationTest
         TOTAL_LIMIT_PROP_NAME + ", lots, 'or unlimited'",
         WARN_INTERVAL_PROP_NAME + ", 30, 'accepted: a whole number with a unit'",
         WARN_INTERVAL_PROP_NAME + ", 1d, 'accepted: a whole number with a unit'",
+        WARN_INTERVAL_PROP_NAME + ", 3000000000000h, 'accepted: a whole number with a unit'",
         CONFIG_PROP_NAME + ", /nonexistent/docref-guard.properties, 'cannot be read as a properties file'",
     })
     void aBadValueFailsCreationNamingPropertyValueAndAcceptedForms(
@@ -95,6 +96,7 @@ class AllocationGuardConfigurationTest
         SINGLE_ALLOCATION_LIMIT_PROP_NAME + ", 1GB",
         TOTAL_LIMIT_PROP_NAME + ", -5",
         WARN_INTERVAL_PROP_NAME + ", soon",
+        WARN_INTERVAL_PROP_NAME + ", 3000000000000h",
         CONFIG_PROP_NAME + ", /nonexistent/docref-guard.properties",
     })
     void aBadReconfigureLeavesThePreviousConfigurationInForce(final String key, final String value)
@@ -119,6 +121,27 @@ class AllocationGuardConfigurationTest
             }
             assertEquals(before, guard.toString());
             assertEquals(GuardMode.BLOCK, guard.mode());
+        }
+    }
+
+    @Test
+    void theLongestWarnIntervalIsWhatALongCountsInMilliseconds()
+    {
+        // 3000000000000h is a valid duration, but its milliseconds overflow a long: it used to be applied, and then
+        // reconfigure, toString() and the MXBean's WarnIntervalMillis threw ArithmeticException.
+        try (AllocationGuard guard = guard(WARN_INTERVAL_PROP_NAME, "9223372036854775s"))
+        {
+            assertEquals(Duration.ofSeconds(9_223_372_036_854_775L), guard.warnInterval());
+            final GuardMXBeanView mxBean = new GuardMXBeanView(guard);
+            mxBean.setWarnIntervalMillis(Long.MAX_VALUE);
+            assertEquals(Long.MAX_VALUE, mxBean.getWarnIntervalMillis());
+            assertTrue(guard.toString().contains(WARN_INTERVAL_PROP_NAME + "=" + Long.MAX_VALUE + "ms"),
+                guard::toString);
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> guard.reconfigure(properties(WARN_INTERVAL_PROP_NAME, "9223372036854776s")));
+            assertTrue(ex.getMessage().contains(WARN_INTERVAL_PROP_NAME + " = \"9223372036854776s\" is more than " +
+                "9223372036854775807ms"), ex::getMessage);
+            assertEquals(Duration.ofMillis(Long.MAX_VALUE), guard.warnInterval());
         }
     }
 
@@ -159,6 +182,36 @@ class AllocationGuardConfigurationTest
             assertTrue(ex.getMessage().contains("already registered"), ex::getMessage);
         }
         AllocationGuard.fromProperties("unique-name", new Properties()).close();
+    }
+
+    @Test
+    void anUnnamedGuardSkipsANameAGuardWasGiven()
+    {
+        // The caller of fromProperties(Properties) chooses no name, so a guard named guard-<n> by its creator must not
+        // make it fail; it used to, with "an AllocationGuard named guard-<n> is already registered; choose another
+        // name".
+        try (AllocationGuard before = AllocationGuard.fromProperties(new Properties()))
+        {
+            final int n = Integer.parseInt(before.name().substring("guard-".length()));
+            try (AllocationGuard named = AllocationGuard.fromProperties("guard-" + (n + 1), new Properties());
+                 AllocationGuard unnamed = AllocationGuard.fromProperties(new Properties()))
+            {
+                assertTrue(unnamed.name().matches("guard-[0-9]+"), unnamed::name);
+                assertFalse(unnamed.name().equals(named.name()), unnamed::name);
+            }
+        }
+    }
+
+    @Test
+    void theGlobalGuardsNameIsKeptForIt()
+    {
+        // A guard named global, made before the first AllocationGuard.global(), made every global() call fail: the
+        // global guard could not register its MXBean, and every map built with the default guard threw.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> AllocationGuard.fromProperties("global", new Properties()).close());
+        assertTrue(ex.getMessage().contains("guard name \"global\" is kept for AllocationGuard.global()"),
+            ex::getMessage);
+        assertEquals("global", AllocationGuard.global().name());
     }
 
     @Test

@@ -4,10 +4,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
@@ -22,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The watched config file. The watcher polls once a second and applies an edit once two polls read the same; every
@@ -269,6 +275,56 @@ class ConfigFileReloadTest
             Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_000L + 2 * 60_000L));
             poll(guard, 2);
             assertEquals(GuardMode.BLOCK, guard.mode(), "a new timestamp re-applies the file over a reconfigure");
+        }
+    }
+
+    @Test
+    void aNamedPipeIsRefusedWithoutBeingOpened() throws Exception
+    {
+        // Opening a named pipe waits for a writer: a guard created with one used to hang the creating thread (for the
+        // global guard, the database's first guarded allocation) for good, and a watcher polling one outlived close().
+        final Path pipe = dir.resolve("guard.properties");
+        assumeTrue(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor() == 0, "mkfifo is available");
+        final CompletableFuture<Throwable> created = new CompletableFuture<>();
+        final Thread creator = new Thread(() ->
+        {
+            try
+            {
+                guard(CONFIG_PROP_NAME, pipe.toString()).close();
+                created.complete(null);
+            }
+            catch (final Throwable ex)
+            {
+                created.complete(ex);
+            }
+        }, "guard-creator");
+        creator.setDaemon(true);
+        creator.start();
+        try
+        {
+            // A generous bound on a call that opens nothing; on the old code it never returned.
+            final Throwable thrown;
+            try
+            {
+                thrown = created.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            }
+            catch (final TimeoutException ex)
+            {
+                throw new AssertionError("creating a guard whose config file is a named pipe did not return within " +
+                    PATIENCE + ": it waits in " + Arrays.toString(creator.getStackTrace()), ex);
+            }
+            assertTrue(thrown instanceof IllegalArgumentException, () -> String.valueOf(thrown));
+            assertTrue(thrown.getMessage().contains(CONFIG_PROP_NAME + " = \"" + pipe + "\" cannot be read as a " +
+                "properties file") && thrown.getMessage().contains("is not a regular file"), thrown::getMessage);
+        }
+        finally
+        {
+            if (!created.isDone())
+            {
+                // Release a creator stuck opening the pipe: opened for reading and writing, a pipe never waits, and
+                // closed at once, it gives the creator's read an end.
+                Files.newByteChannel(pipe, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+            }
         }
     }
 

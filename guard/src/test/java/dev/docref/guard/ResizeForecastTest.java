@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.function.Supplier;
 
+import com.carrotsearch.hppc.HashContainers;
 import com.carrotsearch.hppc.LongLongHashMap;
+import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -253,6 +255,23 @@ class ResizeForecastTest
         assertEquals(forecast.nextResizeBytes(), allocated, "HPPC allocates exactly keys[2n+1] and values[2n+1]");
     }
 
+    @Test
+    void aFastutilForecastTakesTheMapsFloatLoadFactor()
+    {
+        // fastutil holds its load factor as a float: given that float, the forecast's capacity is fastutil's maxFill
+        // at every table size; given the double 0.65, it is later than fastutil's resize by the javadoc's numbers.
+        for (int shift = 1; shift <= 30; shift++)
+        {
+            final int slots = 1 << shift;
+            assertEquals(HashCommon.maxFill(slots, 0.65f), ResizeForecast.openAddressing(0, slots, 8, 8, 0.65f)
+                .capacity(), () -> "2^" + Integer.numberOfTrailingZeros(slots) + " slots");
+        }
+        assertEquals(HashCommon.maxFill(1 << 24, 0.65f) + 1,
+            ResizeForecast.openAddressing(0, 1 << 24, 8, 8, 0.65).capacity());
+        assertEquals(HashCommon.maxFill(1 << 30, 0.65f) + 26,
+            ResizeForecast.openAddressing(0, 1 << 30, 8, 8, 0.65).capacity());
+    }
+
     private static int fastutilSlots(final Long2LongOpenHashMap map) throws Exception
     {
         final Field n = Long2LongOpenHashMap.class.getDeclaredField("n");
@@ -403,9 +422,51 @@ class ResizeForecastTest
             () -> ResizeForecast.hashbrown(0, 1L << 55, 127));
         assertTrue(hashbrown.getMessage().contains("36028797018963968 buckets") &&
             hashbrown.getMessage().contains("next resize"), hashbrown.getMessage());
-        final IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
-            () -> ResizeForecast.openAddressing(0, 1L << 61, 8, 8, 0.75));
-        assertTrue(open.getMessage().contains("2305843009213693952 slots"), open.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(0, 1L << 56, 1024));
+    }
+
+    @Test
+    void anOpenAddressingTableOfJavaArraysStopsGrowingAtTwoToTheThirtySlots()
+    {
+        // fastutil and HPPC give their arrays n + 1 elements and stop at n = 2^30: the next table's 2^31 + 1 elements
+        // are more than a Java array holds. The forecast used to promise a resize to 2^31 slots (32 GiB that no insert
+        // ever allocates) and accepted tables of up to 2^61 slots.
+        assertEquals(ResizeForecast.OPEN_ADDRESSING_MAX_SLOTS, HashContainers.MAX_HASH_ARRAY_LENGTH);
+        assertEquals(ResizeForecast.OPEN_ADDRESSING_MAX_SLOTS, HashCommon.arraySize(805_306_368, 0.75f),
+            "fastutil's table for the most the largest table holds");
+        assertThrows(IllegalArgumentException.class, () -> HashCommon.arraySize(805_306_370, 0.75f),
+            "fastutil refuses the table the insert past capacity asks for");
+
+        final ResizeForecast below = ResizeForecast.openAddressing(402_653_184, 8, 8, 0.75);
+        assertEquals(1L << 29, below.slots());
+        assertEquals(1L << 30, below.nextSlots(), "2^29 slots still grow, to arrays of 2^30 + 1 elements");
+        assertEquals(2 * (16 + 8 * ((1L << 30) + 1)), below.nextResizeBytes());
+
+        final ResizeForecast largest = ResizeForecast.openAddressing(805_306_368, 8, 8, 0.75);
+        assertEquals(1L << 30, largest.slots());
+        assertEquals(805_306_368, largest.capacity());
+        assertEquals(2 * (16 + 8 * ((1L << 30) + 1)), largest.currentBytes());
+        assertFalse(largest.resizes());
+        assertEquals(0, largest.nextSlots());
+        assertEquals(0, largest.nextResizeBytes());
+        assertEquals(0, largest.nextResizeAllocations());
+        assertEquals(Long.MAX_VALUE, largest.insertsUntilResize());
+        assertTrue(largest.toString().endsWith("in 2^30 slots (capacity 805,306,368): it cannot resize: 2^31 slots " +
+            "would need arrays of 2^31 + 1 elements, more than a Java array holds, so fastutil and HPPC throw on the " +
+            "insert past its capacity instead"), largest::toString);
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block"))
+        {
+            guard.checkResize(largest, "largest table");
+            assertEquals(0, guard.checks(), "nothing will be allocated, so nothing is checked");
+        }
+
+        final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.openAddressing(805_306_369, 8, 8, 0.75));
+        assertTrue(size.getMessage().contains("size 805,306,369 is more than an open-addressing table of Java " +
+            "arrays holds: at most 805,306,368 at load factor 0.75, in 2^30 slots"), size::getMessage);
+        final IllegalArgumentException slots = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.openAddressing(0, 1L << 31, 8, 8, 0.75));
+        assertTrue(slots.getMessage().contains("slots 2147483648 is not the length of an open-addressing table of " +
+            "Java arrays: pass a power of two from 2 to 2^30"), slots::getMessage);
     }
 }
