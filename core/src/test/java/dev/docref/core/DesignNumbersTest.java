@@ -100,6 +100,104 @@ class DesignNumbersTest
         }
     }
 
+    /**
+     * design.md's map-wide spill bounds (Growth, and {@link PresizedDocRefMap#withCapacity}'s javadoc): for a pre-sized
+     * map at the defaults, {@link PresizedDocRefMap#spillChance} summed over its segments and over each segment's
+     * binomial count of the {@code n} keys. Highest just below a directory doubling, where every segment is full size:
+     * the largest {@code n} each depth holds is found by the map's own {@code depthFor}.
+     */
+    @Test
+    void mapSpillBounds()
+    {
+        assertEquals(3.5e-7, mapSpillBound(7_105), 0.05e-7);
+        assertEquals(1.7e-6, mapSpillBound(1_000_000), 0.05e-6);
+        assertEquals(5.6e-5, mapSpillBound(58_720_256), 0.05e-5);
+
+        final long belowDepth9 = largestEntriesAtDepth(8);
+        assertEquals(1.8e6, belowDepth9, 0.05e6);
+        assertEquals(6.3e-5, mapSpillBound(belowDepth9), 0.05e-5);
+        final long belowDepth11 = largestEntriesAtDepth(10);
+        assertEquals(7.2e6, belowDepth11, 0.05e6);
+        assertEquals(2.5e-4, mapSpillBound(belowDepth11), 0.05e-4);
+        final long belowDepth15 = largestEntriesAtDepth(14);
+        assertEquals(115e6, belowDepth15, 0.5e6);
+        assertEquals(4.0e-3, mapSpillBound(belowDepth15), 0.05e-3);
+    }
+
+    private static long largestEntriesAtDepth(final int depth)
+    {
+        final int maxCapacity = PresizedDocRefMap.maxCapacityFor(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES);
+        long low = 1; // at depth or below
+        long high = 1L << 40; // above depth
+        while (high - low > 1)
+        {
+            final long mid = (low + high) >>> 1;
+            if (PresizedDocRefMap.depthFor(mid, maxCapacity, LOAD_FACTOR) <= depth)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+        assertEquals(depth, PresizedDocRefMap.depthFor(low, maxCapacity, LOAD_FACTOR));
+        return low;
+    }
+
+    /**
+     * The chance bound that some segment of {@code Presized.of(n)} spills before {@code n} random keys: the sum, over
+     * the segments, of the segment's expected {@code spillChance} for its count, which is binomial with {@code n}
+     * trials and chance {@code 1 / segments} (the weights by the ratio of neighbouring terms, over 9 standard
+     * deviations each side, normalised; {@code spillChance} every 8 counts, log-linear between, which moves the
+     * bounds below by under 0.01% against computing it at every count).
+     */
+    private static double mapSpillBound(final long n)
+    {
+        final Presized map = Presized.of(n);
+        if (map.segments() == 1)
+        {
+            return PresizedDocRefMap.spillChance((int)map.homeSlots(), n);
+        }
+        final double p = 1.0 / map.segments();
+        final double mean = n * p;
+        final double sd = Math.sqrt(mean * (1 - p));
+        final int mode = (int)Math.floor((n + 1) * p);
+        final int low = (int)Math.max(0, Math.floor(mean - 9 * sd));
+        final int high = (int)Math.min(map.homeSlots(), Math.ceil(mean + 9 * sd));
+        final double[] weight = new double[high - low + 1];
+        weight[mode - low] = 1;
+        for (int c = mode; c < high; c++)
+        {
+            weight[c + 1 - low] = weight[c - low] * (n - c) / (c + 1) * p / (1 - p);
+        }
+        for (int c = mode; c > low; c--)
+        {
+            weight[c - 1 - low] = weight[c - low] * c / (n - c + 1) * (1 - p) / p;
+        }
+        final int step = 8; // spillChance is computed every 8 counts and interpolated between, on a log scale
+        final double[] chance = new double[high - low + 1];
+        for (int c = low; c <= high; c += step)
+        {
+            chance[c - low] = PresizedDocRefMap.spillChance((int)map.homeSlots(), c);
+        }
+        chance[high - low] = PresizedDocRefMap.spillChance((int)map.homeSlots(), high);
+        double total = 0;
+        double expected = 0;
+        for (int c = low; c <= high; c++)
+        {
+            final int before = low + (c - low) / step * step;
+            final int after = Math.min(high, before + step);
+            final double x = after == before ? 0 : (c - before) / (double)(after - before);
+            final double a = chance[before - low];
+            final double b = chance[after - low];
+            final double at = a > 0 && b > 0 ? Math.exp((1 - x) * Math.log(a) + x * Math.log(b)) : (1 - x) * a + x * b;
+            total += weight[c - low];
+            expected += weight[c - low] * at;
+        }
+        return map.segments() * expected / total;
+    }
+
     @Test
     void largestAddressableMap()
     {
