@@ -198,7 +198,7 @@ public final class GuardConfiguration
 
     /**
      * Writes {@code file} as the guard's docs advise, by writing a new file beside it and renaming that over it, so
-     * that the watcher never reads it half-written.
+     * that the watcher never reads it half-written; the new file is removed if either step fails.
      *
      * @throws ExampleFailure naming the file and why it cannot be written (a full disk, a directory in its place).
      */
@@ -213,6 +213,14 @@ public final class GuardConfiguration
         }
         catch (final IOException ex)
         {
+            try
+            {
+                Files.deleteIfExists(written);
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed); // the failure below names what matters: the file it could not write
+            }
             throw new ExampleFailure("cannot write " + file + " (" + ex + "); give a DIR where this user can write " +
                 "it, with room left", ex);
         }

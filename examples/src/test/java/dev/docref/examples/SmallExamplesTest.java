@@ -142,6 +142,7 @@ class SmallExamplesTest
             dir.toString());
         assertOneLineError(guard, "guard-configuration: cannot write " + file + " (java.nio.file.");
         assertTrue(guard.err().contains("); give a DIR where this user can write it, with room left"), guard.err());
+        assertFalse(Files.exists(dir.resolve("guard.properties.new")), "the file written to be renamed is removed");
 
         final ChildJvm trap = ChildJvm.run(dir, dir, Duration.ofSeconds(60),
             List.of("-Ddocref.trap.capture.duration=soon"), CatchAFreeze.class, dir.resolve("captures").toString());
