@@ -720,8 +720,8 @@ public final class FreezeTrap implements AutoCloseable
             if (!run.succeeded())
             {
                 logOnce(System.Logger.Level.WARNING, "tool:" + run.name(), "docref freeze trap: " + run.name() +
-                    " failed (" + run.outcome() + "), see " + run.stderr() + "; later captures try it last " +
-                    "(logged once)");
+                    " failed (" + run.outcome() + "), see " + run.stderr() + "; later captures try it last" +
+                    profiler.hint(run.name()) + " (logged once)");
             }
             else if (result.used() == null || !run.name().equals(result.used().describe()))
             {
