@@ -1,6 +1,8 @@
 package dev.docref.trap;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,14 +61,23 @@ final class Capture
      * removed if it holds no evidence, else kept with {@code failure.txt}) and logged, with what became of it. A
      * capture whose summary is written is complete even if its marker cannot be removed: that is logged as a warning.
      *
-     * @return the capture directory, or {@code null} if the capture failed part way.
-     * @throws UncheckedIOException if the directory cannot be created.
+     * @return the capture directory, or {@code null} if the capture failed (its directory could not be created, or
+     *         it failed part way).
      */
     static Path run(
         final FreezeTrap trap, final Trigger trigger, final String detail, final Instant firedAt,
         final long firedNanos)
     {
-        final Path directory = trap.store().create(firedAt, trigger);
+        final Path directory;
+        try
+        {
+            directory = trap.store().create(firedAt, trigger);
+        }
+        catch (final UncheckedIOException ex)
+        {
+            trap.afterFailure("no capture directory was made", ex);
+            return null;
+        }
         final Written written;
         try
         {
@@ -102,8 +113,47 @@ final class Capture
             "fired at:       " + firedAt + '\n' +
             "failed at:      " + Instant.now() + '\n' +
             "failure:        " + ex + '\n' +
-            "stack trace:    in the log of process " + ProcessHandle.current().pid() + " (logger " +
-            FreezeTrap.class.getName() + ")\n";
+            "\nstack trace:\n" + stackTrace(ex);
+    }
+
+    /**
+     * For a failure the trap understands, what an operator should do about it; {@code null} for any other, which is
+     * a bug. Understood: a read or write the file system refused ({@link UncheckedIOException}, which the capture
+     * throws naming the file: a full disk, a directory the process may not write), and the trap closing as the
+     * capture began.
+     *
+     * @param dir the captures' directory, {@value FreezeTrap#DIR_PROP_NAME}.
+     */
+    static String advice(final Throwable failure, final Path dir)
+    {
+        if (failure instanceof UncheckedIOException)
+        {
+            return "check that " + dir.toAbsolutePath() + " (" + FreezeTrap.DIR_PROP_NAME + ") has free space and " +
+                "that this process may write there";
+        }
+        if (failure instanceof Closing)
+        {
+            return "nothing to fix: the trap was closing";
+        }
+        return null;
+    }
+
+    /** The capture could not start its profile: the trap is closing. */
+    static final class Closing extends IllegalStateException
+    {
+        private static final long serialVersionUID = 1L;
+
+        Closing(final Throwable cause)
+        {
+            super("the trap is closing", cause);
+        }
+    }
+
+    private static String stackTrace(final Throwable ex)
+    {
+        final StringWriter text = new StringWriter();
+        ex.printStackTrace(new PrintWriter(text));
+        return text.toString();
     }
 
     /** What {@link #write} leaves for the log once the capture is complete. */
@@ -139,7 +189,7 @@ final class Capture
         }
         catch (final RejectedExecutionException ex)
         {
-            throw new IllegalStateException("the trap is closing", ex);
+            throw new Closing(ex);
         }
 
         final boolean jvm = JvmEvidence.isJvm(pid);

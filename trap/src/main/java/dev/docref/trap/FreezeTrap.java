@@ -720,8 +720,8 @@ public final class FreezeTrap implements AutoCloseable
             if (!run.succeeded())
             {
                 logOnce(System.Logger.Level.WARNING, "tool:" + run.name(), "docref freeze trap: " + run.name() +
-                    " failed (" + run.outcome() + "), see " + run.stderr() + "; later captures try it last " +
-                    "(logged once)");
+                    " failed (" + run.outcome() + "), see " + run.stderr() + "; later captures try it last" +
+                    profiler.hint(run.name()) + " (logged once)");
             }
             else if (result.used() == null || !run.name().equals(result.used().describe()))
             {
@@ -754,13 +754,25 @@ public final class FreezeTrap implements AutoCloseable
     }
 
     /**
-     * Logs a capture that failed part way, once per failure, with its stack trace.
+     * Logs a capture that failed, once per failure. A failure the trap understands ({@link Capture#advice}: the file
+     * system refused a write, the trap closing) is one {@code WARNING} line: what failed, what became of the
+     * directory ({@code failure.txt}, which holds the stack trace, or none) and what to do; its stack trace goes to
+     * {@code DEBUG} only. Any other is a bug: {@code ERROR} with its stack trace.
      *
      * @param remains what became of its directory, from {@link CaptureStore#fail}.
      */
     void afterFailure(final String remains, final Throwable failure)
     {
-        LOG.log(System.Logger.Level.ERROR, "docref freeze trap: capture failed (" + failure + "); " + remains, failure);
+        final String advice = Capture.advice(failure, settings.dir());
+        if (advice == null)
+        {
+            LOG.log(System.Logger.Level.ERROR, "docref freeze trap: capture failed (" + failure + "); " + remains,
+                failure);
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "docref freeze trap: capture failed: " + failure.getMessage() + "; " +
+            remains + "; " + advice);
+        LOG.log(System.Logger.Level.DEBUG, "docref freeze trap: stack trace of the failure above", failure);
     }
 
     /**

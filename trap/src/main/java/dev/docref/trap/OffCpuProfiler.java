@@ -1,5 +1,6 @@
 package dev.docref.trap;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,8 +29,10 @@ import java.util.regex.Pattern;
  * captures. Every tool runs with a timeout of its window plus a grace period for printing; a tool still running
  * then is killed and its partial output dropped. Standard error is kept in the capture directory.
  * <p>
- * Without root (or {@code CAP_BPF} and {@code CAP_PERFMON}) the BCC tools are not run; {@link #missing()} says what
- * is missing and how to get it.
+ * A BCC tool that would run without {@code CAP_BPF} and {@code CAP_PERFMON} (see {@link #access}: what counts is
+ * what the tool gets when this process starts it, not what this process holds) is not run; {@link #missing()} says
+ * what is missing and how to get it. One whose file capabilities could not be read is run, and its failure says
+ * how to give it them.
  * <p>
  * <b>Thread-safety:</b> {@link #profile} may be called from one thread at a time (the trap runs one capture at a
  * time); {@link #missing()} and {@link #describe()} from any thread.
@@ -45,11 +49,13 @@ final class OffCpuProfiler
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(15);
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{[^}\\s]*}");
+    private static final Pattern CAPABILITY_OPERATOR = Pattern.compile("[=+-]");
     private static final Duration SHORTEST_WINDOW = Duration.ofSeconds(1);
     private static final Path BCC_PYTHON_TOOLS = Path.of("/usr/share/bcc/tools/offcputime");
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
     private static final int CAP_BPF = 39;
+    private static final Duration GETCAP_TIMEOUT = Duration.ofSeconds(2);
 
     /** Which kind of tool, for its arguments and its output. */
     enum Kind
@@ -121,20 +127,33 @@ final class OffCpuProfiler
     private final List<Tool> tools;
     private final List<String> missing;
     private final Duration grace;
+    private final Map<Tool, String> hints;
     private final Supplier<KernelSymbols> kernelSymbols;
 
     OffCpuProfiler(
         final List<Tool> tools, final List<String> missing, final Duration grace,
         final Supplier<KernelSymbols> kernelSymbols)
     {
+        this(tools, missing, Map.of(), grace, kernelSymbols);
+    }
+
+    /**
+     * @param hints for a tool that may lack the capabilities BPF needs ({@link Verdict#TRY}): why, and how to fix
+     *              it, added to the report of its failure.
+     */
+    OffCpuProfiler(
+        final List<Tool> tools, final List<String> missing, final Map<Tool, String> hints, final Duration grace,
+        final Supplier<KernelSymbols> kernelSymbols)
+    {
         this.tools = new ArrayList<>(tools);
         this.missing = new ArrayList<>(missing);
+        this.hints = Map.copyOf(hints);
         this.grace = grace;
         this.kernelSymbols = kernelSymbols;
     }
 
     /**
-     * Finds the tools this machine has and whether this process may use BPF.
+     * Finds the tools this machine has and whether each, started by this process, may use BPF.
      *
      * @param commandTemplate {@code docref.trap.command}, or {@code null}.
      */
@@ -142,6 +161,7 @@ final class OffCpuProfiler
     {
         final List<Tool> tools = new ArrayList<>();
         final List<String> missing = new ArrayList<>();
+        final Map<Tool, String> hints = new LinkedHashMap<>();
         if (commandTemplate != null)
         {
             tools.add(new Tool(Kind.COMMAND, commandTemplate));
@@ -153,17 +173,28 @@ final class OffCpuProfiler
                 "/sbin and " + BCC_PYTHON_TOOLS + "): install it with " + INSTALL_HINT +
                 (commandTemplate == null ? ", or set docref.trap.command to a command that prints folded stacks" : ""));
         }
-        else if (!privileged())
+        final String status = ownStatus();
+        final List<String> skipped = new ArrayList<>();
+        for (final Tool tool : bcc)
         {
-            missing.add("not allowed to use BPF: this process (uid " + uid() + ") has neither CAP_SYS_ADMIN nor " +
-                "CAP_BPF with CAP_PERFMON, so " + bcc.get(0).program() + " was not run; run as root, or set " +
-                "docref.trap.command to e.g. 'sudo -n " + bcc.get(bcc.size() - 1).program() + " -p {pid} {seconds}'");
+            final Access access = access(status, tool, fileCapabilities(status, tool));
+            if (access.verdict() == Verdict.SKIP)
+            {
+                skipped.add(access.reason());
+                continue;
+            }
+            tools.add(tool);
+            if (access.verdict() == Verdict.TRY)
+            {
+                hints.put(tool, access.reason());
+            }
         }
-        else
+        if (tools.isEmpty())
         {
-            tools.addAll(bcc);
+            // A tool that was skipped is worth a word only if no other tool runs in its place.
+            missing.addAll(skipped);
         }
-        return new OffCpuProfiler(tools, missing, DEFAULT_GRACE, KernelSymbols::load);
+        return new OffCpuProfiler(tools, missing, hints, DEFAULT_GRACE, KernelSymbols::load);
     }
 
     /**
@@ -258,7 +289,7 @@ final class OffCpuProfiler
                 }
             }
             problems.add(tool.describe() + " failed (" + run.outcome() + lastLine(run.stderrTail()) + ")" +
-                advice(tool));
+                advice(tool) + hint(tool.describe()));
             if (System.nanoTime() < deadline)
             {
                 demote(tool);
@@ -305,6 +336,22 @@ final class OffCpuProfiler
         json.put("tools", describe());
         json.put("missing", missing());
         return json;
+    }
+
+    /**
+     * @param name a tool's {@link Tool#describe()}, as a {@link ToolRun}'s name.
+     * @return for a tool that may lack BPF's capabilities, {@code "; "} and why and how to fix it; else empty.
+     */
+    String hint(final String name)
+    {
+        for (final Map.Entry<Tool, String> entry : hints.entrySet())
+        {
+            if (entry.getKey().describe().equals(name))
+            {
+                return "; " + entry.getValue();
+            }
+        }
+        return "";
     }
 
     private synchronized List<Tool> order()
@@ -436,17 +483,144 @@ final class OffCpuProfiler
         return null;
     }
 
-    /** @return whether this process's effective capabilities allow loading BPF programs and reading stacks. */
-    static boolean privileged()
+    /** Whether a tool started by this process may load BPF programs and read stacks. */
+    enum Verdict
     {
-        final long capabilities = effectiveCapabilities();
+        /** It gets the capabilities: run it. */
+        RUN,
+        /** It cannot get them: running it would only fail. */
+        SKIP,
+        /** It gets them only from file capabilities of its own, which could not be read: run it and see. */
+        TRY
+    }
+
+    /**
+     * A judgement of {@link #access}.
+     *
+     * @param verdict what to do with the tool.
+     * @param reason  for {@link Verdict#SKIP} and {@link Verdict#TRY}: which capabilities the tool lacks, why, and the
+     *                ways to give them; {@code null} for {@link Verdict#RUN}.
+     */
+    record Access(Verdict verdict, String reason)
+    {
+    }
+
+    /**
+     * Judges whether {@code tool}, started by this process, gets the capabilities BPF needs: {@code CAP_BPF} with
+     * {@code CAP_PERFMON}, or {@code CAP_SYS_ADMIN}. What counts is what {@code execve} gives the tool, not what this
+     * process holds (capabilities(7)): a process whose effective user id is 0 gives a program its bounding set (and
+     * its inheritable set); any other gives only its ambient set ({@code CapAmb}), so a JVM with {@code CAP_BPF} in
+     * {@code CapEff} alone (a {@code setcap} on {@code java}, say) starts a tool that has none. A tool with file
+     * capabilities gets those, within the bounding set, whoever starts it; a script's do not count, since the kernel
+     * runs its interpreter. With {@code no_new_privs} set, a tool gets nothing beyond this process's permitted set.
+     * Securebits ({@code SECBIT_NOROOT}) are not in {@code /proc} and are taken as unset: a root that they strip
+     * runs the tool, which then fails and says so.
+     *
+     * @param status   the text of {@code /proc/self/status}: {@code Uid}, {@code CapInh}, {@code CapPrm},
+     *                 {@code CapBnd}, {@code CapAmb} and {@code NoNewPrivs} are read.
+     * @param tool     the tool.
+     * @param fileCaps the tool's file capabilities as {@code getcap} prints them ({@code "/usr/sbin/offcputime
+     *                 cap_perfmon,cap_bpf=ep"}), empty if it has none, {@code null} if they could not be read.
+     */
+    static Access access(final String status, final Tool tool, final String fileCaps)
+    {
+        final boolean root = "0".equals(statusValue(status, "Uid:", 1));
+        final long bounding = capabilitySet(status, "CapBnd:");
+        final boolean noNewPrivs = "1".equals(statusValue(status, "NoNewPrivs:", 0));
+        final boolean script = tool.kind() != Kind.LIBBPF_TOOLS;
+        // A file's capabilities, as getcap prints them, follow its name.
+        final boolean fileCapable = !script && fileCaps != null && fileCaps.strip().split("\\s+").length > 1;
+        final long fileEffective = fileCapable ? fileEffectiveCapabilities(fileCaps) : 0;
+        long gained = fileEffective & bounding;
+        if (root)
+        {
+            gained |= bounding | capabilitySet(status, "CapInh:");
+        }
+        if (noNewPrivs)
+        {
+            gained &= capabilitySet(status, "CapPrm:");
+        }
+        // A program with file capabilities loses the ambient set: it gets what its file gives.
+        final long tools = gained | (fileCapable ? 0 : capabilitySet(status, "CapAmb:"));
+        if (sufficient(tools))
+        {
+            return new Access(Verdict.RUN, null);
+        }
+        final String lacks = lacking(tools);
+        final String fixes = fixes(tool, root);
+        final boolean fileCapsCouldHelp = !noNewPrivs || sufficient(capabilitySet(status, "CapPrm:") & bounding);
+        if (!script && fileCaps == null && !root && fileCapsCouldHelp)
+        {
+            return new Access(Verdict.TRY, tool.program() + " runs without " + lacks + " unless it has file " +
+                "capabilities, which could not be read (no getcap): if it fails for want of them, " + fixes);
+        }
+        final String why;
+        if (root)
+        {
+            why = "this process runs as root, but its capability bounding set (CapBnd) lacks them, so no program " +
+                "it starts gets them (a container started without them, say)";
+        }
+        else if (fileCapable)
+        {
+            why = noNewPrivs ? "this process has no_new_privs set, which keeps a program's file capabilities from " +
+                "raising it" : "its file capabilities (" + fileCaps.strip() + ") lack them";
+        }
+        else
+        {
+            why = "this process (uid " + statusValue(status, "Uid:", 1) + ") is not root and has not got them as " +
+                "ambient capabilities (CapAmb " + String.format(Locale.ROOT, "%016x",
+                capabilitySet(status, "CapAmb:")) + "), the only ones a program without file capabilities " +
+                "inherits" + (sufficient(capabilitySet(status, "CapEff:")) ? "; its own effective ones (CapEff) " +
+                "are not passed on" : "");
+        }
+        return new Access(Verdict.SKIP, "not allowed to use BPF: " + tool.program() + " would run without " + lacks +
+            ": " + why + "; so it was not run; " + fixes);
+    }
+
+    /** The ways to give {@code tool} BPF's capabilities, as one clause. */
+    private static String fixes(final Tool tool, final boolean root)
+    {
+        if (root)
+        {
+            return "give this process CAP_BPF and CAP_PERFMON in its bounding set (docker run --cap-add BPF " +
+                "--cap-add PERFMON, or --privileged)";
+        }
+        final String fileCaps = tool.kind() == Kind.LIBBPF_TOOLS
+            ? "give the tool file capabilities: sudo setcap cap_bpf,cap_perfmon+ep " + tool.program() + "; "
+            : "";
+        return "run as root; " + fileCaps + "make CAP_BPF and CAP_PERFMON ambient capabilities of this process " +
+            "(systemd: AmbientCapabilities=CAP_BPF CAP_PERFMON; or start it with " +
+            "capsh --addamb=cap_bpf,cap_perfmon); " +
+            "or set docref.trap.command to e.g. 'sudo -n " + tool.program() +
+            (tool.kind() == Kind.BCC_PYTHON ? " -K -f" : "") + " -p {pid} {seconds}'";
+    }
+
+    /** @return whether {@code capabilities} allow loading BPF programs and reading stacks. */
+    private static boolean sufficient(final long capabilities)
+    {
         return (capabilities & (1L << CAP_SYS_ADMIN)) != 0 ||
             (capabilities & (1L << CAP_BPF)) != 0 && (capabilities & (1L << CAP_PERFMON)) != 0;
     }
 
-    private static long effectiveCapabilities()
+    /** @return which of BPF's capabilities {@code capabilities} lacks, e.g. "CAP_PERFMON (or CAP_SYS_ADMIN)". */
+    private static String lacking(final long capabilities)
     {
-        final String value = statusField("CapEff:");
+        final List<String> names = new ArrayList<>();
+        if ((capabilities & (1L << CAP_BPF)) == 0)
+        {
+            names.add("CAP_BPF");
+        }
+        if ((capabilities & (1L << CAP_PERFMON)) == 0)
+        {
+            names.add("CAP_PERFMON");
+        }
+        return String.join(" and ", names) + " (or CAP_SYS_ADMIN)";
+    }
+
+    /** A capability set of {@code /proc/self/status}, hex; none if absent or unreadable. */
+    private static long capabilitySet(final String status, final String field)
+    {
+        final String value = statusValue(status, field, 0);
         try
         {
             return value == null ? 0 : Long.parseUnsignedLong(value, 16);
@@ -457,28 +631,191 @@ final class OffCpuProfiler
         }
     }
 
+    /**
+     * The capabilities that a file's capabilities, as {@code getcap} prints them, put in the effective set of the
+     * program: those with both {@code e} and {@code p}. Clauses are {@code names op flags [op flags...]}, with
+     * names comma-separated ({@code cap_bpf}, or a number as older libcap prints capabilities it does not know), none
+     * meaning all; {@code =} sets the flags, {@code +} adds, {@code -} removes. Both the form of libcap 2.4x
+     * ({@code path cap_bpf=ep}) and the older one ({@code path = cap_bpf+ep}) are read.
+     */
+    static long fileEffectiveCapabilities(final String getcap)
+    {
+        long permitted = 0;
+        long effective = 0;
+        final String[] tokens = getcap.strip().split("\\s+");
+        // The first token is the file's name; an "=" alone is the older form's separator; "[rootid=N]" is not a clause.
+        for (int i = 1; i < tokens.length; i++)
+        {
+            final String clause = tokens[i];
+            if (clause.equals("=") || clause.startsWith("["))
+            {
+                continue;
+            }
+            final Matcher op = CAPABILITY_OPERATOR.matcher(clause);
+            if (!op.find())
+            {
+                continue;
+            }
+            final long names = capabilityNames(clause.substring(0, op.start()));
+            int at = op.start();
+            while (at < clause.length())
+            {
+                final char operator = clause.charAt(at);
+                int end = at + 1;
+                while (end < clause.length() && "=+-".indexOf(clause.charAt(end)) < 0)
+                {
+                    end++;
+                }
+                final String flags = clause.substring(at + 1, end);
+                if (operator == '=')
+                {
+                    permitted &= ~names;
+                    effective &= ~names;
+                }
+                if (operator == '-')
+                {
+                    permitted &= flags.indexOf('p') >= 0 ? ~names : -1L;
+                    effective &= flags.indexOf('e') >= 0 ? ~names : -1L;
+                }
+                else
+                {
+                    permitted |= flags.indexOf('p') >= 0 ? names : 0;
+                    effective |= flags.indexOf('e') >= 0 ? names : 0;
+                }
+                at = end;
+            }
+        }
+        return permitted & effective;
+    }
+
+    private static long capabilityNames(final String names)
+    {
+        if (names.isEmpty() || names.equals("all"))
+        {
+            return -1L;
+        }
+        long mask = 0;
+        for (final String name : names.split(","))
+        {
+            final String bare = name.toLowerCase(Locale.ROOT).replaceFirst("^cap_", "");
+            switch (bare)
+            {
+                case "sys_admin":
+                    mask |= 1L << CAP_SYS_ADMIN;
+                    break;
+                case "perfmon":
+                    mask |= 1L << CAP_PERFMON;
+                    break;
+                case "bpf":
+                    mask |= 1L << CAP_BPF;
+                    break;
+                default:
+                    if (bare.matches("\\d{1,2}") && Integer.parseInt(bare) < Long.SIZE)
+                    {
+                        mask |= 1L << Integer.parseInt(bare);
+                    }
+            }
+        }
+        return mask;
+    }
+
+    /** @return whether {@code tool}, started by this process, gets BPF's capabilities, as {@link #detect} judges. */
+    static boolean privileged(final Tool tool)
+    {
+        final String status = ownStatus();
+        return access(status, tool, fileCapabilities(status, tool)).verdict() == Verdict.RUN;
+    }
+
+    /**
+     * The file capabilities of {@code tool} as {@code getcap} prints them, read only where they could matter (not
+     * root, a binary rather than a script).
+     *
+     * @return empty if it has none; {@code null} if there is no {@code getcap} or it failed.
+     */
+    private static String fileCapabilities(final String status, final Tool tool)
+    {
+        if (tool.kind() != Kind.LIBBPF_TOOLS || "0".equals(statusValue(status, "Uid:", 1)))
+        {
+            return "";
+        }
+        for (final String getcap : List.of("/usr/sbin/getcap", "/sbin/getcap", "/usr/bin/getcap"))
+        {
+            if (Files.isExecutable(Path.of(getcap)))
+            {
+                return runGetcap(getcap, tool);
+            }
+        }
+        return null;
+    }
+
+    private static String runGetcap(final String getcap, final Tool tool)
+    {
+        Process process = null;
+        try
+        {
+            process = new ProcessBuilder(getcap, Path.of(tool.program()).toRealPath().toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+            // Its output is one short line, far below a pipe's buffer: waiting first cannot block it.
+            if (!process.waitFor(GETCAP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) ||
+                process.exitValue() != 0)
+            {
+                return null;
+            }
+            final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            // getcap exits 0 even for a file it cannot read, saying so on standard error.
+            return stderr.isBlank()
+                ? new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()
+                : null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        finally
+        {
+            if (process != null)
+            {
+                process.destroyForcibly();
+            }
+        }
+    }
+
     /** @return this process's real uid, or "unknown". */
     static String uid()
     {
-        final String value = statusField("Uid:");
-        return value == null ? "unknown" : value.split("\\s+")[0];
+        final String value = statusValue(ownStatus(), "Uid:", 0);
+        return value == null ? "unknown" : value;
     }
 
-    private static String statusField(final String field)
+    /** @return the text of {@code /proc/self/status}, or empty if it cannot be read. */
+    static String ownStatus()
     {
         try
         {
-            for (final String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8))
-            {
-                if (line.startsWith(field))
-                {
-                    return line.substring(field.length()).strip();
-                }
-            }
+            return Files.readString(Path.of("/proc/self/status"), StandardCharsets.UTF_8);
         }
         catch (final IOException | SecurityException ex)
         {
-            return null;
+            return "";
+        }
+    }
+
+    /** @return the {@code index}th whitespace-separated word of {@code field}'s line in {@code status}, or null. */
+    static String statusValue(final String status, final String field, final int index)
+    {
+        for (final String line : status.split("\n"))
+        {
+            if (line.startsWith(field))
+            {
+                final String[] words = line.substring(field.length()).strip().split("\\s+");
+                return index < words.length && !words[index].isEmpty() ? words[index] : null;
+            }
         }
         return null;
     }

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -846,6 +848,124 @@ class FreezeTrapTest
             "sleep 0.01; done; rm \"$d/" + Capture.MEMORY + "\"; ", ""));
 
         assertEquals(List.of(), left, "the failed capture's directory is removed");
+    }
+
+    /**
+     * A capture that fails on a write (a directory where its thread dump goes) is a failure the trap understands:
+     * one WARNING line saying what failed, where failure.txt is and what to do, no stack trace in the log (it is at
+     * DEBUG), and failure.txt holds the stack trace.
+     */
+    @Test
+    void aCaptureThatFailsOnAWriteIsOneWarningLineAndFailureTxtHoldsTheStackTrace() throws Exception
+    {
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final Level level = logger.getLevel();
+        final Records handler = new Records(Level.ALL);
+        logger.setLevel(Level.ALL);
+        logger.addHandler(handler);
+        final List<Path> left;
+        try
+        {
+            left = captureWith(sabotagingTool("", "java;x 1\\n"));
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+            logger.setLevel(level);
+        }
+
+        final Path capture = left.get(0);
+        final List<LogRecord> failed = failureRecords(handler, Level.WARNING);
+        assertEquals(1, failed.size(), failed.toString());
+        final LogRecord line = failed.get(0);
+        assertEquals(Level.WARNING, line.getLevel());
+        assertNull(line.getThrown(), "no stack trace for a failure the trap understands");
+        assertTrue(line.getMessage().startsWith("docref freeze trap: capture failed: cannot write " +
+            capture.resolve(Capture.THREADS) + ": "), line.getMessage());
+        assertTrue(line.getMessage().contains("; kept " + capture + " with " + CaptureStore.FAILURE),
+            line.getMessage());
+        assertTrue(line.getMessage().endsWith("; check that " + dir.toAbsolutePath() + " (" + FreezeTrap.DIR_PROP_NAME +
+            ") has free space and that this process may write there"), line.getMessage());
+        final List<LogRecord> debug = failureRecords(handler, Level.ALL);
+        assertTrue(debug.stream().anyMatch(record -> record.getLevel().intValue() < Level.INFO.intValue() &&
+            record.getThrown() instanceof UncheckedIOException), "the stack trace is still logged, at DEBUG: " +
+            debug);
+        final String failure = Files.readString(capture.resolve(CaptureStore.FAILURE));
+        assertTrue(failure.contains("\nstack trace:\njava.io.UncheckedIOException: cannot write " +
+            capture.resolve(Capture.THREADS)), failure);
+        assertTrue(failure.contains("\tat dev.docref.trap.Capture.write("), failure);
+        assertTrue(failure.contains("Caused by: java.nio.file.FileSystemException: "), failure);
+    }
+
+    /** A captures' directory that cannot hold a new capture any more is a failure the trap understands too. */
+    @Test
+    void aCaptureWhoseDirectoryCannotBeCreatedIsOneWarningLine() throws Exception
+    {
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final Records handler = new Records(Level.WARNING);
+        logger.addHandler(handler);
+        try (FreezeTrap trap = builder().build().start())
+        {
+            // Where the captures go is now a file: no capture directory can be made in it, as root or not.
+            Files.delete(dir);
+            Files.writeString(dir, "not a directory");
+            assertTrue(trap.captureNow("operator asked"));
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (trap.captureRunning() && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertFalse(trap.captureRunning(), "the capture ended within " + WAIT);
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+            Files.deleteIfExists(dir);
+            Files.createDirectory(dir);
+        }
+
+        final List<LogRecord> failed = failureRecords(handler, Level.WARNING);
+        assertEquals(1, failed.size(), failed.toString());
+        assertEquals(Level.WARNING, failed.get(0).getLevel());
+        assertNull(failed.get(0).getThrown());
+        assertTrue(failed.get(0).getMessage().startsWith("docref freeze trap: capture failed: cannot create a " +
+            "capture directory in " + dir.toAbsolutePath() + " (" + FreezeTrap.DIR_PROP_NAME + "): "),
+            failed.get(0).getMessage());
+        assertTrue(failed.get(0).getMessage().contains("; no capture directory was made; check that " +
+            dir.toAbsolutePath()), failed.get(0).getMessage());
+    }
+
+    /** A failure the trap does not understand is a bug: logged at ERROR (SEVERE) with its stack trace. */
+    @Test
+    void aCaptureFailureTheTrapDoesNotUnderstandIsLoggedWithItsStackTrace()
+    {
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final Records handler = new Records(Level.WARNING);
+        logger.addHandler(handler);
+        final IllegalStateException bug = new IllegalStateException("a bug");
+        try
+        {
+            builder().build().afterFailure("kept " + dir + " with " + CaptureStore.FAILURE, bug);
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
+
+        final List<LogRecord> failed = failureRecords(handler, Level.WARNING);
+        assertEquals(1, failed.size(), failed.toString());
+        assertEquals(Level.SEVERE, failed.get(0).getLevel());
+        assertSame(bug, failed.get(0).getThrown());
+        assertEquals("docref freeze trap: capture failed (" + bug + "); kept " + dir + " with " +
+            CaptureStore.FAILURE, failed.get(0).getMessage());
+    }
+
+    /** The records at {@code level} or above about a failed capture. */
+    private static List<LogRecord> failureRecords(final Records handler, final Level level)
+    {
+        return handler.records.stream().filter(record -> record.getLevel().intValue() >= level.intValue() &&
+            record.getMessage().startsWith("docref freeze trap: ") && (record.getMessage().contains("capture failed") ||
+            record.getMessage().contains("failure above"))).collect(java.util.stream.Collectors.toList());
     }
 
     /**
