@@ -163,7 +163,17 @@ public final class AllocationGuard implements AutoCloseable
             this.objectName = register(name, new GuardMXBeanView(this));
             if (initial.configFile != null)
             {
-                watcher = ConfigFileWatcher.start(this, initial.configFile, read);
+                try
+                {
+                    watcher = ConfigFileWatcher.start(this, initial.configFile, read);
+                }
+                catch (final Throwable ex)
+                {
+                    // "unable to create native thread", say: a guard that was never returned must not keep its name,
+                    // or every later attempt (every global() call, for the global guard) fails as a taken name.
+                    unregister();
+                    throw ex;
+                }
             }
         }
     }
@@ -173,6 +183,8 @@ public final class AllocationGuard implements AutoCloseable
      *
      * @throws IllegalArgumentException if a {@code docref.guard.*} system property or the config file it names is
      *                                  invalid; every call retries until the configuration is valid.
+     * @throws OutOfMemoryError         if the config file's watcher thread cannot be started; nothing is left
+     *                                  registered, so a later call may succeed.
      */
     public static AllocationGuard global()
     {
@@ -236,6 +248,8 @@ public final class AllocationGuard implements AutoCloseable
      *
      * @throws IllegalArgumentException naming the property, the value and the accepted forms; the previous
      *                                  configuration stays in force.
+     * @throws OutOfMemoryError         if the new file's watcher thread cannot be started; the previous
+     *                                  configuration, and its watcher, stay in force.
      */
     public void reconfigure(final Properties properties)
     {
@@ -251,19 +265,19 @@ public final class AllocationGuard implements AutoCloseable
                 read = readConfigFile(after.configFile);
                 after = after.with(read.properties(after.configFile), true, after.configFile.toString(), false);
             }
-            settings = after;
             if (newFile)
             {
+                // Started before anything changes, so that a thread that cannot be created leaves the guard as it was;
+                // the new watcher applies nothing before this lock is released, by when it is the guard's.
+                final ConfigFileWatcher started = after.configFile != null && objectName != null ?
+                    ConfigFileWatcher.start(this, after.configFile, read) : null;
                 if (watcher != null)
                 {
                     watcher.stop();
-                    watcher = null;
                 }
-                if (after.configFile != null && objectName != null)
-                {
-                    watcher = ConfigFileWatcher.start(this, after.configFile, read);
-                }
+                watcher = started;
             }
+            settings = after;
             logChange(before, after, "reconfigure");
         }
     }
@@ -484,18 +498,24 @@ public final class AllocationGuard implements AutoCloseable
                 watcher.stop();
                 watcher = null;
             }
-            if (objectName != null)
+            unregister();
+        }
+    }
+
+    /** Unregister the MXBean, if registered. Called holding {@link #configLock}. */
+    private void unregister()
+    {
+        if (objectName != null)
+        {
+            try
             {
-                try
-                {
-                    ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
-                }
-                catch (final JMException ex)
-                {
-                    LOGGER.log(System.Logger.Level.DEBUG, "docref guard " + name + ": MXBean already gone", ex);
-                }
-                objectName = null;
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
             }
+            catch (final JMException ex)
+            {
+                LOGGER.log(System.Logger.Level.DEBUG, "docref guard " + name + ": MXBean already gone", ex);
+            }
+            objectName = null;
         }
     }
 

@@ -56,6 +56,9 @@ final class ConfigFileWatcher implements Runnable
      */
     static final int MAX_BYTES = 64 * 1024;
 
+    /** Creates the watcher's thread: {@link DaemonThreads#newThread(String, Runnable)}, unless a test fails it. */
+    static volatile ThreadMaker threads = DaemonThreads::newThread;
+
     private final AllocationGuard guard;
     private final Path file;
     private final Thread thread;
@@ -69,7 +72,7 @@ final class ConfigFileWatcher implements Runnable
     {
         this.guard = guard;
         this.file = file;
-        this.thread = DaemonThreads.newThread("docref-guard-config-" + guard.name(), this);
+        this.thread = threads.newThread("docref-guard-config-" + guard.name(), this);
         this.applied = applied;
     }
 
@@ -80,6 +83,17 @@ final class ConfigFileWatcher implements Runnable
             new ConfigFileWatcher(Objects.requireNonNull(guard), file, Objects.requireNonNull(applied));
         watcher.thread.start();
         return watcher;
+    }
+
+    /**
+     * Creates the watcher's thread, not started. Tests replace it ({@link #threads}) to fail the creation, as the
+     * JVM's "unable to create native thread" would, and check that the guard being created or reconfigured undoes
+     * what it did.
+     */
+    @FunctionalInterface
+    interface ThreadMaker
+    {
+        Thread newThread(String name, Runnable task);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.docref.guard;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+
+import javax.management.ObjectName;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -329,6 +332,44 @@ class ConfigFileReloadTest
     }
 
     @Test
+    void aGuardWhoseWatcherThreadCannotBeCreatedLeavesNothingRegistered() throws Exception
+    {
+        // Its MXBean stayed registered, so every later guard of that name, and every later global() call for the
+        // global guard, failed as a taken name.
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=block\n", 1);
+        final ObjectName mxbean = new ObjectName("dev.docref:type=AllocationGuard,name=no-thread");
+        withoutThreads(() -> assertThrows(OutOfMemoryError.class,
+            () -> AllocationGuard.fromProperties("no-thread", properties(CONFIG_PROP_NAME, file.toString()))));
+        assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(mxbean),
+            "the MXBean of a guard whose creation failed is unregistered");
+        try (AllocationGuard guard = AllocationGuard.fromProperties("no-thread",
+            properties(CONFIG_PROP_NAME, file.toString())))
+        {
+            assertEquals(GuardMode.BLOCK, guard.mode());
+            assertTrue(watcherRunning("no-thread"));
+        }
+    }
+
+    @Test
+    void aReconfigureWhoseWatcherThreadCannotBeCreatedChangesNothing() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        final Path other = dir.resolve("other.properties");
+        write(file, MODE_PROP_NAME + "=warn\n", 1);
+        write(other, MODE_PROP_NAME + "=block\n", 1);
+        try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString()))
+        {
+            final ConfigFileWatcher watcher = guard.watcher();
+            withoutThreads(() -> assertThrows(OutOfMemoryError.class,
+                () -> guard.reconfigure(properties(CONFIG_PROP_NAME, other.toString()))));
+            assertEquals(file, guard.configFile(), "the file watched before is still the guard's");
+            assertEquals(GuardMode.WARN, guard.mode(), "the other file is not applied");
+            assertTrue(guard.watcher() == watcher && watcherRunning(guard.name()), "its watcher still runs");
+        }
+    }
+
+    @Test
     void aConfigFileCannotNameAnotherConfigFile() throws Exception
     {
         final Path file = dir.resolve("guard.properties");
@@ -368,6 +409,25 @@ class ConfigFileReloadTest
         for (int i = 0; i < times; i++)
         {
             guard.watcher().poll();
+        }
+    }
+
+    /** Run {@code body} while creating a watcher's thread fails as the JVM fails when it has no thread to give. */
+    private static void withoutThreads(final Runnable body)
+    {
+        final ConfigFileWatcher.ThreadMaker threads = ConfigFileWatcher.threads;
+        ConfigFileWatcher.threads = (name, task) ->
+        {
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource " +
+                "limits reached");
+        };
+        try
+        {
+            body.run();
+        }
+        finally
+        {
+            ConfigFileWatcher.threads = threads;
         }
     }
 
