@@ -64,7 +64,8 @@ import javax.management.ObjectName;
  * sees half of one.
  * <p>
  * <b>Ownership:</b> a guard holds an MBean registration and, while a config file is set, a watcher thread. Both
- * keep it reachable; {@link #close()} ends them (the guard still decides afterwards). The {@link #global()} guard
+ * keep it reachable; {@link #close()} ends them (the guard still decides afterwards, with its last configuration,
+ * which can no longer change). The {@link #global()} guard
  * lives as long as the JVM. A guard owns no memory: callers pair every {@code reserve} with a {@code release}.
  */
 public final class AllocationGuard implements AutoCloseable
@@ -250,12 +251,20 @@ public final class AllocationGuard implements AutoCloseable
      *                                  configuration stays in force.
      * @throws OutOfMemoryError         if the new file's watcher thread cannot be started; the previous
      *                                  configuration, and its watcher, stay in force.
+     * @throws IllegalStateException    if the guard is {@link #close() closed}: it keeps its last configuration.
      */
     public void reconfigure(final Properties properties)
     {
         final Properties copy = copy(Objects.requireNonNull(properties, "properties"));
         synchronized (configLock)
         {
+            if (objectName == null)
+            {
+                // Closed: applied, a config file would be watched by no one, and reported by configFile() as watched.
+                throw new IllegalStateException("docref guard " + name + " is closed, so it keeps its last " +
+                    "configuration and cannot be reconfigured; create a new guard with " +
+                    "AllocationGuard.fromProperties instead.");
+            }
             final GuardSettings before = settings;
             GuardSettings after = before.with(copy, false, "reconfigure of guard " + name, false);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
@@ -269,8 +278,8 @@ public final class AllocationGuard implements AutoCloseable
             {
                 // Started before anything changes, so that a thread that cannot be created leaves the guard as it was;
                 // the new watcher applies nothing before this lock is released, by when it is the guard's.
-                final ConfigFileWatcher started = after.configFile != null && objectName != null ?
-                    ConfigFileWatcher.start(this, after.configFile, read) : null;
+                final ConfigFileWatcher started =
+                    after.configFile != null ? ConfigFileWatcher.start(this, after.configFile, read) : null;
                 if (watcher != null)
                 {
                     watcher.stop();
@@ -436,7 +445,7 @@ public final class AllocationGuard implements AutoCloseable
         return settings.warnInterval;
     }
 
-    /** @return the watched config file, or {@code null}. */
+    /** @return the watched config file, or {@code null}: none is set, or the guard is closed. */
     public Path configFile()
     {
         return settings.configFile;
@@ -480,7 +489,8 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * Stop watching the config file and unregister the MXBean, so the guard can be collected; it keeps deciding with
-     * its last configuration. Calling it again does nothing.
+     * its last configuration, which can no longer change: {@link #reconfigure} throws {@link IllegalStateException}
+     * and {@link #configFile()} returns {@code null}. Calling it again does nothing.
      *
      * @throws UnsupportedOperationException for the {@link #global()} guard, which lives as long as the JVM.
      */
@@ -498,6 +508,9 @@ public final class AllocationGuard implements AutoCloseable
                 watcher.stop();
                 watcher = null;
             }
+            final GuardSettings last = settings;
+            settings = new GuardSettings(last.mode, last.singleAllocationLimit, last.totalLimit, last.warnInterval,
+                null);
             unregister();
         }
     }

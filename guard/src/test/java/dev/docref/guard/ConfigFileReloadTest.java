@@ -370,6 +370,34 @@ class ConfigFileReloadTest
     }
 
     @Test
+    void aClosedGuardRefusesReconfigureNamingIt() throws Exception
+    {
+        // It applied the file and started no watcher, so the file was reported as watched and never read again.
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=block\n", 1);
+        final AllocationGuard guard = guard();
+        guard.close();
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> guard.reconfigure(properties(CONFIG_PROP_NAME, file.toString())));
+        assertTrue(ex.getMessage().contains("docref guard " + guard.name() + " is closed"), ex::getMessage);
+        assertTrue(ex.getMessage().contains("create a new guard with AllocationGuard.fromProperties"), ex::getMessage);
+        assertEquals(GuardMode.WARN, guard.mode(), "the guard keeps its last configuration");
+        assertEquals(null, guard.configFile());
+    }
+
+    @Test
+    void aClosedGuardReportsNoWatchedFile() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=block\n", 1);
+        final AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString());
+        guard.close();
+        await(() -> !watcherRunning(guard.name()), "the watcher to stop on close");
+        assertEquals(null, guard.configFile(), "no file is watched once the guard is closed");
+        assertEquals(GuardMode.BLOCK, guard.mode(), "the file's last values stay in force");
+    }
+
+    @Test
     void aConfigFileCannotNameAnotherConfigFile() throws Exception
     {
         final Path file = dir.resolve("guard.properties");
