@@ -156,7 +156,8 @@ public final class AllocationGuard implements AutoCloseable
         if (initial.configFile != null)
         {
             read = readConfigFile(initial.configFile);
-            initial = initial.with(read.properties(initial.configFile), true, initial.configFile.toString(), true);
+            initial = initial.with(read.properties(ConfigFileWatcher.named(initial.configFile)), true,
+                initial.configFile.toString(), true);
         }
         this.settings = initial;
         synchronized (configLock)
@@ -272,7 +273,8 @@ public final class AllocationGuard implements AutoCloseable
             if (newFile && after.configFile != null)
             {
                 read = readConfigFile(after.configFile);
-                after = after.with(read.properties(after.configFile), true, after.configFile.toString(), false);
+                after = after.with(read.properties(ConfigFileWatcher.named(after.configFile)), true,
+                    after.configFile.toString(), false);
             }
             if (newFile)
             {
@@ -584,7 +586,8 @@ public final class AllocationGuard implements AutoCloseable
                 return false;
             }
             final Path file = before.configFile;
-            final GuardSettings after = before.with(contents, true, file.toString(), false);
+            // A bad value is logged after the file's path (logInvalidConfigFile), so its message does not repeat it.
+            final GuardSettings after = before.with(contents, true, null, false);
             settings = after;
             logChange(before, after, file.toString());
             return true;
@@ -605,13 +608,15 @@ public final class AllocationGuard implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw ConfigFileWatcher.notAPropertiesFile(file, ex);
+            throw ConfigFileWatcher.notAPropertiesFile(ConfigFileWatcher.named(file), ex);
         }
     }
 
-    static void logInvalidConfigFile(final Path file, final RuntimeException ex)
+    /** Log a refused edit of the watched file, naming it; {@code ex}'s message does not name it again. */
+    void logInvalidConfigFile(final Path file, final RuntimeException ex)
     {
-        LOGGER.log(System.Logger.Level.WARNING, "docref guard: ignored an edit of " + file + ": " + ex.getMessage());
+        LOGGER.log(System.Logger.Level.WARNING, "docref guard " + name + ": ignored an edit of " + file + ": " +
+            ex.getMessage());
     }
 
     private void logChange(final GuardSettings before, final GuardSettings after, final String source)

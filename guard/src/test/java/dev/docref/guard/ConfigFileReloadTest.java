@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
 import javax.management.ObjectName;
 
@@ -269,6 +270,50 @@ class ConfigFileReloadTest
     }
 
     @Test
+    void aRefusedEditIsLoggedNamingTheFileOnce() throws Exception
+    {
+        // The path was logged twice: "ignored an edit of /p: /p: docref.guard.mode = ...".
+        final Path file = dir.resolve("guard.properties");
+        try (AllocationGuard guard = guardPolledByTheTest(file, MODE_PROP_NAME + "=warn\n");
+             CapturedLog log = new CapturedLog())
+        {
+            final String logged = "docref guard " + guard.name() + ": ignored an edit of " + file + ": ";
+            final String[][] edits = {
+                {MODE_PROP_NAME + "=blocking\n", "docref.guard.mode = \"blocking\" is not a valid value"},
+                {"docref.guard.mdoe=off\n", "docref.guard.mdoe cannot be set in the guard's config file"},
+                {"#".repeat(ConfigFileWatcher.MAX_BYTES + 1), "the file has more than 65536 bytes"},
+                {MODE_PROP_NAME + "=\\uZZZZ\n", "the file cannot be read as a properties file"},
+            };
+            for (int i = 0; i < edits.length; i++)
+            {
+                write(file, edits[i][0], 2 + i);
+                poll(guard, 2);
+                final String warning = log.warnings().get(i);
+                assertTrue(warning.startsWith(logged + edits[i][1]), warning);
+                assertEquals(1, occurrences(warning, file.toString()), warning);
+            }
+            assertEquals(GuardMode.WARN, guard.mode());
+        }
+    }
+
+    @Test
+    void aFileReplacedByADirectoryIsLoggedNamingItOnce() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=warn\n", 1);
+        try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString());
+             CapturedLog log = new CapturedLog())
+        {
+            Files.delete(file);
+            Files.createDirectory(file);
+            final String warning = log.awaitWarning(w -> w.contains("ignored an edit of " + file), PATIENCE);
+            assertTrue(warning.contains(": ignored an edit of " + file + ": the file cannot be read as a properties " +
+                "file (java.io.IOException: it is not a regular file but a directory; it is not opened)"), warning);
+            assertEquals(1, occurrences(warning, file.toString()), warning);
+        }
+    }
+
+    @Test
     void aTouchedFileIsAppliedAgain() throws Exception
     {
         final Path file = dir.resolve("guard.properties");
@@ -457,6 +502,11 @@ class ConfigFileReloadTest
         {
             ConfigFileWatcher.threads = threads;
         }
+    }
+
+    private static int occurrences(final String text, final String part)
+    {
+        return text.split(Pattern.quote(part), -1).length - 1;
     }
 
     private static boolean watcherRunning(final String guardName)
