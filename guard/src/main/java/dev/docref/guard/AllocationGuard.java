@@ -64,7 +64,8 @@ import javax.management.ObjectName;
  * sees half of one.
  * <p>
  * <b>Ownership:</b> a guard holds an MBean registration and, while a config file is set, a watcher thread. Both
- * keep it reachable; {@link #close()} ends them (the guard still decides afterwards). The {@link #global()} guard
+ * keep it reachable; {@link #close()} ends them (the guard still decides afterwards, with its last configuration,
+ * which can no longer change). The {@link #global()} guard
  * lives as long as the JVM. A guard owns no memory: callers pair every {@code reserve} with a {@code release}.
  */
 public final class AllocationGuard implements AutoCloseable
@@ -155,7 +156,8 @@ public final class AllocationGuard implements AutoCloseable
         if (initial.configFile != null)
         {
             read = readConfigFile(initial.configFile);
-            initial = initial.with(read.properties(initial.configFile), true, initial.configFile.toString(), true);
+            initial = initial.with(read.properties(ConfigFileWatcher.named(initial.configFile)), true,
+                initial.configFile.toString(), true);
         }
         this.settings = initial;
         synchronized (configLock)
@@ -163,7 +165,17 @@ public final class AllocationGuard implements AutoCloseable
             this.objectName = register(name, new GuardMXBeanView(this));
             if (initial.configFile != null)
             {
-                watcher = ConfigFileWatcher.start(this, initial.configFile, read);
+                try
+                {
+                    watcher = ConfigFileWatcher.start(this, initial.configFile, read);
+                }
+                catch (final Throwable ex)
+                {
+                    // "unable to create native thread", say: a guard that was never returned must not keep its name,
+                    // or every later attempt (every global() call, for the global guard) fails as a taken name.
+                    unregister();
+                    throw ex;
+                }
             }
         }
     }
@@ -173,6 +185,8 @@ public final class AllocationGuard implements AutoCloseable
      *
      * @throws IllegalArgumentException if a {@code docref.guard.*} system property or the config file it names is
      *                                  invalid; every call retries until the configuration is valid.
+     * @throws OutOfMemoryError         if the config file's watcher thread cannot be started; nothing is left
+     *                                  registered, so a later call may succeed.
      */
     public static AllocationGuard global()
     {
@@ -236,12 +250,22 @@ public final class AllocationGuard implements AutoCloseable
      *
      * @throws IllegalArgumentException naming the property, the value and the accepted forms; the previous
      *                                  configuration stays in force.
+     * @throws OutOfMemoryError         if the new file's watcher thread cannot be started; the previous
+     *                                  configuration, and its watcher, stay in force.
+     * @throws IllegalStateException    if the guard is {@link #close() closed}: it keeps its last configuration.
      */
     public void reconfigure(final Properties properties)
     {
         final Properties copy = copy(Objects.requireNonNull(properties, "properties"));
         synchronized (configLock)
         {
+            if (objectName == null)
+            {
+                // Closed: applied, a config file would be watched by no one, and reported by configFile() as watched.
+                throw new IllegalStateException("docref guard " + name + " is closed, so it keeps its last " +
+                    "configuration and cannot be reconfigured; create a new guard with " +
+                    "AllocationGuard.fromProperties instead.");
+            }
             final GuardSettings before = settings;
             GuardSettings after = before.with(copy, false, "reconfigure of guard " + name, false);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
@@ -249,21 +273,22 @@ public final class AllocationGuard implements AutoCloseable
             if (newFile && after.configFile != null)
             {
                 read = readConfigFile(after.configFile);
-                after = after.with(read.properties(after.configFile), true, after.configFile.toString(), false);
+                after = after.with(read.properties(ConfigFileWatcher.named(after.configFile)), true,
+                    after.configFile.toString(), false);
             }
-            settings = after;
             if (newFile)
             {
+                // Started before anything changes, so that a thread that cannot be created leaves the guard as it was;
+                // the new watcher applies nothing before this lock is released, by when it is the guard's.
+                final ConfigFileWatcher started =
+                    after.configFile != null ? ConfigFileWatcher.start(this, after.configFile, read) : null;
                 if (watcher != null)
                 {
                     watcher.stop();
-                    watcher = null;
                 }
-                if (after.configFile != null && objectName != null)
-                {
-                    watcher = ConfigFileWatcher.start(this, after.configFile, read);
-                }
+                watcher = started;
             }
+            settings = after;
             logChange(before, after, "reconfigure");
         }
     }
@@ -422,7 +447,7 @@ public final class AllocationGuard implements AutoCloseable
         return settings.warnInterval;
     }
 
-    /** @return the watched config file, or {@code null}. */
+    /** @return the watched config file, or {@code null}: none is set, or the guard is closed. */
     public Path configFile()
     {
         return settings.configFile;
@@ -466,7 +491,8 @@ public final class AllocationGuard implements AutoCloseable
 
     /**
      * Stop watching the config file and unregister the MXBean, so the guard can be collected; it keeps deciding with
-     * its last configuration. Calling it again does nothing.
+     * its last configuration, which can no longer change: {@link #reconfigure} throws {@link IllegalStateException}
+     * and {@link #configFile()} returns {@code null}. Calling it again does nothing.
      *
      * @throws UnsupportedOperationException for the {@link #global()} guard, which lives as long as the JVM.
      */
@@ -484,18 +510,27 @@ public final class AllocationGuard implements AutoCloseable
                 watcher.stop();
                 watcher = null;
             }
-            if (objectName != null)
+            final GuardSettings last = settings;
+            settings = new GuardSettings(last.mode, last.singleAllocationLimit, last.totalLimit, last.warnInterval,
+                null);
+            unregister();
+        }
+    }
+
+    /** Unregister the MXBean, if registered. Called holding {@link #configLock}. */
+    private void unregister()
+    {
+        if (objectName != null)
+        {
+            try
             {
-                try
-                {
-                    ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
-                }
-                catch (final JMException ex)
-                {
-                    LOGGER.log(System.Logger.Level.DEBUG, "docref guard " + name + ": MXBean already gone", ex);
-                }
-                objectName = null;
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
             }
+            catch (final JMException ex)
+            {
+                LOGGER.log(System.Logger.Level.DEBUG, "docref guard " + name + ": MXBean already gone", ex);
+            }
+            objectName = null;
         }
     }
 
@@ -551,7 +586,8 @@ public final class AllocationGuard implements AutoCloseable
                 return false;
             }
             final Path file = before.configFile;
-            final GuardSettings after = before.with(contents, true, file.toString(), false);
+            // A bad value is logged after the file's path (logInvalidConfigFile), so its message does not repeat it.
+            final GuardSettings after = before.with(contents, true, null, false);
             settings = after;
             logChange(before, after, file.toString());
             return true;
@@ -572,13 +608,15 @@ public final class AllocationGuard implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw ConfigFileWatcher.notAPropertiesFile(file, ex);
+            throw ConfigFileWatcher.notAPropertiesFile(ConfigFileWatcher.named(file), ex);
         }
     }
 
-    static void logInvalidConfigFile(final Path file, final RuntimeException ex)
+    /** Log a refused edit of the watched file, naming it; {@code ex}'s message does not name it again. */
+    void logInvalidConfigFile(final Path file, final RuntimeException ex)
     {
-        LOGGER.log(System.Logger.Level.WARNING, "docref guard: ignored an edit of " + file + ": " + ex.getMessage());
+        LOGGER.log(System.Logger.Level.WARNING, "docref guard " + name + ": ignored an edit of " + file + ": " +
+            ex.getMessage());
     }
 
     private void logChange(final GuardSettings before, final GuardSettings after, final String source)

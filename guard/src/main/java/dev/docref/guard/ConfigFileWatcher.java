@@ -56,6 +56,12 @@ final class ConfigFileWatcher implements Runnable
      */
     static final int MAX_BYTES = 64 * 1024;
 
+    /** Creates the watcher's thread: {@link DaemonThreads#newThread(String, Runnable)}, unless a test fails it. */
+    static volatile ThreadMaker threads = DaemonThreads::newThread;
+
+    /** How a message logged with the file's path ({@link AllocationGuard#logInvalidConfigFile}) names it again. */
+    static final String THE_FILE = "the file";
+
     private final AllocationGuard guard;
     private final Path file;
     private final Thread thread;
@@ -69,7 +75,7 @@ final class ConfigFileWatcher implements Runnable
     {
         this.guard = guard;
         this.file = file;
-        this.thread = DaemonThreads.newThread("docref-guard-config-" + guard.name(), this);
+        this.thread = threads.newThread("docref-guard-config-" + guard.name(), this);
         this.applied = applied;
     }
 
@@ -80,6 +86,17 @@ final class ConfigFileWatcher implements Runnable
             new ConfigFileWatcher(Objects.requireNonNull(guard), file, Objects.requireNonNull(applied));
         watcher.thread.start();
         return watcher;
+    }
+
+    /**
+     * Creates the watcher's thread, not started. Tests replace it ({@link #threads}) to fail the creation, as the
+     * JVM's "unable to create native thread" would, and check that the guard being created or reconfigured undoes
+     * what it did.
+     */
+    @FunctionalInterface
+    interface ThreadMaker
+    {
+        Thread newThread(String name, Runnable task);
     }
 
     /**
@@ -115,7 +132,8 @@ final class ConfigFileWatcher implements Runnable
             final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
             if (!attributes.isRegularFile())
             {
-                throw new IOException(file + " is not a regular file but " + (attributes.isDirectory() ?
+                // Named by the message that wraps this one (notAPropertiesFile), so not here.
+                throw new IOException("it is not a regular file but " + (attributes.isDirectory() ?
                     "a directory" : "a pipe, socket or device") + "; it is not opened");
             }
             try (InputStream in = Files.newInputStream(file))
@@ -135,16 +153,17 @@ final class ConfigFileWatcher implements Runnable
          * The bytes as properties, read as {@link Properties#load(InputStream)} reads them: ISO 8859-1 with
          * {@code \}{@code u} escapes.
          *
-         * @param file for the error message.
+         * @param file the file as the error message names it: {@link #named(Path)}, or {@link #THE_FILE} in a message
+         *             that names it already.
          * @throws IllegalArgumentException for a file over {@value #MAX_BYTES} bytes or a malformed escape.
          */
-        Properties properties(final Path file)
+        Properties properties(final String file)
         {
             if (bytes.length > MAX_BYTES)
             {
-                throw new IllegalArgumentException(AllocationGuard.CONFIG_PROP_NAME + " = \"" + file + "\" has more " +
-                    "than " + MAX_BYTES + " bytes, the most a guard config file may have; accepted: the path of a " +
-                    "properties file with only the keys " + FILE_KEYS + ".");
+                throw new IllegalArgumentException(file + " has more than " + MAX_BYTES + " bytes, the most a " +
+                    "guard config file may have; accepted: the path of a properties file with only the keys " +
+                    FILE_KEYS + ".");
             }
             final Properties properties = new Properties();
             try
@@ -159,12 +178,21 @@ final class ConfigFileWatcher implements Runnable
         }
     }
 
-    /** The file cannot be read, or read as properties: names the file, the cause and what is accepted. */
-    static IllegalArgumentException notAPropertiesFile(final Path file, final Exception cause)
+    /** The file in a message that must name it: {@code docref.guard.config = "<path>"}. */
+    static String named(final Path file)
     {
-        return new IllegalArgumentException(AllocationGuard.CONFIG_PROP_NAME + " = \"" + file + "\" cannot be read " +
-            "as a properties file (" + cause + "); accepted: the path of a readable properties file with the keys " +
-            FILE_KEYS + ".", cause);
+        return AllocationGuard.CONFIG_PROP_NAME + " = \"" + file + "\"";
+    }
+
+    /**
+     * The file cannot be read, or read as properties: names the cause and what is accepted.
+     *
+     * @param file the file as the message names it, as for {@link Reading#properties(String)}.
+     */
+    static IllegalArgumentException notAPropertiesFile(final String file, final Exception cause)
+    {
+        return new IllegalArgumentException(file + " cannot be read as a properties file (" + cause + "); " +
+            "accepted: the path of a readable properties file with the keys " + FILE_KEYS + ".", cause);
     }
 
     void stop()
@@ -226,9 +254,9 @@ final class ConfigFileWatcher implements Runnable
             {
                 // Logged once: whatever the file reads next differs from null, so it is applied.
                 applied = null;
-                AllocationGuard.logInvalidConfigFile(file, ex instanceof NoSuchFileException ?
+                guard.logInvalidConfigFile(file, ex instanceof NoSuchFileException ?
                     new IllegalArgumentException("the file is gone; the guard keeps its configuration and applies " +
-                        "the file when it returns") : notAPropertiesFile(file, ex));
+                        "the file when it returns") : notAPropertiesFile(THE_FILE, ex));
             }
             return false;
         }
@@ -247,11 +275,11 @@ final class ConfigFileWatcher implements Runnable
         applied = now;
         try
         {
-            return !guard.applyConfigFile(this, now.properties(file));
+            return !guard.applyConfigFile(this, now.properties(THE_FILE));
         }
         catch (final IllegalArgumentException ex)
         {
-            AllocationGuard.logInvalidConfigFile(file, ex);
+            guard.logInvalidConfigFile(file, ex);
             return false;
         }
     }

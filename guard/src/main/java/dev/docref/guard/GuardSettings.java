@@ -68,7 +68,8 @@ final class GuardSettings
      * @param properties   keys not starting with {@code docref.guard.} are ignored unless {@code fromConfigFile}.
      * @param fromConfigFile whether the properties are the watched file's contents: then every key must be a guard
      *                     key other than {@value AllocationGuard#CONFIG_PROP_NAME}.
-     * @param source       where the properties came from, for error messages.
+     * @param source       where the properties came from, for error messages; {@code null} where the message is
+     *                     logged after the source already.
      * @param creating     whether a guard is being created from these properties, so that there is no previous
      *                     configuration to keep: a bad value's message then says that no guard was created.
      * @throws IllegalArgumentException naming the property, the value and the accepted forms, or an unknown key.
@@ -81,12 +82,12 @@ final class GuardSettings
             final boolean known = KEYS.contains(key);
             if (fromConfigFile && (!known || CONFIG_PROP_NAME.equals(key)))
             {
-                throw new IllegalArgumentException(source + ": " + key + " cannot be set in the guard's config " +
+                throw new IllegalArgumentException(prefix(source) + key + " cannot be set in the guard's config " +
                     "file; it accepts " + KEYS.subList(0, KEYS.size() - 1) + ".");
             }
             if (!known && key.startsWith(PREFIX))
             {
-                throw new IllegalArgumentException(source + ": unknown property " + key + "; the guard reads " +
+                throw new IllegalArgumentException(prefix(source) + "unknown property " + key + "; the guard reads " +
                     KEYS + ". Check the spelling.");
             }
         }
@@ -107,9 +108,14 @@ final class GuardSettings
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new IllegalArgumentException(source + ": " + ex.getMessage() + (creating ?
+            throw new IllegalArgumentException(prefix(source) + ex.getMessage() + (creating ?
                 ". No guard was created." : ". The previous configuration stays in force."), ex);
         }
+    }
+
+    private static String prefix(final String source)
+    {
+        return source == null ? "" : source + ": ";
     }
 
     /**

@@ -43,7 +43,8 @@ import java.util.Objects;
  *     power-of-two number of buckets, of which 7/8 may be used (all but one below 8 buckets), each with a one-byte
  *     control word; the allocation is {@code buckets × entryBytes} rounded up to 16, plus {@code buckets + 16}
  *     control bytes. Resizes on the insert after the table is full; with deletes a table can instead rehash in
- *     place, which this does not model.</li>
+ *     place, which this does not model. Up to 2^56 buckets, 63,050,394,783,186,944 entries: a larger size is
+ *     refused, naming it.</li>
  * </ul>
  * The {@code size}-only factories assume a table grown by inserts: the smallest table that holds {@code size}.
  * A table built with a larger expected size, or that grew and then lost entries, is bigger; pass its slot count.
@@ -66,6 +67,13 @@ public final class ResizeForecast
     static final long OPEN_ADDRESSING_MAX_SLOTS = 1L << 30;
     /** hashbrown's SSE2 group width: control bytes repeated past the end, and the alignment of the control bytes. */
     static final long HASHBROWN_GROUP_WIDTH = 16;
+    /**
+     * The most buckets of a hashbrown-style table modelled: 2^56. Its next table, of 2^57 buckets, takes fewer bytes
+     * than a long counts for entries of up to 62 bytes.
+     */
+    static final long HASHBROWN_MAX_BUCKETS = 1L << 56;
+    /** What the largest hashbrown-style table modelled holds: 7/8 of 2^56 buckets, 63,050,394,783,186,944 entries. */
+    static final long HASHBROWN_MAX_SIZE = (HASHBROWN_MAX_BUCKETS / 8) * 7;
 
     private final String structure;
     private final long size;
@@ -330,26 +338,30 @@ public final class ResizeForecast
     /**
      * A hashbrown-style table grown by inserts to {@code size} entries.
      *
-     * @param size       entries now.
+     * @param size       entries now, at most what 2^56 buckets hold (63,050,394,783,186,944).
      * @param entryBytes bytes per entry, the size of the stored (key, value) pair, 1 or more.
+     * @throws IllegalArgumentException if an argument is out of range, or the table or its next one would take more
+     *                                  bytes than a long counts.
      */
     public static ResizeForecast hashbrown(final long size, final int entryBytes)
     {
         requireSize(size, Long.MAX_VALUE);
-        if (size == 0)
+        if (size > HASHBROWN_MAX_SIZE)
         {
-            return hashbrown(size, 0, entryBytes);
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "size %,d is more than a hashbrown-style " +
+                "table holds in this model: at most %,d entries, 7/8 of 2^56 buckets; pass the structure's real " +
+                "size.", size, HASHBROWN_MAX_SIZE));
         }
-        long buckets = 4;
-        while (hashbrownCapacity(buckets) < size)
+        long buckets = 0;
+        if (size > 0)
         {
-            if (buckets > (1L << 56))
+            buckets = 4;
+            while (hashbrownCapacity(buckets) < size)
             {
-                throw new IllegalArgumentException("size " + size + " is more than a hashbrown table holds");
+                buckets <<= 1;
             }
-            buckets <<= 1;
         }
-        return hashbrown(size, buckets, entryBytes);
+        return hashbrown(size, buckets, entryBytes, true);
     }
 
     /**
@@ -363,13 +375,20 @@ public final class ResizeForecast
      */
     public static ResizeForecast hashbrown(final long size, final long buckets, final int entryBytes)
     {
+        return hashbrown(size, buckets, entryBytes, false);
+    }
+
+    /** @param sizeOnly whether the caller passed only the size, so that an error names it rather than buckets. */
+    private static ResizeForecast hashbrown(
+        final long size, final long buckets, final int entryBytes, final boolean sizeOnly)
+    {
         requireSize(size, Long.MAX_VALUE);
         if (entryBytes < 1)
         {
             throw new IllegalArgumentException("entryBytes must be 1 or more but was " + entryBytes +
                 "; pass the size of the stored (key, value) pair, e.g. 24 for (u64, u64, u64).");
         }
-        if (buckets != 0 && (buckets < 4 || Long.bitCount(buckets) != 1 || buckets > (1L << 56)))
+        if (buckets != 0 && (buckets < 4 || Long.bitCount(buckets) != 1 || buckets > HASHBROWN_MAX_BUCKETS))
         {
             throw new IllegalArgumentException("buckets " + buckets + " is not a hashbrown table size: pass a " +
                 "power of two from 4 to 2^56, or 0 for a table with no allocation yet.");
@@ -388,7 +407,8 @@ public final class ResizeForecast
         }
         catch (final ArithmeticException ex)
         {
-            throw tooLarge(structure, buckets, "buckets");
+            throw sizeOnly ? tooLarge(structure, size, "entries", "size") :
+                tooLarge(structure, buckets, "buckets", "buckets");
         }
     }
 
@@ -582,11 +602,13 @@ public final class ResizeForecast
     }
 
     /** A table whose size, or the size it would grow to, is more bytes than a {@code long} counts. */
-    private static IllegalArgumentException tooLarge(final String structure, final long length, final String unit)
+    /** @param argument the argument the caller passed {@code length} as, which the fix names. */
+    private static IllegalArgumentException tooLarge(
+        final String structure, final long length, final String unit, final String argument)
     {
         return new IllegalArgumentException("a " + structure + " of " + length + " " + unit + " would take more " +
             "than " + Long.MAX_VALUE + " bytes, now or at its next resize, so no such table exists; pass the " +
-            "structure's real " + unit + ".");
+            "structure's real " + argument + ".");
     }
 
     private static void requireSize(final long size, final long max)

@@ -1,6 +1,7 @@
 package dev.docref.guard;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+
+import javax.management.ObjectName;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,6 +270,50 @@ class ConfigFileReloadTest
     }
 
     @Test
+    void aRefusedEditIsLoggedNamingTheFileOnce() throws Exception
+    {
+        // The path was logged twice: "ignored an edit of /p: /p: docref.guard.mode = ...".
+        final Path file = dir.resolve("guard.properties");
+        try (AllocationGuard guard = guardPolledByTheTest(file, MODE_PROP_NAME + "=warn\n");
+             CapturedLog log = new CapturedLog())
+        {
+            final String logged = "docref guard " + guard.name() + ": ignored an edit of " + file + ": ";
+            final String[][] edits = {
+                {MODE_PROP_NAME + "=blocking\n", "docref.guard.mode = \"blocking\" is not a valid value"},
+                {"docref.guard.mdoe=off\n", "docref.guard.mdoe cannot be set in the guard's config file"},
+                {"#".repeat(ConfigFileWatcher.MAX_BYTES + 1), "the file has more than 65536 bytes"},
+                {MODE_PROP_NAME + "=\\uZZZZ\n", "the file cannot be read as a properties file"},
+            };
+            for (int i = 0; i < edits.length; i++)
+            {
+                write(file, edits[i][0], 2 + i);
+                poll(guard, 2);
+                final String warning = log.warnings().get(i);
+                assertTrue(warning.startsWith(logged + edits[i][1]), warning);
+                assertEquals(1, occurrences(warning, file.toString()), warning);
+            }
+            assertEquals(GuardMode.WARN, guard.mode());
+        }
+    }
+
+    @Test
+    void aFileReplacedByADirectoryIsLoggedNamingItOnce() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=warn\n", 1);
+        try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString());
+             CapturedLog log = new CapturedLog())
+        {
+            Files.delete(file);
+            Files.createDirectory(file);
+            final String warning = log.awaitWarning(w -> w.contains("ignored an edit of " + file), PATIENCE);
+            assertTrue(warning.contains(": ignored an edit of " + file + ": the file cannot be read as a properties " +
+                "file (java.io.IOException: it is not a regular file but a directory; it is not opened)"), warning);
+            assertEquals(1, occurrences(warning, file.toString()), warning);
+        }
+    }
+
+    @Test
     void aTouchedFileIsAppliedAgain() throws Exception
     {
         final Path file = dir.resolve("guard.properties");
@@ -329,6 +377,72 @@ class ConfigFileReloadTest
     }
 
     @Test
+    void aGuardWhoseWatcherThreadCannotBeCreatedLeavesNothingRegistered() throws Exception
+    {
+        // Its MXBean stayed registered, so every later guard of that name, and every later global() call for the
+        // global guard, failed as a taken name.
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=block\n", 1);
+        final ObjectName mxbean = new ObjectName("dev.docref:type=AllocationGuard,name=no-thread");
+        withoutThreads(() -> assertThrows(OutOfMemoryError.class,
+            () -> AllocationGuard.fromProperties("no-thread", properties(CONFIG_PROP_NAME, file.toString()))));
+        assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(mxbean),
+            "the MXBean of a guard whose creation failed is unregistered");
+        try (AllocationGuard guard = AllocationGuard.fromProperties("no-thread",
+            properties(CONFIG_PROP_NAME, file.toString())))
+        {
+            assertEquals(GuardMode.BLOCK, guard.mode());
+            assertTrue(watcherRunning("no-thread"));
+        }
+    }
+
+    @Test
+    void aReconfigureWhoseWatcherThreadCannotBeCreatedChangesNothing() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        final Path other = dir.resolve("other.properties");
+        write(file, MODE_PROP_NAME + "=warn\n", 1);
+        write(other, MODE_PROP_NAME + "=block\n", 1);
+        try (AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString()))
+        {
+            final ConfigFileWatcher watcher = guard.watcher();
+            withoutThreads(() -> assertThrows(OutOfMemoryError.class,
+                () -> guard.reconfigure(properties(CONFIG_PROP_NAME, other.toString()))));
+            assertEquals(file, guard.configFile(), "the file watched before is still the guard's");
+            assertEquals(GuardMode.WARN, guard.mode(), "the other file is not applied");
+            assertTrue(guard.watcher() == watcher && watcherRunning(guard.name()), "its watcher still runs");
+        }
+    }
+
+    @Test
+    void aClosedGuardRefusesReconfigureNamingIt() throws Exception
+    {
+        // It applied the file and started no watcher, so the file was reported as watched and never read again.
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=block\n", 1);
+        final AllocationGuard guard = guard();
+        guard.close();
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> guard.reconfigure(properties(CONFIG_PROP_NAME, file.toString())));
+        assertTrue(ex.getMessage().contains("docref guard " + guard.name() + " is closed"), ex::getMessage);
+        assertTrue(ex.getMessage().contains("create a new guard with AllocationGuard.fromProperties"), ex::getMessage);
+        assertEquals(GuardMode.WARN, guard.mode(), "the guard keeps its last configuration");
+        assertEquals(null, guard.configFile());
+    }
+
+    @Test
+    void aClosedGuardReportsNoWatchedFile() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, MODE_PROP_NAME + "=block\n", 1);
+        final AllocationGuard guard = guard(CONFIG_PROP_NAME, file.toString());
+        guard.close();
+        await(() -> !watcherRunning(guard.name()), "the watcher to stop on close");
+        assertEquals(null, guard.configFile(), "no file is watched once the guard is closed");
+        assertEquals(GuardMode.BLOCK, guard.mode(), "the file's last values stay in force");
+    }
+
+    @Test
     void aConfigFileCannotNameAnotherConfigFile() throws Exception
     {
         final Path file = dir.resolve("guard.properties");
@@ -369,6 +483,30 @@ class ConfigFileReloadTest
         {
             guard.watcher().poll();
         }
+    }
+
+    /** Run {@code body} while creating a watcher's thread fails as the JVM fails when it has no thread to give. */
+    private static void withoutThreads(final Runnable body)
+    {
+        final ConfigFileWatcher.ThreadMaker threads = ConfigFileWatcher.threads;
+        ConfigFileWatcher.threads = (name, task) ->
+        {
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource " +
+                "limits reached");
+        };
+        try
+        {
+            body.run();
+        }
+        finally
+        {
+            ConfigFileWatcher.threads = threads;
+        }
+    }
+
+    private static int occurrences(final String text, final String part)
+    {
+        return text.split(Pattern.quote(part), -1).length - 1;
     }
 
     private static boolean watcherRunning(final String guardName)

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 import com.carrotsearch.hppc.HashContainers;
@@ -423,6 +424,31 @@ class ResizeForecastTest
         assertTrue(hashbrown.getMessage().contains("36028797018963968 buckets") &&
             hashbrown.getMessage().contains("next resize"), hashbrown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(0, 1L << 56, 1024));
+    }
+
+    @Test
+    void aHashbrownSizeBeyondTheLargestTableIsRefusedNamingTheSize()
+    {
+        // A size from 7/8 of 2^56 buckets to 7/8 of 2^57 was refused as "buckets 144115188075855872 is not a
+        // hashbrown table size", an argument the caller never passed; a larger one without the limit or a fix.
+        final long largest = 63_050_394_783_186_944L;
+        assertEquals(1L << 56, ResizeForecast.hashbrown(largest, 1).slots());
+        for (final long size : new long[] {largest + 1, 100_000_000_000_000_000L, 7L << 54, (7L << 54) + 1,
+            Long.MAX_VALUE})
+        {
+            final IllegalArgumentException ex =
+                assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(size, 24));
+            assertEquals(String.format(Locale.ROOT, "size %,d is more than a hashbrown-style table holds in this " +
+                "model: at most 63,050,394,783,186,944 entries, 7/8 of 2^56 buckets; pass the structure's real size.",
+                size), ex.getMessage());
+        }
+        // The largest table's next is counted in a long for entries of up to 62 bytes; past that the size is named.
+        assertEquals(1L << 57, ResizeForecast.hashbrown(largest, 62).nextSlots());
+        final IllegalArgumentException wide =
+            assertThrows(IllegalArgumentException.class, () -> ResizeForecast.hashbrown(largest, 63));
+        assertTrue(wide.getMessage().startsWith("a hashbrown-style 7/8 table (63-byte entries) of " + largest +
+            " entries would take more than") && wide.getMessage().endsWith("pass the structure's real size."),
+            wide.getMessage());
     }
 
     @Test
