@@ -27,18 +27,23 @@ import java.util.Objects;
  *     makes instead of treeifying a bin of 8 colliding keys while the table is shorter than 64, and other load
  *     factors.</li>
  *     <li>open-addressing primitive maps and sets with power-of-two arrays ({@link #openAddressing}): fastutil's
- *     {@code *OpenHashMap}, HPPC's {@code *HashMap}, Agrona's {@code *HashMap}. A table of {@code n} slots holds
+ *     {@code *OpenHashMap}, HPPC's {@code *HashMap}. A table of {@code n} slots holds
  *     {@code min(ceil(n × loadFactor), n - 1)} entries and the next insert allocates a key array and a value array
  *     of {@code 2n + 1} elements each, two allocations, or the key array alone for a set (exact for fastutil and
- *     HPPC, which keep one extra slot; Agrona keeps keys and values in one array of {@code 4n} longs, one
- *     allocation, 32 bytes less, and resizes at {@code floor} rather than {@code ceil}, one insert earlier when
- *     {@code n × loadFactor} is not whole). Up to 2^30 slots, fastutil's and HPPC's largest table: its next, of
- *     2^31 slots, would need arrays of 2^31 + 1 elements, more than a Java array holds, so a table of 2^30 slots
- *     never resizes ({@link #resizes()} is false) and they throw on the insert past its {@link #capacity()}
- *     instead. Pass the load factor exactly as the map holds it: fastutil's is a {@code float}, so {@code 0.65f}
- *     for a map made with {@code 0.65f}; the {@code double} {@code 0.65} is another number, which from 2^24 slots
- *     on forecasts the resize later than fastutil makes it (one insert at 2^24 slots, 26 at 2^30), so that a
- *     check made when {@link #insertsUntilResize()} is 1 comes after the resize. HPPC's is a {@code double}.</li>
+ *     HPPC, which keep one extra slot; for Agrona's maps use {@link #agronaLong2Long}). Up to 2^30 slots,
+ *     fastutil's and HPPC's largest table: its next, of 2^31 slots, would need arrays of 2^31 + 1 elements, more
+ *     than a Java array holds, so a table of 2^30 slots never resizes ({@link #resizes()} is false) and they throw
+ *     on the insert past its {@link #capacity()} instead. Pass the load factor exactly as the map holds it:
+ *     fastutil's is a {@code float}, so {@code 0.65f} for a map made with {@code 0.65f}; the {@code double}
+ *     {@code 0.65} is another number, which from 2^24 slots on forecasts the resize later than fastutil makes it
+ *     (one insert at 2^24 slots, 26 at 2^30), so that a check made when {@link #insertsUntilResize()} is 1 comes
+ *     after the resize. HPPC's is a {@code double}.</li>
+ *     <li>Agrona's {@code Long2LongHashMap} and {@code Int2IntHashMap} ({@link #agronaLong2Long},
+ *     {@link #agronaInt2Int}): keys and values interleaved in one array of {@code 2n} elements for {@code n}
+ *     slots, a power of two from 8 (a new map's) to 2^29; the map holds {@code (int)(n × loadFactor)} entries, in
+ *     {@code float} arithmetic, and the insert past that allocates one array of {@code 4n} elements, one
+ *     allocation. A table of 2^29 slots never resizes: 2^30 slots would need an array of 2^31 elements, and Agrona
+ *     throws {@code IllegalStateException} ("max capacity reached") on the insert past its capacity instead.</li>
  *     <li>a hashbrown-style (Rust {@code HashMap}, Abseil {@code flat_hash_map}) table ({@link #hashbrown}): a
  *     power-of-two number of buckets, of which 7/8 may be used (all but one below 8 buckets), each with a one-byte
  *     control word; the allocation is {@code buckets × entryBytes} rounded up to 16, plus {@code buckets + 16}
@@ -65,6 +70,18 @@ public final class ResizeForecast
      * and the next table's, 2^31 + 1, would be more than a Java array holds.
      */
     static final long OPEN_ADDRESSING_MAX_SLOTS = 1L << 30;
+    /**
+     * The most slots an Agrona {@code Long2LongHashMap} or {@code Int2IntHashMap} has: its one array has
+     * {@code 2 × slots} elements, and at 2^30 slots that count overflows an {@code int}, so that
+     * {@code capacity(int)} throws {@code IllegalStateException("max capacity reached at size=...")} instead.
+     */
+    static final long AGRONA_MAX_SLOTS = 1L << 29;
+    /** Agrona's {@code MIN_CAPACITY}: its smallest table, the one its default capacity gives a new map. */
+    static final long AGRONA_MIN_SLOTS = 8;
+    /** The least load factor Agrona's {@code CollectionUtil.validateLoadFactor} accepts. */
+    static final float AGRONA_MIN_LOAD_FACTOR = 0.1f;
+    /** The greatest load factor Agrona's {@code CollectionUtil.validateLoadFactor} accepts. */
+    static final float AGRONA_MAX_LOAD_FACTOR = 0.9f;
     /** hashbrown's SSE2 group width: control bytes repeated past the end, and the alignment of the control bytes. */
     static final long HASHBROWN_GROUP_WIDTH = 16;
     /**
@@ -227,12 +244,14 @@ public final class ResizeForecast
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Open addressing with power-of-two arrays (fastutil, HPPC, Agrona).
+    // Open addressing with power-of-two arrays (fastutil, HPPC).
     // ------------------------------------------------------------------------------------------------------------
 
     /**
      * An open-addressing primitive map or set with power-of-two key and value arrays, grown by inserts to
-     * {@code size} entries.
+     * {@code size} entries. Not for Agrona's maps, which keep keys and values in one array of another length and
+     * resize one insert earlier when {@code n × loadFactor} is not whole: use {@link #agronaLong2Long} or
+     * {@link #agronaInt2Int}, exact for them.
      *
      * @param size       entries now, at most what 2^30 slots hold at {@code loadFactor} (805,306,368 at 0.75).
      * @param keyBytes   bytes per key: 1, 2, 4 or 8 (4 for object keys with compressed oops).
@@ -322,13 +341,135 @@ public final class ResizeForecast
         if (!(loadFactor > 0.0 && loadFactor < 1.0))
         {
             throw new IllegalArgumentException("loadFactor must be strictly between 0 and 1 but was " + loadFactor +
-                "; fastutil's and HPPC's default is 0.75, Agrona's 0.65.");
+                "; fastutil's and HPPC's default is 0.75.");
         }
     }
 
     private static boolean isWidth(final int bytes)
     {
         return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Agrona's interleaved primitive maps.
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * An Agrona {@code Long2LongHashMap} grown by inserts to {@code size} entries, from the 8 slots its default
+     * capacity gives it. At load factor 0.65 it holds 43,620,760 entries in 2^26 slots, and the next insert allocates
+     * one {@code long[]} of 2^28 elements, 2^27 &times; 16 bytes &asymp; 2.15 GB (2,147,483,664 bytes = 2.00 GiB).
+     *
+     * @param size       entries now, at most what 2^29 slots hold at {@code loadFactor} (348,966,080 at 0.65).
+     * @param loadFactor the map's {@code loadFactor()}, a {@code float} from 0.1 to 0.9; Agrona's default is 0.65
+     *                   ({@code Hashing.DEFAULT_LOAD_FACTOR}).
+     * @throws IllegalArgumentException if an argument is out of range, or no such map holds {@code size}.
+     */
+    public static ResizeForecast agronaLong2Long(final long size, final float loadFactor)
+    {
+        return agrona("Long2LongHashMap", Long.BYTES, size, loadFactor);
+    }
+
+    /**
+     * An Agrona {@code Long2LongHashMap} with a known number of slots, its {@code capacity()}: a map made with an
+     * initial capacity, or grown and then emptied, has more than {@link #agronaLong2Long(long, float)} assumes.
+     *
+     * @param size       entries now.
+     * @param slots      its {@code capacity()}: a power of two from 8 to 2^29; at 2^29 the map never resizes.
+     * @param loadFactor the map's {@code loadFactor()}, a {@code float} from 0.1 to 0.9.
+     * @throws IllegalArgumentException if an argument is out of range or the map cannot hold {@code size}.
+     */
+    public static ResizeForecast agronaLong2Long(final long size, final long slots, final float loadFactor)
+    {
+        return agrona("Long2LongHashMap", Long.BYTES, size, slots, loadFactor);
+    }
+
+    /**
+     * An Agrona {@code Int2IntHashMap} grown by inserts to {@code size} entries: the same table as
+     * {@link #agronaLong2Long(long, float)} in an {@code int[]}, half the bytes.
+     *
+     * @param size       entries now, at most what 2^29 slots hold at {@code loadFactor} (348,966,080 at 0.65).
+     * @param loadFactor the map's {@code loadFactor()}, a {@code float} from 0.1 to 0.9.
+     * @throws IllegalArgumentException if an argument is out of range, or no such map holds {@code size}.
+     */
+    public static ResizeForecast agronaInt2Int(final long size, final float loadFactor)
+    {
+        return agrona("Int2IntHashMap", Integer.BYTES, size, loadFactor);
+    }
+
+    /**
+     * An Agrona {@code Int2IntHashMap} with a known number of slots: see
+     * {@link #agronaLong2Long(long, long, float)}.
+     */
+    public static ResizeForecast agronaInt2Int(final long size, final long slots, final float loadFactor)
+    {
+        return agrona("Int2IntHashMap", Integer.BYTES, size, slots, loadFactor);
+    }
+
+    private static ResizeForecast agrona(
+        final String map, final int elementBytes, final long size, final float loadFactor)
+    {
+        requireAgronaLoadFactor(loadFactor);
+        requireSize(size, Long.MAX_VALUE);
+        long slots = AGRONA_MIN_SLOTS;
+        while (agronaCapacity(slots, loadFactor) < size)
+        {
+            if (slots == AGRONA_MAX_SLOTS)
+            {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "size %,d is more than Agrona's %s " +
+                    "holds: at most %,d at load factor %s, in 2^29 slots, its largest table (2^30 slots would need " +
+                    "an array of 2^31 elements, and Agrona throws IllegalStateException \"max capacity reached\" " +
+                    "instead); pass the map's real size().", size, map, agronaCapacity(slots, loadFactor),
+                    loadFactor));
+            }
+            slots <<= 1;
+        }
+        return agrona(map, elementBytes, size, slots, loadFactor);
+    }
+
+    private static ResizeForecast agrona(
+        final String map, final int elementBytes, final long size, final long slots, final float loadFactor)
+    {
+        requireAgronaLoadFactor(loadFactor);
+        requireSize(size, Long.MAX_VALUE);
+        if (slots < AGRONA_MIN_SLOTS || Long.bitCount(slots) != 1 || slots > AGRONA_MAX_SLOTS)
+        {
+            throw new IllegalArgumentException("slots " + slots + " is not the capacity() of an Agrona " + map +
+                ": pass a power of two from 8 to 2^29 (its one array has 2 × slots elements, and a Java array at " +
+                "most 2^31 - 1).");
+        }
+        final String structure = "Agrona " + map + " (load factor " + loadFactor + ")";
+        final long capacity = agronaCapacity(slots, loadFactor);
+        requireFits(structure, size, capacity, slots);
+        // Keys and values interleaved in one array of 2 × slots elements: one allocation, 8 GiB at most.
+        final long current = arrayBytes(elementBytes, 2 * slots);
+        if (slots == AGRONA_MAX_SLOTS)
+        {
+            return new ResizeForecast(structure, size, slots, current, capacity, 0, 0, 0, 2L * elementBytes, 0,
+                "it cannot resize: 2^30 slots would need an array of 2^31 elements, more than a Java array holds, " +
+                "so Agrona throws IllegalStateException (\"max capacity reached\") on the insert past its capacity " +
+                "instead");
+        }
+        final long next = arrayBytes(elementBytes, 4 * slots);
+        return new ResizeForecast(structure, size, slots, current, capacity, slots * 2, next, next,
+            2L * elementBytes, 0, null);
+    }
+
+    /**
+     * Agrona's {@code resizeThreshold}, {@code (int)(capacity * loadFactor)} in {@code float}: exact here, since
+     * {@code slots} is a power of two. The map resizes on the insert that takes its size past it.
+     */
+    private static long agronaCapacity(final long slots, final float loadFactor)
+    {
+        return (long)((float)slots * loadFactor);
+    }
+
+    private static void requireAgronaLoadFactor(final float loadFactor)
+    {
+        if (!(loadFactor >= AGRONA_MIN_LOAD_FACTOR && loadFactor <= AGRONA_MAX_LOAD_FACTOR))
+        {
+            throw new IllegalArgumentException("loadFactor " + loadFactor + " is not one Agrona accepts: pass the " +
+                "map's loadFactor(), from 0.1 to 0.9 (default 0.65, Hashing.DEFAULT_LOAD_FACTOR).");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -462,8 +603,9 @@ public final class ResizeForecast
 
     /**
      * @return whether another resize can come; false only for a {@code java.util.HashMap} at its 2^30 maximum, which
-     * goes on inserting into that table, and for an open-addressing table at 2^30 slots, which cannot grow (fastutil
-     * and HPPC throw on the insert past {@link #capacity()}).
+     * goes on inserting into that table, for an open-addressing table at 2^30 slots, which cannot grow (fastutil
+     * and HPPC throw on the insert past {@link #capacity()}), and for an Agrona map at 2^29 slots, which cannot grow
+     * either (Agrona throws {@code IllegalStateException} on the insert past {@link #capacity()}).
      */
     public boolean resizes()
     {
@@ -505,10 +647,9 @@ public final class ResizeForecast
 
     /**
      * @return how many arrays the next resize allocates, inside the one insert: 1 for a {@code java.util.HashMap} or
-     * {@code HashSet} table, a hashbrown-style table (entries and control bytes in one allocation) and an
-     * open-addressing set; 2 for an open-addressing map with a value array (keys and values); 0 if it never resizes
-     * again. Agrona's maps keep keys and values interleaved in one array, so for them the resize is really one
-     * allocation and this figure, given by {@link #openAddressing} for any map with values, is conservative.
+     * {@code HashSet} table, a hashbrown-style table (entries and control bytes in one allocation), an
+     * open-addressing set and an Agrona map (keys and values interleaved in one array); 2 for an open-addressing map
+     * with a value array (keys and values); 0 if it never resizes again.
      */
     public int nextResizeAllocations()
     {

@@ -1,16 +1,21 @@
 package dev.docref.guard;
 
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import com.carrotsearch.hppc.HashContainers;
 import com.carrotsearch.hppc.LongLongHashMap;
 import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Long2LongHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -494,5 +499,242 @@ class ResizeForecastTest
             () -> ResizeForecast.openAddressing(0, 1L << 31, 8, 8, 0.75));
         assertTrue(slots.getMessage().contains("slots 2147483648 is not the length of an open-addressing table of " +
             "Java arrays: pass a power of two from 2 to 2^30"), slots::getMessage);
+    }
+
+    /** Agrona's interleaved maps, grown from their default 8 slots with keys from 1 (the missing value is -1). */
+    enum Agrona
+    {
+        LONG2LONG(Long.BYTES)
+        {
+            @Override
+            AgronaMap create(final float loadFactor)
+            {
+                final Long2LongHashMap map = new Long2LongHashMap(8, loadFactor, -1);
+                return new AgronaMap(map, map::capacity, key -> map.put(key, key));
+            }
+        },
+        INT2INT(Integer.BYTES)
+        {
+            @Override
+            AgronaMap create(final float loadFactor)
+            {
+                final Int2IntHashMap map = new Int2IntHashMap(8, loadFactor, -1);
+                return new AgronaMap(map, map::capacity, key -> map.put(key, key));
+            }
+        };
+
+        final int elementBytes;
+
+        Agrona(final int elementBytes)
+        {
+            this.elementBytes = elementBytes;
+        }
+
+        abstract AgronaMap create(float loadFactor);
+
+        ResizeForecast forecast(final long size, final float loadFactor)
+        {
+            return this == LONG2LONG ? ResizeForecast.agronaLong2Long(size, loadFactor) :
+                ResizeForecast.agronaInt2Int(size, loadFactor);
+        }
+
+        ResizeForecast forecast(final long size, final long slots, final float loadFactor)
+        {
+            return this == LONG2LONG ? ResizeForecast.agronaLong2Long(size, slots, loadFactor) :
+                ResizeForecast.agronaInt2Int(size, slots, loadFactor);
+        }
+    }
+
+    /** A real Agrona map: its {@code capacity()}, a put of a new key, and its one array, read through reflection. */
+    static final class AgronaMap
+    {
+        final Object map;
+        final IntSupplier capacity;
+        final IntConsumer put;
+
+        AgronaMap(final Object map, final IntSupplier capacity,
+            final IntConsumer put)
+        {
+            this.map = map;
+            this.capacity = capacity;
+            this.put = put;
+        }
+
+        Object entries() throws Exception
+        {
+            final Field entries = map.getClass().getDeclaredField("entries");
+            entries.setAccessible(true);
+            return entries.get(map);
+        }
+    }
+
+    /**
+     * Grows a real Agrona map insert by insert past 2^14 slots and checks, before every insert, the size-only
+     * forecast against the map: its slots are the map's {@code capacity()}, its current bytes its one array's, and
+     * the insert replaces that array exactly when the forecast says it resizes, with one of {@code 2 × nextSlots()}
+     * elements.
+     */
+    @ParameterizedTest(name = "{0}, load factor {1}")
+    @CsvSource({
+        "LONG2LONG, 0.65", "LONG2LONG, 0.5", "LONG2LONG, 0.75", "LONG2LONG, 0.9", "LONG2LONG, 0.1",
+        "INT2INT, 0.65", "INT2INT, 0.9", "INT2INT, 0.1",
+    })
+    void agronaForecastMatchesTheRealMapAtEveryInsert(final Agrona agrona, final float loadFactor) throws Exception
+    {
+        final AgronaMap map = agrona.create(loadFactor);
+        int resizes = 0;
+        for (int size = 0; map.capacity.getAsInt() < (1 << 14) || size % 1000 != 0; size++)
+        {
+            final ResizeForecast forecast = agrona.forecast(size, loadFactor);
+            final Object before = map.entries();
+            final int at = size;
+            assertEquals(map.capacity.getAsInt(), forecast.slots(), () -> "slots at size " + at);
+            assertEquals(2 * forecast.slots(), Array.getLength(before), () -> "array length at size " + at);
+            assertEquals(ResizeForecast.ARRAY_HEADER_BYTES + 2 * forecast.slots() * agrona.elementBytes,
+                forecast.currentBytes());
+            assertEquals(forecast.toString(), agrona.forecast(size, forecast.slots(), loadFactor).toString());
+            map.put.accept(size + 1);
+            final Object after = map.entries();
+            assertEquals(forecast.insertsUntilResize() == 1, after != before, () -> "resize at insert " + (at + 1));
+            if (after != before)
+            {
+                resizes++;
+                assertEquals(2 * forecast.nextSlots(), Array.getLength(after), forecast::toString);
+            }
+        }
+        assertTrue(resizes >= 11, "grown from 8 slots to 2^14 or more: " + resizes + " resizes");
+    }
+
+    /** The insert the forecast says resizes allocates exactly its one array: {@code 2 × nextSlots()} elements. */
+    @ParameterizedTest(name = "{0} at {1} slots")
+    @CsvSource({ "LONG2LONG, 8", "LONG2LONG, 1024", "LONG2LONG, 65536", "INT2INT, 16", "INT2INT, 65536" })
+    void agronaResizeAllocatesExactlyTheForecastArray(final Agrona agrona, final int slots)
+    {
+        final float loadFactor = 0.65f;
+        final ResizeForecast forecast = agrona.forecast(agrona.forecast(0, slots, loadFactor).capacity(),
+            loadFactor);
+        assertEquals(slots, forecast.slots());
+        assertEquals(1, forecast.nextResizeAllocations());
+        assertEquals(forecast.nextResizeBytes(), forecast.nextResizeLargestAllocationBytes());
+        final long allocated = fewestBytesAllocated(() ->
+        {
+            final AgronaMap map = agrona.create(loadFactor);
+            for (int key = 1; key <= forecast.size(); key++)
+            {
+                map.put.accept(key);
+            }
+            return () -> map.put.accept((int)forecast.size() + 1);
+        });
+        assertEquals(forecast.nextResizeBytes(), allocated, "Agrona allocates one array of 4n elements");
+    }
+
+    @Test
+    void anAgronaForecastSaysItsOneArray()
+    {
+        // The javadoc's figures: load factor 0.65 (Agrona's default, a float) at 2^26 slots.
+        final ResizeForecast forecast = ResizeForecast.agronaLong2Long(43_620_760, 0.65f);
+        assertEquals("Agrona Long2LongHashMap (load factor 0.65) with 43,620,760 entries in 2^26 slots (capacity " +
+            "43,620,760): the next insert (entry 43,620,761) allocates 2^27 × 16 bytes ≈ 2.15 GB (2,147,483,664 " +
+            "bytes = 2.00 GiB) while the current 1.07 GB are still live", forecast.toString());
+        assertEquals(2, ResizeForecast.openAddressing(43_620_760, 8, 8, 0.65f).nextResizeAllocations(),
+            "openAddressing says two arrays for the same map");
+        assertTrue(ResizeForecast.agronaInt2Int(0, 0.65f).toString().endsWith("entries in 2^3 slots (capacity 5): " +
+            "insert 6 from now (entry 6) allocates 2^4 × 8 bytes ≈ 144 B (144 bytes = 144 B) while the current 80 B " +
+            "are still live"), () -> ResizeForecast.agronaInt2Int(0, 0.65f).toString());
+    }
+
+    @Test
+    void openAddressingForecastsAnAgronaMapsResizeOneInsertLateInTablesUpToTwoToTheTwentyTwo()
+    {
+        // guard.md's figures: at Agrona's default 0.65, n × loadFactor is not whole from 8 slots to 2^22, where
+        // openAddressing's ceil puts the resize one insert after Agrona's; and it always says 32 bytes more.
+        for (int shift = 3; shift <= 29; shift++)
+        {
+            final long slots = 1L << shift;
+            final ResizeForecast agrona = ResizeForecast.agronaLong2Long(0, slots, 0.65f);
+            final ResizeForecast open = ResizeForecast.openAddressing(0, slots, 8, 8, 0.65f);
+            assertEquals(shift <= 22 ? agrona.capacity() + 1 : agrona.capacity(), open.capacity(), "2^" + shift);
+            if (agrona.resizes())
+            {
+                assertEquals(agrona.nextResizeBytes() + 32, open.nextResizeBytes(), "2^" + shift);
+            }
+        }
+    }
+
+    @Test
+    void anAgronaMapStopsGrowingAtTwoToTheTwentyNineSlots()
+    {
+        // Its one array has 2 × slots elements: at 2^30 slots that overflows an int, and Agrona throws. A map made
+        // for 2^30 slots throws before allocating anything; one of 2^29 slots would take 8 GiB, too much for a test.
+        final IllegalStateException agrona = assertThrows(IllegalStateException.class,
+            () -> new Long2LongHashMap(1 << 30, 0.65f, -1));
+        assertTrue(agrona.getMessage().startsWith("max capacity reached"), agrona::getMessage);
+        assertThrows(IllegalStateException.class, () -> new Int2IntHashMap(1 << 30, 0.65f, -1));
+
+        final ResizeForecast below = ResizeForecast.agronaLong2Long(174_483_040, 0.65f);
+        assertEquals(1L << 28, below.slots());
+        assertEquals(1L << 29, below.nextSlots(), "2^28 slots still grow, to one array of 2^30 longs");
+        assertEquals(16 + 8 * (1L << 30), below.nextResizeBytes());
+
+        final ResizeForecast largest = ResizeForecast.agronaLong2Long(348_966_080, 0.65f);
+        assertEquals(1L << 29, largest.slots());
+        assertEquals(348_966_080, largest.capacity());
+        assertEquals(16 + 8 * (1L << 30), largest.currentBytes());
+        assertFalse(largest.resizes());
+        assertEquals(0, largest.nextSlots());
+        assertEquals(0, largest.nextResizeBytes());
+        assertEquals(0, largest.nextResizeAllocations());
+        assertEquals(Long.MAX_VALUE, largest.insertsUntilResize());
+        assertEquals("Agrona Long2LongHashMap (load factor 0.65) with 348,966,080 entries in 2^29 slots (capacity " +
+            "348,966,080): it cannot resize: 2^30 slots would need an array of 2^31 elements, more than a Java array " +
+            "holds, so Agrona throws IllegalStateException (\"max capacity reached\") on the insert past its " +
+            "capacity instead", largest.toString());
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block"))
+        {
+            guard.checkResize(largest, "largest Agrona map");
+            assertEquals(0, guard.checks(), "nothing will be allocated, so nothing is checked");
+        }
+        assertFalse(ResizeForecast.agronaInt2Int(483_183_808, 0.9f).resizes());
+
+        final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.agronaLong2Long(348_966_081, 0.65f));
+        assertEquals("size 348,966,081 is more than Agrona's Long2LongHashMap holds: at most 348,966,080 at load " +
+            "factor 0.65, in 2^29 slots, its largest table (2^30 slots would need an array of 2^31 elements, and " +
+            "Agrona throws IllegalStateException \"max capacity reached\" instead); pass the map's real size().",
+            size.getMessage());
+        final IllegalArgumentException slots = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.agronaLong2Long(0, 1L << 30, 0.65f));
+        assertEquals("slots 1073741824 is not the capacity() of an Agrona Long2LongHashMap: pass a power of two " +
+            "from 8 to 2^29 (its one array has 2 × slots elements, and a Java array at most 2^31 - 1).",
+            slots.getMessage());
+    }
+
+    @Test
+    void anAgronaForecastRefusesWhatAgronaRefuses()
+    {
+        for (final float loadFactor : new float[] {0.09f, 0.95f, 1.0f, 0f, Float.NaN})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> ResizeForecast.agronaLong2Long(0, loadFactor));
+            assertEquals("loadFactor " + loadFactor + " is not one Agrona accepts: pass the map's loadFactor(), " +
+                "from 0.1 to 0.9 (default 0.65, Hashing.DEFAULT_LOAD_FACTOR).", ex.getMessage());
+            if (!Float.isNaN(loadFactor))
+            {
+                // Agrona's own check lets NaN through; the forecast, which could say nothing sensible, refuses it.
+                assertThrows(IllegalArgumentException.class, () -> new Long2LongHashMap(8, loadFactor, -1));
+            }
+        }
+        for (final long slots : new long[] {0, 4, 12, 1000})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> ResizeForecast.agronaInt2Int(0, slots, 0.65f));
+            assertTrue(ex.getMessage().startsWith("slots " + slots + " is not the capacity() of an Agrona " +
+                "Int2IntHashMap: pass a power of two from 8 to 2^29"), ex::getMessage);
+        }
+        final IllegalArgumentException full = assertThrows(IllegalArgumentException.class,
+            () -> ResizeForecast.agronaLong2Long(6, 8, 0.65f));
+        assertTrue(full.getMessage().contains("with 8 slots holds at most 5 entries before it resizes, not 6"),
+            full::getMessage);
+        assertThrows(IllegalArgumentException.class, () -> ResizeForecast.agronaLong2Long(-1, 0.65f));
     }
 }
