@@ -125,7 +125,8 @@ public interface LongMap extends AutoCloseable
          * @param loadFactor   the map's load factor, or {@code NaN} for the map's own default.
          * @param segmentBytes docref's {@code segmentBytes}, or 0 for the default; other maps have no segments and
          *                     ignore it.
-         * @throws IllegalArgumentException for Eclipse Collections with a load factor: its constructor takes none.
+         * @throws IllegalArgumentException for Eclipse Collections with a load factor: its constructor takes none; for
+         *                                  Agrona pre-sized for more than its largest table (2^29 slots) holds.
          */
         public LongMap create(final long expected, final double loadFactor, final int segmentBytes)
         {
@@ -155,9 +156,19 @@ public interface LongMap extends AutoCloseable
                 {
                     // Agrona's initialCapacity is table slots, not entries: it resizes at capacity * loadFactor, so
                     // a map pre-sized for n entries needs n / loadFactor slots (rounded up to a power of two).
+                    // Its largest table is 2^29 slots, one array of 2^30 longs; it holds (int)(slots * f) entries,
+                    // computed in float as Agrona does; the cap keeps n / f, computed in double, within that table.
                     final float f = dflt ? org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR : (float)loadFactor;
+                    final long most = (int)((1 << 29) * f);
+                    if (expected > most)
+                    {
+                        throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Agrona " +
+                            "Long2LongHashMap cannot be pre-sized for %,d entries: it holds at most %,d entries at " +
+                            "load factor %s, in its largest table of 2^29 slots (one array of 2^30 longs); ask for " +
+                            "at most %,d entries, or leave agrona out of the maps", expected, most, f, most));
+                    }
                     return new Agrona(n == 0 ? new Long2LongHashMap(8, f, MISSING) :
-                        new Long2LongHashMap((int)Math.min(Math.ceil(n / (double)f), 1 << 30), f, MISSING));
+                        new Long2LongHashMap((int)Math.min(Math.ceil(n / (double)f), 1 << 29), f, MISSING));
                 }
                 case HPPC:
                 {

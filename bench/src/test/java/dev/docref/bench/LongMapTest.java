@@ -54,6 +54,27 @@ class LongMapTest
         }
     }
 
+    /**
+     * Agrona's largest table is 2^29 slots (one array of 2 longs per slot, at most 2^30 elements): pre-sizing for
+     * more is refused before anything is allocated, naming what was asked, the most it holds and what to do.
+     */
+    @Test
+    void agronaPreSizedBeyondItsLargestTableIsRefused()
+    {
+        final IllegalArgumentException defaultFactor = assertThrows(IllegalArgumentException.class,
+            () -> LongMap.Kind.AGRONA.create(500_000_000L));
+        assertTrue(defaultFactor.getMessage().contains("500,000,000") &&
+            defaultFactor.getMessage().contains("at most 348,966,080 entries at load factor 0.65") &&
+            defaultFactor.getMessage().contains("leave agrona out"), defaultFactor.getMessage());
+        final IllegalArgumentException justPast = assertThrows(IllegalArgumentException.class,
+            () -> LongMap.Kind.AGRONA.create(348_966_081L));
+        assertTrue(justPast.getMessage().contains("348,966,081"), justPast.getMessage());
+        final IllegalArgumentException otherFactor = assertThrows(IllegalArgumentException.class,
+            () -> LongMap.Kind.AGRONA.create(500_000_000L, 0.875, 0));
+        assertTrue(otherFactor.getMessage().contains("at most 469,762,048 entries at load factor 0.875"),
+            otherFactor.getMessage());
+    }
+
     @ParameterizedTest
     @EnumSource(value = LongMap.Kind.class, names = "ECLIPSE", mode = EnumSource.Mode.EXCLUDE)
     void aMapWithAnExplicitLoadFactorHoldsWhatItWasPreSizedFor(final LongMap.Kind kind)
