@@ -124,7 +124,8 @@ public final class FreezeTrap implements AutoCloseable
 
     /**
      * {@code docref.trap.command}: a shell command that prints off-CPU stacks, tried before the BCC tools;
-     * {@code {pid}} and {@code {seconds}} are replaced. Default: none.
+     * {@code {pid}} and {@code {seconds}} are replaced. Default: none. Without {@code {pid}} the command profiles
+     * the whole machine, which may be intended: {@link #start()} says so in one {@code INFO} line.
      */
     public static final String COMMAND_PROP_NAME = "docref.trap.command";
 
@@ -289,6 +290,15 @@ public final class FreezeTrap implements AutoCloseable
         {
             logOnce(System.Logger.Level.WARNING, "missing:" + missing, "docref freeze trap: captures will have no " +
                 "off-CPU profile: " + missing + " (logged once)");
+        }
+        final String command = settings.command();
+        if (command != null && !command.contains(OffCpuProfiler.PID_PLACEHOLDER))
+        {
+            // Perhaps intended (a machine-wide profile shows what the process waits behind), so no warning.
+            logOnce(System.Logger.Level.INFO, "command-without-pid", "docref freeze trap: " + COMMAND_PROP_NAME +
+                " = \"" + command + "\" has no " + OffCpuProfiler.PID_PLACEHOLDER + ": it is not told which " +
+                "process to profile, so it profiles the whole machine (as offcputime does without -p), not only " +
+                "pid " + pid);
         }
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "docref freeze trap watching pid %d: %s, " +
             "%s%s, captures of %s into %s; off-CPU tool: %s", pid,

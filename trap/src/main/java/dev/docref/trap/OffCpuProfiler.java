@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -159,6 +160,21 @@ final class OffCpuProfiler
      */
     static OffCpuProfiler detect(final String commandTemplate)
     {
+        final String status = ownStatus();
+        return detect(commandTemplate, findBccTools(), status, tool -> fileCapabilities(status, tool));
+    }
+
+    /**
+     * {@link #detect(String)} with what it finds on this machine given.
+     *
+     * @param bcc      the BCC tools found, as {@link #findBccTools()} returns them.
+     * @param status   the text of {@code /proc/self/status}.
+     * @param fileCaps each tool's file capabilities, as {@link #access} takes them.
+     */
+    static OffCpuProfiler detect(
+        final String commandTemplate, final List<Tool> bcc, final String status,
+        final Function<Tool, String> fileCaps)
+    {
         final List<Tool> tools = new ArrayList<>();
         final List<String> missing = new ArrayList<>();
         final Map<Tool, String> hints = new LinkedHashMap<>();
@@ -166,18 +182,17 @@ final class OffCpuProfiler
         {
             tools.add(new Tool(Kind.COMMAND, commandTemplate));
         }
-        final List<Tool> bcc = findBccTools();
-        if (bcc.isEmpty())
+        else if (bcc.isEmpty())
         {
+            // With a command set, no BCC tool means no fallback, not no profile: the command may well print one.
             missing.add("no BCC offcputime found (looked for offcputime-bpfcc and offcputime on PATH, /usr/sbin, " +
                 "/sbin and " + BCC_PYTHON_TOOLS + "): install it with " + INSTALL_HINT +
-                (commandTemplate == null ? ", or set docref.trap.command to a command that prints folded stacks" : ""));
+                ", or set docref.trap.command to a command that prints folded stacks");
         }
-        final String status = ownStatus();
         final List<String> skipped = new ArrayList<>();
         for (final Tool tool : bcc)
         {
-            final Access access = access(status, tool, fileCapabilities(status, tool));
+            final Access access = access(status, tool, fileCaps.apply(tool));
             if (access.verdict() == Verdict.SKIP)
             {
                 skipped.add(access.reason());

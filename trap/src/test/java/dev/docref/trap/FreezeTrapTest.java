@@ -960,6 +960,44 @@ class FreezeTrapTest
             CaptureStore.FAILURE, failed.get(0).getMessage());
     }
 
+    /**
+     * A command without {@code {pid}} profiles the whole machine, which may be intended: start says so in one INFO
+     * line naming the property and the value; a command with {@code {pid}} gets no such line.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "/usr/sbin/offcputime {seconds}|true",
+        "sudo -n /usr/sbin/offcputime -p {pid} {seconds}|false" })
+    void aCommandWithoutPidIsNotedOnceAtStartAsProfilingTheWholeMachine(final String command, final boolean noted)
+    {
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final Records handler = new Records(Level.ALL);
+        logger.addHandler(handler);
+        final long pid;
+        try (FreezeTrap trap = builder().command(command).build().start())
+        {
+            pid = trap.pid();
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
+
+        final List<LogRecord> lines = handler.records.stream()
+            .filter(record -> record.getMessage().contains("whole machine"))
+            .collect(java.util.stream.Collectors.toList());
+        if (!noted)
+        {
+            assertEquals(List.of(), lines);
+            return;
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        assertEquals(Level.INFO, lines.get(0).getLevel());
+        assertEquals("docref freeze trap: " + FreezeTrap.COMMAND_PROP_NAME + " = \"" + command + "\" has no {pid}: " +
+            "it is not told which process to profile, so it profiles the whole machine (as offcputime does without " +
+            "-p), not only pid " + pid, lines.get(0).getMessage());
+    }
+
     /** The records at {@code level} or above about a failed capture. */
     private static List<LogRecord> failureRecords(final Records handler, final Level level)
     {

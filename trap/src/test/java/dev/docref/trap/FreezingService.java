@@ -17,8 +17,9 @@ import java.nio.charset.StandardCharsets;
  * again, and only if it saw the thread leave the CPU, so threads that blocked before the tool attached would not
  * show.
  * <p>
- * Prints {@code PORT n} when it listens and {@code FREEZE <epoch millis>} / {@code THAW <epoch millis>} around the
- * freeze. Exits when its standard input closes, so it never outlives the test.
+ * Prints {@code PORT n} when it listens, {@code FREEZE <epoch millis>} / {@code THAW <epoch millis>} around the
+ * freeze, and {@code BLOCKS blocked-N <epoch millis>} as each {@code blocked-N} thread is about to block. Exits when
+ * its standard input closes, so it never outlives the test.
  * <p>
  * Arguments: {@code HEALTHY_MILLIS FREEZE_MILLIS ARRIVAL_MILLIS}.
  */
@@ -86,6 +87,9 @@ public final class FreezingService
             Thread.sleep(arrivalMillis);
             new Thread(() ->
             {
+                // When this thread blocks, give or take a preemption: a tool sees its wait only if attached by then.
+                System.out.println("BLOCKS " + Thread.currentThread().getName() + " " + System.currentTimeMillis());
+                System.out.flush();
                 synchronized (LOCK)
                 {
                     LOCK.hashCode();

@@ -1,6 +1,7 @@
 package dev.docref.trap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -214,6 +215,41 @@ class OffCpuProfilerAccessTest
         assertTrue(problem.endsWith("; " + hint), problem);
         assertEquals("; " + hint, profiler.hint(tool.describe()));
         assertEquals("", profiler.hint("another tool"));
+    }
+
+    /**
+     * With {@code docref.trap.command} set, no BCC tool (none found, or none allowed BPF) is no missing profile: the
+     * command may well print one, so nothing says captures will have none.
+     */
+    @Test
+    void withACommandSetNoUsableBccToolIsNoMissingProfile()
+    {
+        final String command = "sudo -n /opt/bcc/offcputime -p {pid} {seconds}";
+
+        final OffCpuProfiler noneFound = OffCpuProfiler.detect(command, List.of(),
+            status(1000, NONE, NONE, ALL, NONE, false), tool -> "");
+        final OffCpuProfiler noneAllowed = OffCpuProfiler.detect(command, List.of(PYTHON),
+            status(1000, NONE, NONE, ALL, NONE, false), tool -> "");
+
+        for (final OffCpuProfiler profiler : List.of(noneFound, noneAllowed))
+        {
+            assertEquals(List.of(), profiler.missing());
+            assertEquals("docref.trap.command '" + command + "'", profiler.describe());
+        }
+    }
+
+    /** Without a command, no BCC tool is a missing profile, and the message says both ways to get one. */
+    @Test
+    void withoutACommandNoBccToolIsAMissingProfileThatSaysHowToGetOne()
+    {
+        final OffCpuProfiler profiler = OffCpuProfiler.detect(null, List.of(),
+            status(0, ALL, ALL, ALL, NONE, false), tool -> "");
+
+        assertFalse(profiler.hasTools());
+        assertEquals(1, profiler.missing().size(), profiler.missing().toString());
+        final String missing = profiler.missing().get(0);
+        assertTrue(missing.startsWith("no BCC offcputime found (") && missing.contains(OffCpuProfiler.INSTALL_HINT) &&
+            missing.endsWith(", or set docref.trap.command to a command that prints folded stacks"), missing);
     }
 
     @Test

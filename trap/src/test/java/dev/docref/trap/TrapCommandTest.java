@@ -210,6 +210,17 @@ class TrapCommandTest
         assertTrue(out().startsWith("Usage:"), out());
     }
 
+    /** As trap.md's Tools: root is one way, not the only one; the tool's own or ambient capabilities do too. */
+    @Test
+    void theUsageSaysWhatTheProfileNeedsBesideRoot()
+    {
+        assertEquals(TrapCommand.OK, run("--help"));
+        final String usage = out().replaceAll("\\s+", " ");
+        assertTrue(usage.contains("The profile needs root, or CAP_BPF and CAP_PERFMON as the tool's file " +
+            "capabilities (setcap) or as this JVM's ambient capabilities."), usage);
+        assertFalse(usage.contains("(run as root)"), usage);
+    }
+
     @Test
     void flamegraphWritesAnSvgOfAFoldedFileToStandardOutput() throws Exception
     {
