@@ -160,8 +160,8 @@ final class CaptureStore
         try
         {
             writeText(capture.resolve(FAILURE), failure);
-            remains = "kept " + capture + " with " + FAILURE + " for the evidence it holds: " +
-                String.join(", ", evidence);
+            remains = "kept " + capture + " for the evidence it holds (" + String.join(", ", evidence) + "); " +
+                "what failed is in " + capture.resolve(FAILURE);
         }
         catch (final IOException ex)
         {

@@ -96,8 +96,8 @@ class CaptureStoreTest
 
         final String remains = store.fail(capture, "failure: disk full\n");
 
-        assertEquals("kept " + capture + " with " + CaptureStore.FAILURE + " for the evidence it holds: " +
-            Capture.MEMORY, remains);
+        assertEquals("kept " + capture + " for the evidence it holds (" + Capture.MEMORY + "); what failed is in " +
+            capture.resolve(CaptureStore.FAILURE), remains);
         assertEquals("failure: disk full\n", Files.readString(capture.resolve(CaptureStore.FAILURE)));
         assertFalse(Files.exists(capture.resolve(CaptureStore.IN_PROGRESS)), "no longer in progress");
         assertEquals(List.of(capture), store.captures());

@@ -882,7 +882,8 @@ class FreezeTrapTest
         assertNull(line.getThrown(), "no stack trace for a failure the trap understands");
         assertTrue(line.getMessage().startsWith("docref freeze trap: capture failed: cannot write " +
             capture.resolve(Capture.THREADS) + ": "), line.getMessage());
-        assertTrue(line.getMessage().contains("; kept " + capture + " with " + CaptureStore.FAILURE),
+        assertTrue(line.getMessage().contains("; kept " + capture + " for the evidence it holds (") &&
+            line.getMessage().contains("); what failed is in " + capture.resolve(CaptureStore.FAILURE) + "; "),
             line.getMessage());
         assertTrue(line.getMessage().endsWith("; check that " + dir.toAbsolutePath() + " (" + FreezeTrap.DIR_PROP_NAME +
             ") has free space and that this process may write there"), line.getMessage());
@@ -945,7 +946,8 @@ class FreezeTrapTest
         final IllegalStateException bug = new IllegalStateException("a bug");
         try
         {
-            builder().build().afterFailure("kept " + dir + " with " + CaptureStore.FAILURE, bug);
+            builder().build().afterFailure("kept " + dir + " for the evidence it holds (" + Capture.MEMORY + "); " +
+                "what failed is in " + dir.resolve(CaptureStore.FAILURE), bug);
         }
         finally
         {
@@ -956,8 +958,8 @@ class FreezeTrapTest
         assertEquals(1, failed.size(), failed.toString());
         assertEquals(Level.SEVERE, failed.get(0).getLevel());
         assertSame(bug, failed.get(0).getThrown());
-        assertEquals("docref freeze trap: capture failed (" + bug + "); kept " + dir + " with " +
-            CaptureStore.FAILURE, failed.get(0).getMessage());
+        assertEquals("docref freeze trap: capture failed (" + bug + "); kept " + dir + " for the evidence it holds (" +
+            Capture.MEMORY + "); what failed is in " + dir.resolve(CaptureStore.FAILURE), failed.get(0).getMessage());
     }
 
     /**
