@@ -540,6 +540,30 @@ public final class ScaleHarness
                 " but was '" + value + "'");
         }
 
+        /**
+         * A whole number from {@code min} to {@code max}, with {@code _} or {@code ,} allowed between digits.
+         *
+         * @param fix what to pass instead, said after the limit, such as {@code "e.g. --trials 1000000"}.
+         * @throws IllegalArgumentException naming option {@code name}, the value, both limits and {@code fix}.
+         */
+        static long count(final String name, final String value, final long min, final long max, final String fix)
+        {
+            try
+            {
+                final long parsed = Long.parseLong(value.replace("_", "").replace(",", ""));
+                if (parsed >= min && parsed <= max)
+                {
+                    return parsed;
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // Not a number, or more digits than a long holds: reported below with the limits.
+            }
+            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max +
+                " but was '" + value + "'; " + fix);
+        }
+
         /** A size: plain bytes, or a number with k, m, g, t (binary) or KiB, MiB, GiB, TiB, e.g. 512MiB, 2GiB, 1g. */
         static long size(final String name, final String value)
         {
