@@ -72,6 +72,8 @@ public final class GrowthPauseHarness
     public static final long DEFAULT_ENTRIES = 58_720_257L;
     /** {@code --entries}' limit: the most elements one {@code long[]} holds; a child holds its keys in one. */
     static final long MAX_ENTRIES = Integer.MAX_VALUE - 8;
+    /** {@code --readers}' limit. */
+    static final long MAX_READERS = 1024;
     private static final long WARMUP_ENTRIES = 2_000_000L;
     private static final int WARMUP_ROUNDS = 3;
     /** Worst puts listed per map, with when each ended. */
@@ -826,7 +828,7 @@ public final class GrowthPauseHarness
             "  --mode MODE      puts: time every put of one thread (default); readers: also time every get of",
             "                   --readers threads reading while the map grows (maps that are not thread-safe behind",
             "                   a ReentrantReadWriteLock)",
-            "  --readers N      reader threads, with --mode readers only (default 2)",
+            "  --readers N      reader threads, 1 to " + MAX_READERS + ", with --mode readers only (default 2)",
             "  --presized       construct each map for N entries first (default: grow from empty)",
             "  --child-heap X   -Xms and -Xmx of each child JVM, as -Xmx takes it (default 16g; java.util.HashMap",
             "                   needs about 6g at 58.7M)",
@@ -860,17 +862,12 @@ public final class GrowthPauseHarness
                 switch (arg)
                 {
                     case "--entries":
-                        final String entries = CommandLine.value(args, ++i, arg);
-                        options.entries = parsePositive(arg, entries);
-                        if (options.entries > MAX_ENTRIES)
-                        {
-                            // Checked here, not in each child: a child would fail after the JVM started, and the
-                            // run would go on to the next map.
-                            throw new IllegalArgumentException(String.format(Locale.ROOT, "--entries must be from " +
-                                "1 to %d, the keys one long[] holds (each child holds its keys in one), but was " +
-                                "%s; pass fewer entries, or grow one map further with ScaleHarness, which holds no " +
-                                "key array", MAX_ENTRIES, entries));
-                        }
+                        // Checked here, not in each child: a child would fail after the JVM started, and the run
+                        // would go on to the next map. The limit is the keys one long[] holds: each child holds its
+                        // keys in one.
+                        options.entries = ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), 1,
+                            MAX_ENTRIES, "e.g. --entries 10000000; to grow one map further, use ScaleHarness, which " +
+                            "holds no key array");
                         break;
                     case "--maps":
                         final List<LongMap.Kind> maps = new ArrayList<>();
@@ -902,12 +899,8 @@ public final class GrowthPauseHarness
                         break;
                     case "--readers":
                         readers = CommandLine.value(args, ++i, arg);
-                        final long count = parsePositive(arg, readers);
-                        if (count > 1024)
-                        {
-                            throw new IllegalArgumentException("--readers must be from 1 to 1024 but was " + count);
-                        }
-                        options.readers = (int)count;
+                        options.readers = (int)ScaleHarness.Options.count(arg, readers, 1, MAX_READERS,
+                            "e.g. --readers 2, or as many as the machine has CPUs less one for the writer");
                         break;
                     case "--seed":
                         options.seed =
@@ -937,23 +930,6 @@ public final class GrowthPauseHarness
                     "grows, or drop --readers");
             }
             return options;
-        }
-
-        private static long parsePositive(final String name, final String value)
-        {
-            try
-            {
-                final long parsed = Long.parseLong(value.replace("_", "").replace(",", ""));
-                if (parsed <= 0)
-                {
-                    throw new IllegalArgumentException(name + " must be positive but was " + value);
-                }
-                return parsed;
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new IllegalArgumentException(name + " must be a whole number but was '" + value + "'");
-            }
         }
     }
 }

@@ -357,7 +357,7 @@ public final class ScaleHarness
             "                    [--segment-bytes SIZE] [--load-factor F] [--jfr on|off] [--out FILE]",
             "  --max-entries N    keys to insert at most (default 1000000000)",
             "  --max-native SIZE  stop before the map's native memory could exceed this, e.g. 20GiB, 512MiB, 1g or",
-            "                     plain bytes (default: 3/4 of physical memory)",
+            "                     plain bytes, more than 9 segments (default: 3/4 of physical memory)",
             "  --expected N       pre-size the map for N entries (default 0: grow from empty)",
             "  --report-every N   entries between checkpoint rows (default 50000000)",
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
@@ -466,6 +466,18 @@ public final class ScaleHarness
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
+            // The run stops once the map's native memory is within the headroom of --max-native: a limit that
+            // leaves less than one segment above the headroom would stop it at or near the first put, and report a
+            // run of 0 entries.
+            final long floor = options.headroomBytes() + options.segmentBytes;
+            if (options.maxNativeBytes <= floor)
+            {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--max-native %s leaves no room to " +
+                    "grow: the run stops %d segments' bytes (%s at --segment-bytes %s) below it; pass more than %s " +
+                    "(the headroom and one segment), such as 20GiB", GrowthPauseHarness.bytes(options.maxNativeBytes),
+                    HEADROOM_SEGMENTS, GrowthPauseHarness.bytes(options.headroomBytes()),
+                    GrowthPauseHarness.bytes(options.segmentBytes), GrowthPauseHarness.bytes(floor)));
+            }
             // The builder checks both settings (names the value and the accepted range) without allocating.
             try
             {
@@ -538,6 +550,30 @@ public final class ScaleHarness
             }
             throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + Long.MAX_VALUE +
                 " but was '" + value + "'");
+        }
+
+        /**
+         * A whole number from {@code min} to {@code max}, with {@code _} or {@code ,} allowed between digits.
+         *
+         * @param fix what to pass instead, said after the limit, such as {@code "e.g. --trials 1000000"}.
+         * @throws IllegalArgumentException naming option {@code name}, the value, both limits and {@code fix}.
+         */
+        static long count(final String name, final String value, final long min, final long max, final String fix)
+        {
+            try
+            {
+                final long parsed = Long.parseLong(value.replace("_", "").replace(",", ""));
+                if (parsed >= min && parsed <= max)
+                {
+                    return parsed;
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // Not a number, or more digits than a long holds: reported below with the limits.
+            }
+            throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max +
+                " but was '" + value + "'; " + fix);
         }
 
         /** A size: plain bytes, or a number with k, m, g, t (binary) or KiB, MiB, GiB, TiB, e.g. 512MiB, 2GiB, 1g. */

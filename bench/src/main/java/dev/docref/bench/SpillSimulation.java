@@ -429,34 +429,19 @@ public final class SpillSimulation
                         break;
                     }
                     case "--trials":
-                    {
-                        final String value = CommandLine.value(args, ++i, arg);
-                        options.trials = ScaleHarness.Options.count(arg, value, 1);
-                        if (options.trials > MAX_TRIALS)
-                        {
-                            throw new IllegalArgumentException(String.format(Locale.ROOT, "--trials must be at " +
-                                "most %,d but was %s; run more seeds for more, e.g. --trials 1000000 (a rate of " +
-                                "5e-5 to about +-30%%)", MAX_TRIALS, value));
-                        }
+                        // 10^6 fills give a rate of 5e-5 to about +-30%; more seeds give more than the limit.
+                        options.trials = ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), 1,
+                            MAX_TRIALS, "e.g. --trials 1000000, and run more seeds for more");
                         break;
-                    }
                     case "--seed":
                         options.seed =
                             ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), Long.MIN_VALUE);
                         break;
                     case "--threads":
-                    {
-                        final String value = CommandLine.value(args, ++i, arg);
-                        final long threads = ScaleHarness.Options.count(arg, value, 1);
-                        if (threads > MAX_THREADS)
-                        {
-                            throw new IllegalArgumentException("--threads must be at most " + MAX_THREADS + " but " +
-                                "was " + value + "; e.g. " + Runtime.getRuntime().availableProcessors() +
-                                ", this machine's CPUs");
-                        }
-                        options.threads = (int)threads;
+                        options.threads = (int)ScaleHarness.Options.count(arg, CommandLine.value(args, ++i, arg), 1,
+                            MAX_THREADS, "e.g. " + Runtime.getRuntime().availableProcessors() +
+                            ", this machine's CPUs");
                         break;
-                    }
                     case "--out":
                         options.out = CommandLine.outputFile(arg, CommandLine.value(args, ++i, arg));
                         break;

@@ -13,6 +13,7 @@ import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -303,6 +304,28 @@ class GrowthPauseHarnessTest
         assertTrue(readers.getMessage().contains("--readers") && readers.getMessage().contains("0"),
             readers.getMessage());
         assertEquals(2, GrowthPauseHarness.Options.parse(new String[] {"--mode", "readers"}).readers);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "--entries 0; --entries must be a whole number from 1 to 2147483639 but was '0'; e.g. --entries 10000000",
+        "--entries -5; --entries must be a whole number from 1 to 2147483639 but was '-5'; e.g. --entries",
+        "--entries 2147483640; from 1 to 2147483639 but was '2147483640'; ScaleHarness",
+        "--entries 99999999999999999999; from 1 to 2147483639 but was '99999999999999999999'; ScaleHarness",
+        "--mode readers --readers 0; --readers must be a whole number from 1 to 1024 but was '0'; e.g. --readers 2",
+        "--mode readers --readers 1025; --readers must be a whole number from 1 to 1024 but was '1025'; e.g."})
+    void aCountOutsideItsLimitsIsRefusedNamingTheValueBothLimitsAndAFix(final String args, final String expected)
+    {
+        final IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(args.split(" ")));
+        for (final String part : expected.split("; "))
+        {
+            assertTrue(error.getMessage().contains(part.trim()), "'" + part + "' in: " + error.getMessage());
+        }
+        assertEquals(1, GrowthPauseHarness.Options.parse(new String[] {"--entries", "1"}).entries);
+        assertEquals(GrowthPauseHarness.MAX_ENTRIES,
+            GrowthPauseHarness.Options.parse(new String[] {"--entries", "2147483639"}).entries);
+        assertEquals(1024, GrowthPauseHarness.Options.parse("--mode readers --readers 1024".split(" ")).readers);
     }
 
     @Test

@@ -125,6 +125,24 @@ class ScaleHarnessTest
         assertEquals(bytes, ScaleHarness.Options.size("--max-native", text));
     }
 
+    @ParameterizedTest
+    @CsvSource({"512k, '', 1.13 MiB", "1152KiB, '', 1.13 MiB", "72MiB, --segment-bytes 8MiB, 72.00 MiB"})
+    void aNativeLimitThatLeavesNoRoomAboveTheHeadroomIsRefusedBeforeTheRun(final String limit, final String more,
+        final String floor) throws Exception
+    {
+        final String args = "--max-native " + limit + " " + more;
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(args.trim().split(" ")));
+        assertTrue(ex.getMessage().startsWith("--max-native ") && ex.getMessage().contains("leaves no room") &&
+            ex.getMessage().contains("pass more than " + floor) && ex.getMessage().contains("such as 20GiB"),
+            ex.getMessage());
+
+        // Just above it, the run grows the map.
+        final ScaleHarness.Result result = ScaleHarness.run(ScaleHarness.Options.parse(
+            new String[] {"--max-native", "1153KiB", "--max-entries", "1000", "--jfr", "off"}));
+        assertEquals(1000, result.entries, result.stopReason);
+    }
+
     @Test
     void aBadNativeLimitNamesTheValueAndTheAcceptedForms()
     {

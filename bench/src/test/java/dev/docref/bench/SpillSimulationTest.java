@@ -175,10 +175,12 @@ class SpillSimulationTest
         "--keys 1,2,3 --home-slots 64,128; --home-slots has 2 values (64,128) for 3 --keys values; one per --keys",
         "--home-slots 64; --home-slots 64 needs --keys; e.g. --keys 7612",
         "--keys 5,x; --keys must be comma-separated whole numbers; but had 'x' in '5,x'",
-        "--trials 0; --trials must be a whole number from 1; but was '0'",
-        "--trials 1000000001; --trials must be at most 1,000,000,000 but was 1000000001; e.g. --trials 1000000",
-        "--threads 0; --threads must be a whole number from 1; but was '0'",
-        "--threads 257; --threads must be at most 256 but was 257; e.g."})
+        "--trials 0; --trials must be a whole number from 1 to 1000000000 but was '0'; e.g. --trials 1000000",
+        "--trials 1000000001; --trials must be a whole number from 1 to 1000000000 but was '1000000001'; e.g.",
+        "--trials 99999999999999999999; from 1 to 1000000000 but was '99999999999999999999'; e.g. --trials",
+        "--threads 0; --threads must be a whole number from 1 to 256 but was '0'; e.g.",
+        "--threads -3; --threads must be a whole number from 1 to 256 but was '-3'; e.g.",
+        "--threads 257; --threads must be a whole number from 1 to 256 but was '257'; e.g."})
     void aBadOptionIsRefusedNamingItsValueTheLimitAndAFix(final String args, final String expected)
     {
         final IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
