@@ -1,6 +1,7 @@
 package dev.docref.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.docref.core.PresizedDocRefMap;
 import it.unimi.dsi.fastutil.HashCommon;
@@ -130,6 +132,23 @@ public final class QuickComparison
     public static void main(final String[] args) throws IOException, RunnerException
     {
         final Options options = CommandLine.parseOrExit(args, Options.USAGE, Options::parse);
+        compare(options, QuickComparison::run, () -> LocalDate.now(ZoneOffset.UTC), System.out);
+    }
+
+    /** One JMH run of a benchmark class: its rows for these maps, sizes and load factors. */
+    interface Measurement
+    {
+        List<Row> run(String benchmark, List<String> maps, List<Integer> sizes, List<String> loadFactors,
+            Options options) throws RunnerException;
+    }
+
+    /**
+     * Run the comparison through {@code measurement} and write its results file and blocks: {@code main} measures
+     * with JMH, tests with rows of their own, so that what gets written can be checked without running a benchmark.
+     */
+    static void compare(final Options options, final Measurement measurement, final Supplier<LocalDate> utcDate,
+        final PrintStream stdout) throws IOException, RunnerException
+    {
         final long start = System.nanoTime();
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
@@ -148,7 +167,7 @@ public final class QuickComparison
                     continue;
                 }
             }
-            rows.addAll(run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
+            rows.addAll(measurement.run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
         }
         final List<Row> sameMemoryRows = new ArrayList<>();
         if (options.sameMemorySize > 0 && options.maps.contains(DOCREF) && options.maps.contains(BASELINE))
@@ -158,8 +177,9 @@ public final class QuickComparison
             {
                 if (options.benchmarks.contains(benchmark))
                 {
-                    sameMemoryRows.addAll(run(benchmark, List.of(DOCREF), size, List.of("default"), options));
-                    sameMemoryRows.addAll(run(benchmark, List.of(BASELINE), size,
+                    sameMemoryRows.addAll(measurement.run(benchmark, List.of(DOCREF), size, List.of("default"),
+                        options));
+                    sameMemoryRows.addAll(measurement.run(benchmark, List.of(BASELINE), size,
                         List.of(SAME_MEMORY_LOAD_FACTOR, "default"), options));
                 }
             }
@@ -174,13 +194,13 @@ public final class QuickComparison
         final String headline = headline(rows) + readerHeadline(rows) + sameMemory;
         final String machine = machine();
         final String settings = settings(options, minutes);
-        final LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        final LocalDate today = utcDate.get();
 
         final String results = "# Quick comparison, " + today + "\n\n" + settings + "\n\n" + machine + "\n\n" +
             "## Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" + tables;
         final Path out = options.out != null ? options.out : unusedResultsFile(Path.of("bench", "results"), today);
         CommandLine.write(out, results);
-        System.out.println(results);
+        stdout.println(results);
         System.err.println("[comparison] wrote " + out);
 
         if (options.site != null)
