@@ -1,6 +1,7 @@
 package dev.docref.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import dev.docref.core.PresizedDocRefMap;
 import it.unimi.dsi.fastutil.HashCommon;
@@ -30,7 +32,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * The quick comparison: every JMH map benchmark, for every map, at small sizes with short iterations and
  * {@code -prof gc}, in a few minutes; writes the tables to {@code bench/results/<date>.md} (or {@code <date>-2.md}
  * and so on, if that day's file exists) and into the marked blocks of {@code src/site/markdown/benchmarks.md} and
- * {@code README.md}.
+ * {@code README.md}. Each block is rewritten only by a run that measures all it shows (every benchmark, the same-memory
+ * table, and every map for the site's, {@link #HEADLINE_MAPS} for README's): any other run leaves it as it was and
+ * says so in one line on stdout. A run that would measure nothing is refused before anything runs.
  * <p>
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
@@ -61,6 +65,19 @@ public final class QuickComparison
     static final String READER_SCALING = ReaderScalingBenchmark.class.getSimpleName();
     /** The maps {@link ReaderScalingBenchmark} runs, in the order of its {@code kind} parameter. */
     static final List<String> READER_KINDS = List.of(DOCREF, DOCREF_SINGLE_THREADED, BASELINE);
+    /**
+     * The maps README's headline block shows: docref, thread-safe and single-threaded, and fastutil. A run rewrites
+     * that block only if it measures these in every benchmark and at the same memory, as the default run does: the
+     * block is the project's summary, and a run of fewer maps or benchmarks would leave it empty ({@code --maps
+     * fastutil,hppc}) or quietly shorter ({@code --benchmarks GetHitBenchmark}), and rows of two runs are never
+     * mixed.
+     */
+    static final List<String> HEADLINE_MAPS = List.of(DOCREF, DOCREF_SINGLE_THREADED, BASELINE);
+    /**
+     * The maps the site's latest-comparison block shows: every one. As README's block, a run rewrites it only if it
+     * measures them all in every benchmark and at the same memory; any other run writes only its results file.
+     */
+    static final List<String> SITE_MAPS = allMaps();
 
     /**
      * fastutil's load factor in the same-memory comparison. fastutil rounds its table up to a power of two, so
@@ -127,28 +144,49 @@ public final class QuickComparison
     {
     }
 
+    /** Every map's id, in {@link LongMap.Kind} order. */
+    static List<String> allMaps()
+    {
+        final List<String> all = new ArrayList<>();
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            all.add(kind.id());
+        }
+        return all;
+    }
+
     public static void main(final String[] args) throws IOException, RunnerException
     {
         final Options options = CommandLine.parseOrExit(args, Options.USAGE, Options::parse);
+        compare(options, QuickComparison::run, () -> LocalDate.now(ZoneOffset.UTC), System.out);
+    }
+
+    /** One JMH run of a benchmark class: its rows for these maps, sizes and load factors. */
+    interface Measurement
+    {
+        List<Row> run(String benchmark, List<String> maps, List<Integer> sizes, List<String> loadFactors,
+            Options options) throws RunnerException;
+    }
+
+    /**
+     * Run the comparison through {@code measurement} and write its results file and blocks: {@code main} measures
+     * with JMH, tests with rows of their own, so that what gets written can be checked without running a benchmark.
+     */
+    static void compare(final Options options, final Measurement measurement, final Supplier<LocalDate> utcDate,
+        final PrintStream stdout) throws IOException, RunnerException
+    {
+        // The run's date is the day it started: a run crossing UTC midnight keeps the date it was started on.
+        final LocalDate today = utcDate.get();
         final long start = System.nanoTime();
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
         {
-            final List<String> maps = new ArrayList<>(options.maps);
-            if (!benchmark.equals(PutGrowingBenchmark.class.getSimpleName()))
+            final List<String> maps = options.mapsOf(benchmark);
+            if (maps.isEmpty())
             {
-                // Growth.COMPACT changes only how a map grows: everywhere else it is the default map measured again.
-                maps.remove(LongMap.Kind.PRESIZED_COMPACT.id());
+                continue;
             }
-            if (benchmark.equals(READER_SCALING))
-            {
-                maps.retainAll(READER_KINDS);
-                if (maps.isEmpty())
-                {
-                    continue;
-                }
-            }
-            rows.addAll(run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
+            rows.addAll(measurement.run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
         }
         final List<Row> sameMemoryRows = new ArrayList<>();
         if (options.sameMemorySize > 0 && options.maps.contains(DOCREF) && options.maps.contains(BASELINE))
@@ -158,8 +196,9 @@ public final class QuickComparison
             {
                 if (options.benchmarks.contains(benchmark))
                 {
-                    sameMemoryRows.addAll(run(benchmark, List.of(DOCREF), size, List.of("default"), options));
-                    sameMemoryRows.addAll(run(benchmark, List.of(BASELINE), size,
+                    sameMemoryRows.addAll(measurement.run(benchmark, List.of(DOCREF), size, List.of("default"),
+                        options));
+                    sameMemoryRows.addAll(measurement.run(benchmark, List.of(BASELINE), size,
                         List.of(SAME_MEMORY_LOAD_FACTOR, "default"), options));
                 }
             }
@@ -174,16 +213,18 @@ public final class QuickComparison
         final String headline = headline(rows) + readerHeadline(rows) + sameMemory;
         final String machine = machine();
         final String settings = settings(options, minutes);
-        final LocalDate today = LocalDate.now(ZoneOffset.UTC);
 
         final String results = "# Quick comparison, " + today + "\n\n" + settings + "\n\n" + machine + "\n\n" +
             "## Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" + tables;
         final Path out = options.out != null ? options.out : unusedResultsFile(Path.of("bench", "results"), today);
         CommandLine.write(out, results);
-        System.out.println(results);
+        stdout.println(results);
         System.err.println("[comparison] wrote " + out);
 
-        if (options.site != null)
+        final String siteKept = options.site == null ? "" : options.kept(options.site, SITE_START, SITE_MAPS);
+        final String readmeKept = options.readme == null ? "" :
+            options.kept(options.readme, README_START, HEADLINE_MAPS);
+        if (options.site != null && siteKept.isEmpty())
         {
             final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
                 out.getFileName() + "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
@@ -192,13 +233,20 @@ public final class QuickComparison
             rewriteBlock(options.site, SITE_START, SITE_END, block);
             System.err.println("[comparison] updated " + options.site);
         }
-        if (options.readme != null)
+        if (options.readme != null && readmeKept.isEmpty())
         {
             final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
                 shortMachine() + "):\ndocref's median time as a multiple of fastutil's, and the thread-safe map's " +
                 "(the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" + headline;
             rewriteBlock(options.readme, README_START, README_END, block);
             System.err.println("[comparison] updated " + options.readme);
+        }
+        for (final String kept : List.of(siteKept, readmeKept))
+        {
+            if (!kept.isEmpty())
+            {
+                stdout.println(kept);
+            }
         }
     }
 
@@ -857,8 +905,10 @@ public final class QuickComparison
                 SAME_MEMORY_LOAD_FACTOR + "); best",
             "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); 0 skips it",
             "  --out FILE         results file (default bench/results/<UTC date>.md, or <date>-2.md... if it exists)",
-            "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md)",
-            "  --readme FILE      rewrite the jmh-headline block of this file (README.md)");
+            "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md),",
+            "                     if the run measures every map in every benchmark and at the same memory",
+            "  --readme FILE      rewrite the jmh-headline block of this file (README.md), if the run measures",
+            "                     presized, presized_st and fastutil in every benchmark and at the same memory");
 
         List<String> maps = new ArrayList<>();
         List<Integer> sizes = List.of(1_000_000);
@@ -877,10 +927,7 @@ public final class QuickComparison
 
         Options()
         {
-            for (final LongMap.Kind kind : LongMap.Kind.values())
-            {
-                maps.add(kind.id());
-            }
+            maps.addAll(allMaps());
         }
 
         static Options parse(final String[] args)
@@ -957,7 +1004,86 @@ public final class QuickComparison
             }
             options.commandLine = String.join(" ", shown);
             options.checkSizes();
+            options.checkSomethingRuns();
             return options;
+        }
+
+        /**
+         * The maps of {@link #maps} that {@code benchmark} runs: {@code presized_compact} only in
+         * {@link PutGrowingBenchmark} (growth is all it changes), and reader scaling only {@link #READER_KINDS}.
+         */
+        List<String> mapsOf(final String benchmark)
+        {
+            final List<String> run = new ArrayList<>(maps);
+            if (!benchmark.equals(PutGrowingBenchmark.class.getSimpleName()))
+            {
+                // Growth.COMPACT changes only how a map grows: everywhere else it is the default map measured again.
+                run.remove(LongMap.Kind.PRESIZED_COMPACT.id());
+            }
+            if (benchmark.equals(READER_SCALING))
+            {
+                run.retainAll(READER_KINDS);
+            }
+            return run;
+        }
+
+        /**
+         * Refuse a run that would measure nothing before anything runs: it would build, then write an empty results
+         * file and empty blocks.
+         */
+        private void checkSomethingRuns()
+        {
+            for (final String benchmark : benchmarks)
+            {
+                if (!mapsOf(benchmark).isEmpty())
+                {
+                    return;
+                }
+            }
+            throw new IllegalArgumentException("--maps " + String.join(",", maps) + " with --benchmarks " +
+                String.join(",", benchmarks) + " measures nothing (" + READER_SCALING + " runs only " +
+                String.join(", ", READER_KINDS) + "; " + LongMap.Kind.PRESIZED_COMPACT.id() + " runs only in " +
+                PutGrowingBenchmark.class.getSimpleName() + "); add " + DOCREF + " (which every benchmark runs) to " +
+                "--maps, or " + PutGrowingBenchmark.class.getSimpleName() + " (which runs every map) to --benchmarks");
+        }
+
+        /**
+         * Why this run leaves the block of {@code file} that starts with {@code start} as it was, in one line naming
+         * what it left out and the options that would refresh it; "" if it measures all the block shows:
+         * {@code shownMaps} in every benchmark, and the same-memory table.
+         */
+        String kept(final Path file, final String start, final List<String> shownMaps)
+        {
+            final List<String> missingMaps = new ArrayList<>(shownMaps);
+            missingMaps.removeAll(maps);
+            final List<String> missingBenchmarks = new ArrayList<>(allBenchmarks());
+            missingBenchmarks.removeAll(benchmarks);
+            final List<String> missing = new ArrayList<>();
+            final List<String> fixes = new ArrayList<>();
+            if (!missingMaps.isEmpty())
+            {
+                missing.addAll(missingMaps);
+                fixes.add("add " + String.join(",", missingMaps) + " to --maps (or leave --maps out)");
+            }
+            if (!missingBenchmarks.isEmpty())
+            {
+                missing.addAll(missingBenchmarks);
+                fixes.add("add " + String.join(",", missingBenchmarks) + " to --benchmarks (or leave --benchmarks " +
+                    "out)");
+            }
+            if (sameMemorySize == 0)
+            {
+                missing.add("the same-memory table");
+                fixes.add("pass --same-memory-size above 0 (or leave it out)");
+            }
+            if (missing.isEmpty())
+            {
+                return "";
+            }
+            final String shows = shownMaps.equals(allMaps()) ? "every map" : String.join(", ", shownMaps);
+            return "[comparison] kept " + file + "'s block after '" + start + "' as it was: it shows " + shows +
+                " in every benchmark and the same-memory table, and this run left out " + String.join(", ", missing) +
+                "; to refresh it, " + String.join(", ", fixes);
         }
 
         /** Whether {@code benchmark} runs at {@code --get-sizes} (the get benchmarks) rather than {@code --sizes}. */

@@ -1,10 +1,15 @@
 package dev.docref.bench;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -236,5 +242,183 @@ class QuickComparisonTest
             "--benchmarks", "GetHitBenchmark,GetMissBenchmark,PutPresizedBenchmark,PutGrowingBenchmark," +
             "IterateBenchmark,ReaderScalingBenchmark"}).sizes);
         assertEquals(List.of(2), QuickComparison.Options.parse(new String[] {"--sizes", "2"}).sizes);
+    }
+
+    private static final LocalDate DAY = LocalDate.of(2026, 11, 30);
+    private static final String OLD_SITE = "# Benchmarks\n" + QuickComparison.SITE_START +
+        "\nthe site's last full run\n" + QuickComparison.SITE_END + "\nafter\n";
+    private static final String OLD_README = "# docref\n" + QuickComparison.README_START +
+        "\n| Get hit | 1M | **1.26x** |\n" + QuickComparison.README_END + "\nafter\n";
+
+    /** A comparison run through {@code QuickComparison.compare} with made-up rows: what it wrote and printed. */
+    private static final class Run
+    {
+        final Path dir;
+        final Path site;
+        final Path readme;
+        final Path out;
+        final String stdout;
+        final List<String> measured = new ArrayList<>();
+
+        Run(final Path dir, final String... args) throws Exception
+        {
+            this.dir = dir;
+            site = Files.writeString(dir.resolve("benchmarks.md"), OLD_SITE);
+            readme = Files.writeString(dir.resolve("README.md"), OLD_README);
+            out = dir.resolve("results.md");
+            final List<String> all = new ArrayList<>(List.of("--site", site.toString(), "--readme", readme.toString(),
+                "--out", out.toString(), "--sizes", "1000", "--get-sizes", "1000", "--same-memory-size", "1000"));
+            all.addAll(List.of(args));
+            final QuickComparison.Options options = QuickComparison.Options.parse(all.toArray(new String[0]));
+            // The run starts on DAY and ends on the next day: the first measurement crosses midnight.
+            final AtomicReference<LocalDate> today = new AtomicReference<>(DAY);
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            QuickComparison.compare(options, (benchmark, maps, sizes, loadFactors, o) ->
+            {
+                today.set(DAY.plusDays(1));
+                measured.add(benchmark + " " + maps);
+                return rows(benchmark, maps, sizes, loadFactors);
+            }, today::get, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            stdout = bytes.toString(StandardCharsets.UTF_8);
+        }
+
+        /** One row per map, size, load factor and (for reader scaling) reader count, as JMH would give. */
+        private static List<QuickComparison.Row> rows(final String benchmark, final List<String> maps,
+            final List<Integer> sizes, final List<String> loadFactors)
+        {
+            final List<QuickComparison.Row> rows = new ArrayList<>();
+            final boolean readers = benchmark.equals(QuickComparison.READER_SCALING);
+            for (final String kind : maps)
+            {
+                for (final int size : sizes)
+                {
+                    for (final String loadFactor : loadFactors)
+                    {
+                        for (int threads = 1; threads <= (readers ? 2 : 1); threads++)
+                        {
+                            rows.add(new QuickComparison.Row(benchmark, kind, size, 10 + maps.indexOf(kind), 10, 1,
+                                readers ? "ops/us" : "ns/op", 5, 0, threads, loadFactor));
+                        }
+                    }
+                }
+            }
+            return rows;
+        }
+
+        String site() throws IOException
+        {
+            return Files.readString(site);
+        }
+
+        String readme() throws IOException
+        {
+            return Files.readString(readme);
+        }
+    }
+
+    /** Fails on a comparison that rewrote README's headline with an empty table when docref had not run. */
+    @Test
+    void aRunWithoutDocrefLeavesBothBlocksAsTheyWereSaysWhyAndStillWritesItsResults(@TempDir final Path dir)
+        throws Exception
+    {
+        final Run run = new Run(dir, "--maps", "fastutil,hppc");
+        assertEquals(OLD_README, run.readme(), "README's headline is docref / fastutil: a run without docref has none");
+        assertEquals(OLD_SITE, run.site());
+        assertTrue(Files.readString(run.out).contains("| HPPC LongLongHashMap |"), "the run's own results are kept");
+        assertEquals(List.of(
+            "[comparison] kept " + run.site + "'s block after '" + QuickComparison.SITE_START + "' as it was: it " +
+                "shows every map in every benchmark and the same-memory table, and this run left out presized, " +
+                "presized_st, presized_compact, agrona, eclipse, hashmap; to refresh it, add presized,presized_st," +
+                "presized_compact,agrona,eclipse,hashmap to --maps (or leave --maps out)",
+            "[comparison] kept " + run.readme + "'s block after '" + QuickComparison.README_START + "' as it was: " +
+                "it shows presized, presized_st, fastutil in every benchmark and the same-memory table, and this run " +
+                "left out presized, presized_st; to refresh it, add presized,presized_st to --maps (or leave --maps " +
+                "out)"), keptLines(run.stdout));
+    }
+
+    /** Fails on a comparison that rewrote both blocks with only the benchmarks and the maps it ran. */
+    @Test
+    void aRunOfSomeBenchmarksOrWithoutTheSameMemoryTableLeavesBothBlocksAsTheyWere(@TempDir final Path dir)
+        throws Exception
+    {
+        final Run some = new Run(dir, "--maps", "presized,presized_st,fastutil", "--benchmarks",
+            "GetHitBenchmark,ReaderScalingBenchmark");
+        assertEquals(OLD_README, some.readme(), "a headline of get hit alone would hide the other operations");
+        assertEquals(OLD_SITE, some.site());
+        final List<String> kept = keptLines(some.stdout);
+        assertEquals(2, kept.size(), some.stdout);
+        assertTrue(kept.get(1).endsWith("this run left out GetMissBenchmark, PutPresizedBenchmark, " +
+            "PutGrowingBenchmark, RemoveBenchmark, IterateBenchmark; to refresh it, add GetMissBenchmark," +
+            "PutPresizedBenchmark,PutGrowingBenchmark,RemoveBenchmark,IterateBenchmark to --benchmarks (or leave " +
+            "--benchmarks out)"), kept.get(1));
+        final Run noSameMemory = new Run(Files.createDirectories(dir.resolve("b")), "--same-memory-size", "0");
+        assertEquals(OLD_README, noSameMemory.readme());
+        assertTrue(keptLines(noSameMemory.stdout).get(1).endsWith("this run left out the same-memory table; to " +
+            "refresh it, pass --same-memory-size above 0 (or leave it out)"), noSameMemory.stdout);
+    }
+
+    @Test
+    void aRunOfEverythingTheBlocksShowRewritesBothAndKeepsNothing(@TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir);
+        assertNotEquals(OLD_README, run.readme());
+        // Made-up medians: 10 ns for presized, 11 for presized_st, 12 for fastutil (compact runs only in growth).
+        assertTrue(run.readme().contains("| Get hit | 1,000 | 10.0 ns/op | 11.0 ns/op | 12.0 ns/op | **0.83x** | " +
+            "**0.91x** | 0.00 |"), run.readme());
+        assertTrue(run.site().contains("| HPPC LongLongHashMap | 14.0 |"), run.site());
+        assertEquals(List.of(), keptLines(run.stdout));
+        assertEquals(Files.readString(run.out) + System.lineSeparator(), run.stdout, "stdout is the results alone");
+    }
+
+    /** Fails on a comparison that dated a run crossing UTC midnight by the day it ended. */
+    @Test
+    void aRunIsDatedByTheDayItStarted(@TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir);
+        assertTrue(Files.readString(run.out).startsWith("# Quick comparison, 2026-11-30\n"), Files.readString(run.out));
+        assertTrue(run.readme().contains("(`bench/run-comparison`, 2026-11-30, "), run.readme());
+        assertTrue(run.site().contains("results.md), 2026-11-30."), run.site());
+    }
+
+    /** Fails on a comparison that built, measured nothing and wrote empty tables over the site's and README's. */
+    @Test
+    void aRunThatWouldMeasureNothingIsRefusedBeforeAnythingRunsNamingWhatToPass(@TempDir final Path dir)
+    {
+        final IllegalArgumentException readers = assertThrows(IllegalArgumentException.class,
+            () -> new Run(dir, "--maps", "hppc", "--benchmarks", "ReaderScalingBenchmark"));
+        assertEquals("--maps hppc with --benchmarks ReaderScalingBenchmark measures nothing (ReaderScalingBenchmark " +
+            "runs only presized, presized_st, fastutil; presized_compact runs only in PutGrowingBenchmark); add " +
+            "presized (which every benchmark runs) to --maps, or PutGrowingBenchmark (which runs every map) to " +
+            "--benchmarks", readers.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> QuickComparison.Options.parse(
+            new String[] {"--maps", "presized_compact", "--benchmarks", "GetHitBenchmark,ReaderScalingBenchmark"}));
+        assertFalse(Files.exists(dir.resolve("results.md")), "nothing written");
+        // One benchmark that runs one of the maps is enough.
+        assertEquals(List.of("hppc"), QuickComparison.Options.parse(
+            new String[] {"--maps", "hppc", "--benchmarks", "ReaderScalingBenchmark,GetHitBenchmark"}).maps);
+    }
+
+    /** Reader scaling runs only docref and fastutil of the maps, and compact growth only in put while growing. */
+    @Test
+    void eachBenchmarkMeasuresTheMapsItCanRun(@TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir, "--maps", "presized_compact,hppc,fastutil", "--same-memory-size", "0");
+        assertEquals(List.of("GetHitBenchmark [hppc, fastutil]", "GetMissBenchmark [hppc, fastutil]",
+            "PutPresizedBenchmark [hppc, fastutil]", "PutGrowingBenchmark [presized_compact, hppc, fastutil]",
+            "RemoveBenchmark [hppc, fastutil]", "IterateBenchmark [hppc, fastutil]",
+            "ReaderScalingBenchmark [fastutil]"), run.measured);
+    }
+
+    private static List<String> keptLines(final String stdout)
+    {
+        final List<String> kept = new ArrayList<>();
+        for (final String line : stdout.split("\\R"))
+        {
+            if (line.startsWith("[comparison] kept "))
+            {
+                kept.add(line);
+            }
+        }
+        return kept;
     }
 }
