@@ -3,6 +3,8 @@ package dev.docref.bench;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -99,7 +101,12 @@ class MachineStallsTest
         assumeTrue(MachineStalls.unsupportedReason() == null, MachineStalls.unsupportedReason());
         final MachineStalls meter = MachineStalls.start(2);
         assertThrows(IllegalStateException.class, () -> meter.summary(0, Long.MAX_VALUE));
-        Thread.sleep(100);
+        // Wait for a wake-up rather than a fixed time: on a loaded machine the pinned threads may start late.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (meter.wakeUps() == 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
         assertSame(meter, meter.stop());
         assertSame(meter, meter.stop(), "stopping twice is harmless");
         assertTrue(meter.wakeUps() > 0, "the threads woke");
