@@ -155,6 +155,10 @@ public final class QuickComparison
         return all;
     }
 
+    /** How the line saying a block was left as it was begins, after the run; {@link #WILL_KEEP} before it. */
+    static final String KEPT = "[comparison] kept ";
+    static final String WILL_KEEP = "[comparison] will keep ";
+
     public static void main(final String[] args) throws IOException, RunnerException
     {
         final Options options = CommandLine.parseOrExit(args, Options.USAGE, Options::parse);
@@ -177,6 +181,18 @@ public final class QuickComparison
     {
         // The run's date is the day it started: a run crossing UTC midnight keeps the date it was started on.
         final LocalDate today = utcDate.get();
+        // Said before the run as well as after it: a narrow run takes minutes, and whoever started it to refresh the
+        // docs should not learn only at its end that it will not.
+        final String siteKept = options.site == null ? "" : options.kept(options.site, SITE_START, SITE_MAPS);
+        final String readmeKept = options.readme == null ? "" :
+            options.kept(options.readme, README_START, HEADLINE_MAPS);
+        for (final String kept : List.of(siteKept, readmeKept))
+        {
+            if (!kept.isEmpty())
+            {
+                stdout.println(WILL_KEEP + kept.substring(KEPT.length()));
+            }
+        }
         final long start = System.nanoTime();
         final List<Row> rows = new ArrayList<>();
         for (final String benchmark : options.benchmarks)
@@ -221,9 +237,6 @@ public final class QuickComparison
         stdout.println(results);
         System.err.println("[comparison] wrote " + out);
 
-        final String siteKept = options.site == null ? "" : options.kept(options.site, SITE_START, SITE_MAPS);
-        final String readmeKept = options.readme == null ? "" :
-            options.kept(options.readme, README_START, HEADLINE_MAPS);
         if (options.site != null && siteKept.isEmpty())
         {
             final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
@@ -1081,7 +1094,7 @@ public final class QuickComparison
                 return "";
             }
             final String shows = shownMaps.equals(allMaps()) ? "every map" : String.join(", ", shownMaps);
-            return "[comparison] kept " + file + "'s block after '" + start + "' as it was: it shows " + shows +
+            return KEPT + file + "'s block after '" + start + "' as it was: it shows " + shows +
                 " in every benchmark and the same-memory table, and this run left out " + String.join(", ", missing) +
                 "; to refresh it, " + String.join(", ", fixes);
         }

@@ -258,6 +258,8 @@ class QuickComparisonTest
         final Path readme;
         final Path out;
         final String stdout;
+        /** What the run had printed when its first benchmark began. */
+        String stdoutBeforeMeasuring;
         final List<String> measured = new ArrayList<>();
 
         Run(final Path dir, final String... args) throws Exception
@@ -276,6 +278,10 @@ class QuickComparisonTest
             QuickComparison.compare(options, (benchmark, maps, sizes, loadFactors, o) ->
             {
                 today.set(DAY.plusDays(1));
+                if (measured.isEmpty())
+                {
+                    stdoutBeforeMeasuring = bytes.toString(StandardCharsets.UTF_8);
+                }
                 measured.add(benchmark + " " + maps);
                 return rows(benchmark, maps, sizes, loadFactors);
             }, today::get, new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -334,6 +340,13 @@ class QuickComparisonTest
                 "it shows presized, presized_st, fastutil in every benchmark and the same-memory table, and this run " +
                 "left out presized, presized_st; to refresh it, add presized,presized_st to --maps (or leave --maps " +
                 "out)"), keptLines(run.stdout));
+        final List<String> before = new ArrayList<>();
+        for (final String line : keptLines(run.stdout))
+        {
+            before.add(line.replaceFirst("^\\[comparison\\] kept ", "[comparison] will keep "));
+        }
+        assertEquals(before, List.of(run.stdoutBeforeMeasuring.split("\\R")),
+            "a run that will not refresh a block says so before it measures, not only at its end");
     }
 
     /** Fails on a comparison that rewrote both blocks with only the benchmarks and the maps it ran. */
