@@ -248,9 +248,11 @@ public final class QuickComparison
         }
         if (options.readme != null && readmeKept.isEmpty())
         {
+            // The results file is named in the block, so the link is replaced with the figures it stands for.
             final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
-                shortMachine() + "):\ndocref's median time as a multiple of fastutil's, and the thread-safe map's " +
-                "(the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" + headline;
+                shortMachine() + "; tables, machine and commands: [`" + out.getFileName() + "`](bench/results/" +
+                out.getFileName() + ")):\ndocref's median time as a multiple of fastutil's, and the thread-safe " +
+                "map's (the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" + headline;
             rewriteBlock(options.readme, README_START, README_END, block);
             System.err.println("[comparison] updated " + options.readme);
         }

@@ -379,6 +379,8 @@ class QuickComparisonTest
         assertTrue(run.readme().contains("| Get hit | 1,000 | 10.0 ns/op | 11.0 ns/op | 12.0 ns/op | **0.83x** | " +
             "**0.91x** | 0.00 |"), run.readme());
         assertTrue(run.site().contains("| HPPC LongLongHashMap | 14.0 |"), run.site());
+        assertTrue(run.readme().contains("; tables, machine and commands: [`results.md`](bench/results/results.md))" +
+            ":\n"), "README's block links the run it shows: " + run.readme());
         assertEquals(List.of(), keptLines(run.stdout));
         assertEquals(Files.readString(run.out) + System.lineSeparator(), run.stdout, "stdout is the results alone");
     }
