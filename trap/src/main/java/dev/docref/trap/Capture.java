@@ -385,6 +385,12 @@ final class Capture
         text.append("capture ended:  ").append(summary.get("captureEndedAt")).append('\n');
         final Map<String, Object> stall = (Map<String, Object>)summary.get("stall");
         text.append("stall:          ").append(stall.get("text")).append('\n');
+        final Map<String, Object> split = (Map<String, Object>)stall.get("split");
+        if (split != null)
+        {
+            text.append("  split:        ").append(String.format(Locale.ROOT, "of the stall detector's %,d ms: ",
+                stall.get("stallDetectorMillis"))).append(split.get("text")).append('\n');
+        }
         text.append("tool:           ")
             .append(summary.get("tool") == null ? "none produced stacks" : summary.get("tool"))
             .append('\n');

@@ -164,6 +164,7 @@ public final class FreezeTrap implements AutoCloseable
     private final OffCpuProfiler profiler;
     /** Creates the trap's own threads: {@link DaemonThreads#newThread}, unless a test fails one. */
     private final ThreadMaker threads;
+    private final DetectorMaker detectors;
     private final CaptureStore store;
     private final CaptureThrottle throttle;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
@@ -212,6 +213,7 @@ public final class FreezeTrap implements AutoCloseable
         this.onCapture = builder.onCapture;
         this.profiler = profiler;
         this.threads = builder.threads;
+        this.detectors = builder.detectors;
         this.store = new CaptureStore(settings.dir(), settings.maxDiskBytes());
         this.throttle = new CaptureThrottle(settings.cooldown(), settings.maxCapturesPerHour(), System::nanoTime);
     }
@@ -345,11 +347,9 @@ public final class FreezeTrap implements AutoCloseable
         }
         if (stallDetection)
         {
-            stallDetector = new StallDetector(StallDetector.DEFAULT_RESOLUTION, settings.stallThreshold(),
-                (stall, start) -> fire(Trigger.STALL, () -> String.format(Locale.ROOT,
-                    "the process stalled for %d ms from %s (threshold %s)", stall.toMillis(), start,
-                    format(settings.stallThreshold()))));
-            stallDetector.start();
+            final StallDetector detector = detectors.newDetector(settings.stallThreshold(), this::onStall);
+            stallDetector = detector;
+            detector.start();
         }
         if (guard != null)
         {
@@ -605,6 +605,16 @@ public final class FreezeTrap implements AutoCloseable
         Thread newThread(String name, Runnable task, ClassLoader contextClassLoader);
     }
 
+    /**
+     * Creates the stall detector, not started: {@link StallDetector}'s public constructor at the default resolution,
+     * unless a test gives it a clock, sleeper and counters of its own.
+     */
+    @FunctionalInterface
+    interface DetectorMaker
+    {
+        StallDetector newDetector(Duration threshold, StallDetector.Listener listener);
+    }
+
     /** @return whether a capture is running or handed to the capture thread. */
     boolean captureRunning()
     {
@@ -620,33 +630,59 @@ public final class FreezeTrap implements AutoCloseable
      */
     boolean fire(final Trigger trigger, final Supplier<String> detail)
     {
-        if (!running)
-        {
-            return false;
-        }
+        return tryFire(trigger, detail) == null;
+    }
+
+    /**
+     * {@link #fire}, saying why not.
+     *
+     * @return {@code null} if a capture was started, else why not (the throttle's reason, or the trap not running).
+     */
+    private String tryFire(final Trigger trigger, final Supplier<String> detail)
+    {
         final ThreadPoolExecutor executor = captures;
-        if (executor == null)
+        if (!running || executor == null)
         {
-            return false;
+            return "the trap is not running";
         }
         final String refusal = throttle.tryAcquire();
         if (refusal != null)
         {
             LOG.log(System.Logger.Level.DEBUG, () -> "docref freeze trap: " + trigger.slug() + " fired but no " +
                 "capture: " + refusal);
-            return false;
+            return refusal;
         }
         final long firedNanos = System.nanoTime();
         final Instant firedAt = Instant.now();
         try
         {
             executor.execute(() -> capture(trigger, detail, firedAt, firedNanos));
-            return true;
+            return null;
         }
         catch (final RejectedExecutionException ex)
         {
             throttle.release();
-            return false;
+            return "the trap is closing";
+        }
+    }
+
+    /**
+     * The stall detector's listener, on its thread once a stall has ended and its split is known: fires a capture
+     * whose detail (logged, and in the summary) has the split, or, if no capture may start (most often because the
+     * watchdog already started one during the stall), logs the stall with its split in one {@code INFO} line.
+     */
+    void onStall(final Duration stall, final Instant start)
+    {
+        final StallDetector detector = stallDetector;
+        final StallSplit split = detector == null ? null : detector.lastStallSplit();
+        final Supplier<String> detail = () -> String.format(Locale.ROOT,
+            "the process stalled for %,d ms from %s (threshold %s)%s", stall.toMillis(), start,
+            format(settings.stallThreshold()), split == null ? "" : ": " + split);
+        final String refusal = tryFire(Trigger.STALL, detail);
+        if (refusal != null)
+        {
+            LOG.log(System.Logger.Level.INFO, () -> "docref freeze trap: " + detail.get() + "; no capture of its " +
+                "own: " + refusal);
         }
     }
 
@@ -656,6 +692,7 @@ public final class FreezeTrap implements AutoCloseable
         final Map<String, Object> report = new LinkedHashMap<>();
         Long detectorMillis = null;
         boolean ongoing = false;
+        Map<String, Object> split = null;
         if (stallDetector != null)
         {
             final Duration overdue = stallDetector.overdue();
@@ -663,11 +700,18 @@ public final class FreezeTrap implements AutoCloseable
             {
                 ongoing = true;
                 detectorMillis = overdue.toMillis();
+                split = new LinkedHashMap<>();
+                split.put("known", false);
+                split.put("text", "not known: the stall had not ended when this summary was written; the log " +
+                    "line written when it ends has it");
             }
             else
             {
-                final Duration stall = stallDetector.stallSince(firedNanos - settings.stallThreshold().toNanos());
+                final long since = firedNanos - settings.stallThreshold().toNanos();
+                final Duration stall = stallDetector.stallSince(since);
                 detectorMillis = stall.isZero() ? null : stall.toMillis();
+                final StallSplit measured = stallDetector.stallSplitSince(since);
+                split = measured == null ? null : measured.toMap();
             }
         }
         Long probeMillis = null;
@@ -695,6 +739,7 @@ public final class FreezeTrap implements AutoCloseable
         report.put("ongoingAtEnd", ongoing);
         report.put("stallDetectorMillis", detectorMillis);
         report.put("probeHangMillis", probeMillis);
+        report.put("split", split);
         final StringBuilder text = new StringBuilder();
         if (detectorMillis != null)
         {
@@ -1059,6 +1104,8 @@ public final class FreezeTrap implements AutoCloseable
         private Consumer<Path> onCapture;
         private OffCpuProfiler profiler;
         private ThreadMaker threads = DaemonThreads::newThread;
+        private DetectorMaker detectors = (threshold, listener) ->
+            new StallDetector(StallDetector.DEFAULT_RESOLUTION, threshold, listener);
         /**
          * Where the value came from, as errors name it: its property (also for the typed setters), or the command-line
          * flag {@link TrapCommand} parsed it from. The values checked after they are set (the directory at start,
@@ -1341,6 +1388,13 @@ public final class FreezeTrap implements AutoCloseable
         Builder threads(final ThreadMaker maker)
         {
             this.threads = Objects.requireNonNull(maker, "maker");
+            return this;
+        }
+
+        /** Tests replace the stall detector with one on their own clock, sleeper and counters. */
+        Builder detectors(final DetectorMaker maker)
+        {
+            this.detectors = Objects.requireNonNull(maker, "maker");
             return this;
         }
 

@@ -9,7 +9,8 @@
  *
  * <h2>Thread-safety</h2>
  * {@code FreezeTrap}, {@code StallDetector}, {@link dev.docref.trap.FoldedStacks} and {@code FlameGraph} are safe
- * from any thread. A trap owns its daemon threads (watchdog, probe, stall detector, capture, profiler, evidence)
+ * from any thread; a {@link dev.docref.trap.StallSplit} (what one stall was made of) is immutable. A trap owns its
+ * daemon threads (watchdog, probe, stall detector, capture, profiler, evidence)
  * and its child processes (profiler, {@code jcmd}, probe commands); {@code close()} stops the threads, kills the
  * children and returns once the threads have ended (waiting a bounded time for them). Triggers on any thread only
  * hand off to the single capture thread, so at most one capture runs at a time and a guard listener never waits for

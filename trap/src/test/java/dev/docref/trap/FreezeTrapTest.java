@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -998,6 +1000,90 @@ class FreezeTrapTest
         assertEquals("docref freeze trap: " + FreezeTrap.COMMAND_PROP_NAME + " = \"" + command + "\" has no {pid}: " +
             "it is not told which process to profile, so it profiles the whole machine (as offcputime does without " +
             "-p), not only pid " + pid, lines.get(0).getMessage());
+    }
+
+    /**
+     * A stall of 3,020 ms (2,900 ms of it waiting for a CPU, steal not measurable here) fires a capture whose
+     * summary splits it, in summary.json and summary.txt; a second stall, of 700 ms (600 ms of it GC), while that
+     * capture runs is logged with its split in one INFO line. The detector runs on the real clock plus an offset that
+     * its sleeper jumps, so that its stalls line up with the trap's real times.
+     */
+    @Test
+    void aStallIsSplitInTheSummaryAndALaterStallInTheLog() throws Exception
+    {
+        final AtomicLong offset = new AtomicLong();
+        final AtomicInteger sleeps = new AtomicInteger();
+        final StallDetectorTest.DrivenCounters counters = new StallDetectorTest.DrivenCounters();
+        final String noSteal = "cannot read the steal column of /proc/stat (no such file): it needs Linux";
+        counters.unavailable[StallSplit.Part.STOLEN_BY_HOST.ordinal()] = noSteal;
+        final StallDetector.Sleeper sleeper = nanos ->
+        {
+            final int n = sleeps.incrementAndGet();
+            TimeUnit.NANOSECONDS.sleep(nanos);
+            if (n == 5)
+            {
+                counters.values[StallSplit.Part.WAITING_FOR_CPU.ordinal()] += 2_900_000_000L;
+                offset.addAndGet(3_020_000_000L);
+            }
+            else if (n == 8)
+            {
+                counters.values[StallSplit.Part.GC_PAUSE.ordinal()] += 600_000_000L;
+                offset.addAndGet(700_000_000L);
+            }
+        };
+        // The capture's tool waits for this file, so that the later stall comes while the capture runs.
+        final Path go = dir.resolve("go");
+        final Logger logger = Logger.getLogger(FreezeTrap.class.getName());
+        final Records handler = new Records(Level.INFO);
+        logger.addHandler(handler);
+        final Path capture;
+        try (FreezeTrap trap = builder().stallDetection(true).stallThreshold(Duration.ofMillis(500))
+            .detectors((threshold, listener) -> new StallDetector(Duration.ofMillis(20), threshold, listener,
+                () -> System.nanoTime() + offset.get(), sleeper, counters))
+            .profiler(TrapTesting.profiler(Duration.ofSeconds(5), new OffCpuProfiler.Tool(OffCpuProfiler.Kind.COMMAND,
+                "while [ ! -e " + go + " ]; do sleep 0.05; done; printf 'java;stalled 1\\n'")))
+            .build().start())
+        {
+            final long end = System.nanoTime() + WAIT.toNanos();
+            while (handler.records.stream().noneMatch(record -> record.getMessage().contains("no capture of its own")))
+            {
+                assertTrue(System.nanoTime() - end < 0, "no INFO line for the later stall: " + handler.records);
+                Thread.sleep(10);
+            }
+            Files.createFile(go);
+            capture = nextCapture();
+        }
+        finally
+        {
+            logger.removeHandler(handler);
+        }
+
+        assertTrue(capture.getFileName().toString().endsWith("-stall"), capture.toString());
+        final JsonNode stall = TrapTesting.json(capture.resolve(Capture.SUMMARY_JSON)).get("stall");
+        final long stalled = stall.get("stallDetectorMillis").asLong();
+        assertTrue(stalled >= 3_020, stall.toString());
+        final JsonNode split = stall.get("split");
+        assertTrue(split.get("known").asBoolean(), split.toString());
+        assertEquals(2_900, split.get("waitingForCpuMillis").asLong(), split.toString());
+        assertEquals(0, split.get("gcPauseMillis").asLong(), "the GC pause came in the later stall: " + split);
+        assertTrue(split.get("stolenByHostMillis").isNull(), split.toString());
+        assertEquals(noSteal, split.get("unavailable").get("stolenByHost").asText());
+        assertEquals(stalled - 2_900, split.get("unexplainedMillis").asLong(), split.toString());
+        final String splitText = String.format(Locale.ROOT, "2,900 ms waiting for a CPU, 0 ms in GC pauses, %,d ms " +
+            "unexplained; stolen by the host not measured: %s", stalled - 2_900, noSteal);
+        assertEquals(splitText, split.get("text").asText());
+        final String text = Files.readString(capture.resolve(Capture.SUMMARY_TXT));
+        assertTrue(text.contains(String.format(Locale.ROOT, "\nstall:          the stall detector was held up %,d ms" +
+            "\n  split:        of the stall detector's %,d ms: %s\n", stalled, stalled, splitText)), text);
+
+        final List<String> lines = handler.records.stream().map(LogRecord::getMessage)
+            .collect(java.util.stream.Collectors.toList());
+        assertTrue(lines.stream().anyMatch(line -> line.contains(String.format(Locale.ROOT, "the process stalled " +
+            "for %,d ms from ", stalled)) && line.contains("(threshold 500ms): " + splitText)), lines.toString());
+        assertTrue(lines.stream().anyMatch(line -> line.startsWith("docref freeze trap: the process stalled for 70") &&
+            line.matches(".*\\(threshold 500ms\\): 0 ms waiting for a CPU, 600 ms in GC pauses, \\d+ ms unexplained; " +
+            "stolen by the host not measured: .*; no capture of its own: a capture is already running")),
+            lines.toString());
     }
 
     /** The records at {@code level} or above about a failed capture. */
