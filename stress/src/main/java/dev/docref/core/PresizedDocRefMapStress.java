@@ -6,6 +6,7 @@ import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.JJJJ_Result;
 import org.openjdk.jcstress.infra.results.JJJ_Result;
 import org.openjdk.jcstress.infra.results.JJ_Result;
 
@@ -89,6 +90,87 @@ public final class PresizedDocRefMapStress
             key++;
         }
         return key;
+    }
+
+    /**
+     * Put {@code count} keys whose top {@code bits} bits are {@code prefix}, each mapped to ten times itself, starting
+     * the key search at {@code from}.
+     *
+     * @return the keys put, in order.
+     */
+    static long[] fillRecorded(final PresizedDocRefMap map, final int bits, final long prefix, final int count,
+        final long from)
+    {
+        final long[] keys = new long[count];
+        long key = from;
+        for (int i = 0; i < count; i++)
+        {
+            key = keyWithPrefix(bits, prefix, key);
+            map.put(key, key * 10);
+            keys[i] = key++;
+        }
+        return keys;
+    }
+
+    /**
+     * The first key at or after {@code from} whose mixed hash starts with {@code prefix} in its top {@code bits} and
+     * is homed at slot {@code home} of a segment of {@code capacity} home slots.
+     */
+    static long keyWithPrefixAndHome(final int bits, final long prefix, final int capacity, final int home,
+        final long from)
+    {
+        for (long key = from; ; key++)
+        {
+            final long h = Hashing.mix(key, SEED);
+            if (h >>> (64 - bits) == prefix && Segment.home(h, capacity) == home)
+            {
+                return key;
+            }
+        }
+    }
+
+    /** {@code keys} and then {@code more}, in one array. */
+    static long[] concat(final long[] keys, final long... more)
+    {
+        final long[] all = java.util.Arrays.copyOf(keys, keys.length + more.length);
+        System.arraycopy(more, 0, all, keys.length, more.length);
+        return all;
+    }
+
+    /**
+     * Read every key, each mapped to ten times itself: {@code r.r1} counts the keys found missing, {@code r.r2} those
+     * found with another value. Each get is its own lookup, so a reader racing a writer's split or grow sees it at a
+     * different point for each key.
+     */
+    static void readEvery(final PresizedDocRefMap map, final long[] keys, final JJJ_Result r)
+    {
+        for (final long key : keys)
+        {
+            final long value = map.get(key);
+            if (value == MISSING)
+            {
+                r.r1++;
+            }
+            else if (value != key * 10)
+            {
+                r.r2++;
+            }
+        }
+    }
+
+    /** Whether some key of {@code keys}, all in one segment, sits past its home slot (a later insert moved it). */
+    static boolean anyDisplaced(final PresizedDocRefMap map, final long[] keys)
+    {
+        for (final long key : keys)
+        {
+            final long h = Hashing.mix(key, SEED);
+            final Segment segment = map.segmentOf(key);
+            if (segment.search(h) != Segment.home(h, segment.capacity))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void require(final boolean condition, final String what)
@@ -228,19 +310,23 @@ public final class PresizedDocRefMapStress
     }
 
     /**
-     * (c) A reader racing the split of its key's segment finds the key, with its value. The state makes the split
-     * one that does not double the directory: the key's segment has local depth 1 while the directory has depth 2 or
-     * more.
+     * (c) A reader racing the split of its segment finds every key of the segment, each with its value. The state
+     * makes the split one that does not double the directory: the segment S has local depth 1 while the directory has
+     * depth 2. The reader reads all 14 keys of S: keys of the half that goes to the low child and of the half that
+     * goes to the high child. The first two share home slot 3 and go to different children: the second sits displaced
+     * in slot 4 of S and shifts left in its child unless keys of its half fill slot 3 there.
      */
     @JCStressTest
-    @Description("A reader racing the split of its key's segment finds the key with its value.")
-    @Outcome(id = "1000, 2", expect = ACCEPTABLE, desc = "The key's value, read before or after the split.")
-    @Outcome(expect = FORBIDDEN, desc = "Missing or wrong value: the reader lost the key during the split.")
+    @Description("A reader racing the split of its segment finds every key of the segment with its value.")
+    @Outcome(id = "0, 0, 2", expect = ACCEPTABLE, desc = "Every key with its value, each read before or after the " +
+        "split.")
+    @Outcome(expect = FORBIDDEN, desc = "r1 keys missing or r2 keys with another value: the reader lost or tore keys " +
+        "during the split; or the put did not split (r3 != 2).")
     @State
     public static class ReaderRacingSplit
     {
         final PresizedDocRefMap map = newMap();
-        final long key;
+        final long[] keys;
         final long newKey;
         final int segmentsBefore;
 
@@ -249,11 +335,18 @@ public final class PresizedDocRefMapStress
             // Top bit 0 keys: fill the root and push on, so it splits and the top-bit-0 half splits again.
             fill(map, 0, FILL_LIMIT + 1, 1_000_000);
             require(directoryDepth(map) >= 2, "directory depth >= 2 after the top-bit-0 half split");
-            // Top bit 1: fill its segment (local depth 1) to the limit; the reader's key is among them.
-            key = keyWithPrefix(1, 1, 2_000_000);
-            map.put(key, 1000);
-            final long next = fill(map, 1, FILL_LIMIT - 1, key + 1);
-            newKey = keyWithPrefix(1, 1, next);
+            // Top bit 1: fill its segment S (local depth 1) to the limit, first a low-half key and a high-half key
+            // homed at slot 3, then keys of either half.
+            final long stays = keyWithPrefixAndHome(2, 0b10, 16, 3, 2_000_000);
+            map.put(stays, stays * 10);
+            final long moves = keyWithPrefixAndHome(2, 0b11, 16, 3, stays + 1);
+            map.put(moves, moves * 10);
+            require(map.segmentOf(moves).search(Hashing.mix(moves, SEED)) == 4, "the high-half key displaced to 4");
+            final long[] filled = fillRecorded(map, 1, 1, FILL_LIMIT - 2, moves + 1);
+            keys = concat(filled, stays, moves);
+            require(map.segmentOf(stays) == map.segmentOf(moves) && map.segmentOf(stays).count == FILL_LIMIT,
+                "every key in one full segment");
+            newKey = keyWithPrefix(1, 1, filled[filled.length - 1] + 1);
             segmentsBefore = map.segmentCount();
         }
 
@@ -264,36 +357,40 @@ public final class PresizedDocRefMapStress
         }
 
         @Actor
-        public void reader(final JJ_Result r)
+        public void reader(final JJJ_Result r)
         {
-            r.r1 = map.get(key);
+            readEvery(map, keys, r);
         }
 
         @Arbiter
-        public void arbiter(final JJ_Result r)
+        public void arbiter(final JJJ_Result r)
         {
-            // 2: the put split the key's segment (one more segment), so the race was with a split.
-            r.r2 = map.segmentCount() - segmentsBefore + 1;
+            // 2: the put split the keys' segment (one more segment), so the race was with a split.
+            r.r3 = map.segmentCount() - segmentsBefore + 1;
             map.close();
         }
     }
 
     /**
-     * (c2) A reader racing the grow of its key's segment into the next size class finds the key, with its value. The
-     * grow copies the segment into a block of the next class and gives the old block back to the page arena, where
-     * any later grow or split may take it while a stale reader still reads it. The state fills the top-bit-1 segment
-     * (local depth 1, created empty in the smallest class by the root's split) to the fill limit of its second class
-     * (7 entries), so the racing put grows it into the third.
+     * (c2) A reader racing the grow of its segment into the next size class finds every key of the segment, each with
+     * its value. The grow copies the segment into a block of the next class and gives the old block back to the page
+     * arena, where any later grow or split may take it while a stale reader still reads it. The state fills the
+     * top-bit-1 segment (local depth 1, created empty in the smallest class by the root's split) to the fill limit of
+     * its second class (7 entries), so the racing put grows it into the third. The reader reads all 7 keys: the new
+     * class has more home slots, so each key is homed afresh and most land in another slot; some sit displaced
+     * before the grow (the state checks one does).
      */
     @JCStressTest
-    @Description("A reader racing the grow of its key's segment into the next size class finds the key.")
-    @Outcome(id = "1000, 1", expect = ACCEPTABLE, desc = "The key's value, read before or after the grow.")
-    @Outcome(expect = FORBIDDEN, desc = "Missing or wrong value, or the put did not grow the segment in place.")
+    @Description("A reader racing the grow of its segment into the next size class finds every key of it.")
+    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE, desc = "Every key with its value, each read before or after the " +
+        "grow.")
+    @Outcome(expect = FORBIDDEN, desc = "r1 keys missing or r2 keys with another value, or the put did not grow the " +
+        "segment in place (r3 = 0).")
     @State
     public static class ReaderRacingClassGrow
     {
         final PresizedDocRefMap map = newCompactMap();
-        final long key;
+        final long[] keys;
         final long newKey;
         final int segmentsBefore;
         final long capacityBefore;
@@ -302,10 +399,9 @@ public final class PresizedDocRefMapStress
         {
             fill(map, 0, FILL_LIMIT + 1, 1_000_000);
             require(directoryDepth(map) >= 2, "directory depth >= 2 after the top-bit-0 half split");
-            key = keyWithPrefix(1, 1, 2_000_000);
-            map.put(key, 1000);
-            final long next = fill(map, 1, 6, key + 1);
-            newKey = keyWithPrefix(1, 1, next);
+            keys = fillRecorded(map, 1, 1, 7, 2_000_000);
+            require(anyDisplaced(map, keys), "a key of the segment displaced from its home slot");
+            newKey = keyWithPrefix(1, 1, keys[keys.length - 1] + 1);
             segmentsBefore = map.segmentCount();
             capacityBefore = map.capacity();
         }
@@ -317,51 +413,50 @@ public final class PresizedDocRefMapStress
         }
 
         @Actor
-        public void reader(final JJ_Result r)
+        public void reader(final JJJ_Result r)
         {
-            r.r1 = map.get(key);
+            readEvery(map, keys, r);
         }
 
         @Arbiter
-        public void arbiter(final JJ_Result r)
+        public void arbiter(final JJJ_Result r)
         {
-            // 1: same segments, more room: the put grew the key's segment into the next class.
-            r.r2 = map.segmentCount() == segmentsBefore && map.capacity() > capacityBefore ? 1 : 0;
+            // 1: same segments, more room: the put grew the keys' segment into the next class.
+            r.r3 = map.segmentCount() == segmentsBefore && map.capacity() > capacityBefore ? 1 : 0;
             map.close();
         }
     }
 
     /**
-     * (c3) A stale reader of a segment whose block a later split reuses for other keys finds its key with its own
-     * value, never missing, another key's value or garbage. The writer's one put splits the reader's segment S,
-     * whose keys all share the next bit, so one child L takes them all and is full: the same put then splits L, and
-     * the thread-safe map's reserve, a stack, hands L's low child the block S just gave back (puts prepare the
-     * reserve's blocks here, so no preparer thread pushes one in between; r2 checks the reuse happened). So S's block
-     * is rewritten, under a microsecond after S's retirement, with L's low half: keys other than the reader's, which
-     * goes to L's high child. Every key of S is homed at slot 0, so the reader's key, first in, sits in slot 0, the
-     * first slot the reuse overwrites. A reader that took S from the directory before the first split still reads
-     * S's block; only the {@code RETIRED} stamp and the seqlock validation make it discard what it read there.
+     * (c3) A stale reader of a segment whose block a later split reuses for other keys finds every key of the segment
+     * with its own value, never missing, another key's value or garbage. The writer's one put splits the reader's
+     * segment S, whose keys all share the next bit, so one child L takes them all and is full: the same put then
+     * splits L, and the thread-safe map's reserve, a stack, hands L's low child the block S just gave back (puts
+     * prepare the reserve's blocks here, so no preparer thread pushes one in between; r3 checks the reuse happened).
+     * So S's block is rewritten, under a microsecond after S's retirement, with L's low half. Every key of S is homed
+     * at slot 0 and the halves alternate, so S's slots hold 101-keys and 100-keys in turn and the reused block holds
+     * the 7 100-keys in slots 0 to 6: a stale read finds a 101-key (slot 0, 2, ...) missing, and a 100-key at a slot
+     * other than its own. The reader reads all 14 keys. A reader that took S from the directory before the first
+     * split still reads S's block; only the {@code RETIRED} stamp and the seqlock validation make it discard what it
+     * read there.
      * <p>
      * A reader's stale view lasts one lookup (tens of nanoseconds), while S's retirement precedes the reuse of its
      * block by the rest of the put (about half a microsecond), so a broken reader fails only when it stalls
      * mid-lookup, about once in 10^4 to 10^6 samples: see {@code concurrency.md} for the counts seen per mutation.
      */
     @JCStressTest
-    @Description("A stale reader of a segment whose block a later split reuses for other keys finds its key.")
-    @Outcome(id = "1000, 1", expect = ACCEPTABLE, desc = "The key's value: read before the splits, or after them " +
-        "through the new directory; the reader's old block now holds other keys.")
-    @Outcome(id = "-1, 1", expect = FORBIDDEN, desc = "Missing: the reader read its old segment's block rewritten " +
-        "with other keys and took that for its segment.")
-    @Outcome(expect = FORBIDDEN, desc = "Another key's value or garbage from the reused block, or the writer's " +
-        "splits did not reuse the reader's old block (r2 = 0).")
+    @Description("A stale reader of a segment whose block a later split reuses for other keys finds every key.")
+    @Outcome(id = "0, 0, 1", expect = ACCEPTABLE, desc = "Every key with its value: each read before the splits, or " +
+        "after them through the new directory; the reader's old block now holds other keys.")
+    @Outcome(expect = FORBIDDEN, desc = "r1 keys missing or r2 with another key's value or garbage: the reader read " +
+        "its old segment's block rewritten with other keys; or the splits did not reuse the old block (r3 = 0).")
     @State
     public static class StaleReaderRacingBlockReuse
     {
         final PresizedDocRefMap map = PresizedDocRefMap.builder().segmentBytes(SEGMENT_BYTES).hashSeed(SEED)
             .prepareOnThread(false).build();
-        final long key;
+        final long[] keys = new long[FILL_LIMIT];
         final long newKey;
-        final long otherKey;
         final long oldBlock;
 
         public StaleReaderRacingBlockReuse()
@@ -370,35 +465,18 @@ public final class PresizedDocRefMapStress
             // top-bit-1 segment S (local depth 1) is empty, and the reserve keeps blocks of S's size from now on.
             fill(map, 0, FILL_LIMIT + 1, 1_000_000);
             require(directoryDepth(map) == 2, "directory depth 2 after the top-bit-0 half split");
-            // S filled to its limit with keys of prefix 10: half 100, the other keys; half 101, the reader's.
-            key = keyWithPrefixAndHome(0b101, 2_000_000);
-            map.put(key, 1000);
-            otherKey = keyWithPrefixAndHome(0b100, key + 1);
-            map.put(otherKey, otherKey * 10);
-            long next = otherKey + 1;
-            for (int i = 2; i < FILL_LIMIT; i++)
+            // S filled to its limit with keys of prefix 10, all homed at slot 0: half 101, half 100, alternating.
+            long next = 2_000_000;
+            for (int i = 0; i < FILL_LIMIT; i++)
             {
-                next = keyWithPrefixAndHome(i % 2 == 0 ? 0b101 : 0b100, next);
-                map.put(next, next * 10);
-                next++;
+                keys[i] = keyWithPrefixAndHome(3, i % 2 == 0 ? 0b101 : 0b100, 16, 0, next);
+                map.put(keys[i], keys[i] * 10);
+                next = keys[i] + 1;
             }
             newKey = keyWithPrefix(3, 0b100, next);
-            require(map.segmentOf(key) == map.segmentOf(otherKey) && map.segmentOf(key).count == FILL_LIMIT,
-                "the reader's key and the other key in one full segment");
-            oldBlock = map.segmentOf(key).address;
-        }
-
-        /** The first key at or after {@code from} with the 3-bit {@code prefix} and home slot 0 of 16 slots. */
-        private static long keyWithPrefixAndHome(final long prefix, final long from)
-        {
-            for (long key = from; ; key++)
-            {
-                final long h = Hashing.mix(key, SEED);
-                if (h >>> 61 == prefix && Segment.home(h, 16) == 0)
-                {
-                    return key;
-                }
-            }
+            require(map.segmentOf(keys[0]) == map.segmentOf(keys[1]) && map.segmentOf(keys[0]).count == FILL_LIMIT,
+                "every key in one full segment");
+            oldBlock = map.segmentOf(keys[0]).address;
         }
 
         @Actor
@@ -408,18 +486,17 @@ public final class PresizedDocRefMapStress
         }
 
         @Actor
-        public void reader(final JJ_Result r)
+        public void reader(final JJJ_Result r)
         {
-            r.r1 = map.get(key);
+            readEvery(map, keys, r);
         }
 
         @Arbiter
-        public void arbiter(final JJ_Result r)
+        public void arbiter(final JJJ_Result r)
         {
-            // 1: the second split wrote the other keys into the reader's old block, so the race was with its reuse.
-            r.r2 = map.segmentOf(otherKey).address == oldBlock && map.segmentOf(key).address != oldBlock ? 1 : 0;
-            require(map.get(key) == 1000 && map.get(otherKey) == otherKey * 10 && map.get(newKey) == 5,
-                "every key mapped after the splits");
+            // 1: the second split wrote the 100-keys into the reader's old block, so the race was with its reuse.
+            r.r3 = map.segmentOf(keys[1]).address == oldBlock && map.segmentOf(keys[0]).address != oldBlock ? 1 : 0;
+            require(map.get(newKey) == 5, "the new key mapped after the splits");
             map.close();
         }
     }
@@ -602,6 +679,195 @@ public final class PresizedDocRefMapStress
         {
             // 2: the directory doubled, so the race was with a doubling.
             r.r2 = directoryDepth(map) - depthBefore + 1;
+            map.close();
+        }
+    }
+
+    /**
+     * The docRef mapped to {@code key}, or -2 if the directory points it at a retired segment: a lost split, on which
+     * a get would retry forever. Arbiters of races between splits read through this so that a broken build reports
+     * instead of hanging.
+     */
+    static long getUnlessRetired(final PresizedDocRefMap map, final long key)
+    {
+        return map.segmentOf(key).isRetired() ? -2 : map.get(key);
+    }
+
+    /** How many of {@code keys}, each mapped to ten times itself, are missing or mapped to another value. */
+    static long countLost(final PresizedDocRefMap map, final long[] keys)
+    {
+        long lost = 0;
+        for (final long key : keys)
+        {
+            if (getUnlessRetired(map, key) != key * 10)
+            {
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    /**
+     * (g) A remove racing the split of its key's segment by another writer's insert removes the key, and the split
+     * keeps every other key. The segment S is full (local depth 1, directory depth 2) so the insert splits it if it
+     * locks S first; the remover then waits on S's lock while S is copied into its children and retired, and must see
+     * the retirement and remove the key from the child that now holds it, not from S's copy. If the remove locks S
+     * first, S is no longer full and the insert only inserts (r4 = 0).
+     */
+    @JCStressTest
+    @Description("A remove racing another writer's split of the key's segment removes the key; the others stay.")
+    @Outcome(id = "1000, -1, 0, 1", expect = ACCEPTABLE, desc = "The insert split the segment first; the remove " +
+        "removed the key from its child.")
+    @Outcome(id = "1000, -1, 0, 0", expect = ACCEPTABLE, desc = "The remove came first; the insert did not split.")
+    @Outcome(expect = FORBIDDEN, desc = "The removed key still mapped (r2 = 1000: removed from the replaced segment " +
+        "only), r3 other keys lost, or the remove missed the key (r1 = -1).")
+    @State
+    public static class RemoveRacingSplit
+    {
+        final PresizedDocRefMap map = newMap();
+        final long removed;
+        final long[] kept;
+        final int segmentsBefore;
+
+        public RemoveRacingSplit()
+        {
+            fill(map, 0, FILL_LIMIT + 1, 1_000_000);
+            require(directoryDepth(map) >= 2, "directory depth >= 2 after the top-bit-0 half split");
+            removed = keyWithPrefix(1, 1, 2_000_000);
+            map.put(removed, 1000);
+            final long[] filled = fillRecorded(map, 1, 1, FILL_LIMIT - 1, removed + 1);
+            require(map.segmentOf(removed).count == FILL_LIMIT, "the removed key's segment full");
+            kept = concat(filled, keyWithPrefix(1, 1, filled[filled.length - 1] + 1));
+            segmentsBefore = map.segmentCount();
+        }
+
+        @Actor
+        public void remover(final JJJJ_Result r)
+        {
+            r.r1 = map.remove(removed);
+        }
+
+        @Actor
+        public void inserter()
+        {
+            final long newKey = kept[kept.length - 1];
+            map.put(newKey, newKey * 10);
+        }
+
+        @Arbiter
+        public void arbiter(final JJJJ_Result r)
+        {
+            r.r2 = getUnlessRetired(map, removed);
+            r.r3 = countLost(map, kept);
+            r.r4 = map.segmentCount() - segmentsBefore;
+            map.close();
+        }
+    }
+
+    /**
+     * (h) Two writers calling {@code putIfAbsent} with one new key: exactly one inserts, and the other gets the
+     * winner's docRef back and changes nothing, the uniqueness a primary-key index relies on. The key's segment is
+     * full, so the first to lock it splits it and inserts into a child; the other, which may have found the segment
+     * before the split, must see it retired and find the key in the child.
+     */
+    @JCStressTest
+    @Description("Two writers calling putIfAbsent with one key across its segment's split: exactly one inserts.")
+    @Outcome(id = "-1, 1, 1", expect = ACCEPTABLE, desc = "Writer 1 inserted; writer 2 got its docRef back.")
+    @Outcome(id = "2, -1, 2", expect = ACCEPTABLE, desc = "Writer 2 inserted; writer 1 got its docRef back.")
+    @Outcome(expect = FORBIDDEN, desc = "Both inserted (-1, -1), the loser's value stored, or the key lost.")
+    @State
+    public static class TwoWritersPutIfAbsent
+    {
+        final PresizedDocRefMap map = newMap();
+        final long key;
+
+        public TwoWritersPutIfAbsent()
+        {
+            final long next = fill(map, 0, FILL_LIMIT / 2, 100);
+            final long last = fill(map, 1, FILL_LIMIT - FILL_LIMIT / 2, next);
+            require(map.segmentCount() == 1, "one full segment before the race");
+            key = last;
+        }
+
+        @Actor
+        public void writer1(final JJJ_Result r)
+        {
+            r.r1 = map.putIfAbsent(key, 1);
+        }
+
+        @Actor
+        public void writer2(final JJJ_Result r)
+        {
+            r.r2 = map.putIfAbsent(key, 2);
+        }
+
+        @Arbiter
+        public void arbiter(final JJJ_Result r)
+        {
+            r.r3 = getUnlessRetired(map, key);
+            require(map.segmentCount() > 1, "the race split the segment");
+            map.close();
+        }
+    }
+
+    /**
+     * (i) Two writers splitting two different segments, one of them at the directory's full depth so that the
+     * directory doubles, both land, and so does every key already in the map. The directory has depth 2; writer A
+     * inserts into the full segment of prefix 00 (local depth 2: a split that doubles the directory), writer B into
+     * the full segment S of prefix 1 (local depth 1: a split that rewrites two directory entries in place). The
+     * doubling must copy the directory as it stands under the directory lock, after any split published before it,
+     * or the other split's entries are lost and its keys sit behind a retired segment.
+     */
+    @JCStressTest
+    @Description("Two writers splitting two segments, one doubling the directory: both keys and all others land.")
+    @Outcome(id = "5, 6, 0, 1", expect = ACCEPTABLE, desc = "Both new keys and every other key mapped; the directory " +
+        "doubled once.")
+    @Outcome(expect = FORBIDDEN, desc = "A new key missing (-1), behind a retired segment (-2) or with another " +
+        "value, or r3 other keys lost: a split lost to the doubling.")
+    @State
+    public static class WritersRacingDoubling
+    {
+        final PresizedDocRefMap map = newMap();
+        final long keyA;
+        final long keyB;
+        final long[] others;
+        final int depthBefore;
+
+        public WritersRacingDoubling()
+        {
+            final long[] low = fillRecorded(map, 1, 0, FILL_LIMIT + 1, 1_000_000);
+            require(directoryDepth(map) == 2, "directory depth 2 after the top-bit-0 half split");
+            final long probe00 = keyWithPrefix(2, 0b00, 1_500_000);
+            require(map.segmentOf(probe00).localDepth == 2, "the 00 segment at the directory's depth");
+            final long[] low00 = fillRecorded(map, 2, 0b00, FILL_LIMIT - map.segmentOf(probe00).count, probe00);
+            final long[] high = fillRecorded(map, 1, 1, FILL_LIMIT, 2_000_000);
+            require(map.segmentOf(probe00).count == FILL_LIMIT && map.segmentOf(high[0]).count == FILL_LIMIT,
+                "both segments full");
+            keyA = keyWithPrefix(2, 0b00, 3_000_000);
+            keyB = keyWithPrefix(1, 1, 4_000_000);
+            others = concat(concat(low, low00), high);
+            depthBefore = directoryDepth(map);
+        }
+
+        @Actor
+        public void writerA()
+        {
+            map.put(keyA, 5);
+        }
+
+        @Actor
+        public void writerB()
+        {
+            map.put(keyB, 6);
+        }
+
+        @Arbiter
+        public void arbiter(final JJJJ_Result r)
+        {
+            r.r1 = getUnlessRetired(map, keyA);
+            r.r2 = getUnlessRetired(map, keyB);
+            r.r3 = countLost(map, others);
+            r.r4 = directoryDepth(map) - depthBefore;
             map.close();
         }
     }
