@@ -50,7 +50,9 @@ import org.jetbrains.annotations.NotNull;
  *     key: each returns a value that was mapped to the key at some moment during the call.</li>
  *     <li>Iteration ({@link #cursor()}, {@link #forEach}) is weakly consistent: it never throws because of
  *     concurrent writes and never yields a pair that was not mapped at some moment during the iteration; entries
- *     written, removed or moved by concurrent writers may be missed or, within one segment, seen twice.</li>
+ *     written, removed or moved by concurrent writers may be missed or, within one segment, seen twice. Removing
+ *     the entry just yielded, from the iterating thread (in {@code forEach}'s action, say), misses nothing: a cursor
+ *     whose segment changed goes on right after the entry it last yielded.</li>
  *     <li>{@code size()}, {@code isEmpty()} and {@code capacity()} sum over the segments without locking: exact when
  *     no write runs, an estimate while writes run. {@code clear()} clears one segment at a time.</li>
  *     <li>{@code close()} requires that no other thread is using the map or will use it: call it after every other
@@ -1609,7 +1611,10 @@ public final class PresizedDocRefMap implements AutoCloseable
      * are displaced past it.
      * <p>
      * <b>Thread-safety:</b> a cursor belongs to one thread. On a thread-safe map it is weakly consistent, as the map
-     * documents, and never throws because of concurrent writes. On a single-threaded map, adding or removing entries
+     * documents, and never throws because of concurrent writes. When a write changes the segment it is reading
+     * between two {@link #next()} calls, it goes on right after the entry it last yielded (found again by its key),
+     * or, if that entry was removed, from the slot it had, into which a remove moves the next entry: so removing
+     * each entry as it is yielded visits every entry once. On a single-threaded map, adding or removing entries
      * while a cursor is in use makes its next {@link #next()} throw {@link ConcurrentModificationException}.
      */
     public static final class Cursor
@@ -1621,6 +1626,8 @@ public final class PresizedDocRefMap implements AutoCloseable
          * before it, so at most one per local depth, 0 to {@value Directory#MAX_DEPTH}.
          */
         private static final int MAX_RESUMES = Directory.MAX_DEPTH + 1;
+        /** {@link #yieldedStamp} when there is no entry to resume after: odd, so no stamp read to proceed equals it. */
+        private static final long NO_STAMP = 1L;
 
         private final PresizedDocRefMap map;
         /** Start of the hash range of the segment being read (or to resolve next). */
@@ -1643,6 +1650,10 @@ public final class PresizedDocRefMap implements AutoCloseable
         private long[] resumeFrom;
         private int resumes;
         private int expectedModCount;
+        /** Mixed key of the entry last yielded from {@link #segment}: where to resume if the segment changes. */
+        private long yieldedHash;
+        /** The segment's stamp when that entry was yielded, or {@link #NO_STAMP}. */
+        private long yieldedStamp;
         private long key;
         private long value;
 
@@ -1665,6 +1676,7 @@ public final class PresizedDocRefMap implements AutoCloseable
             segment = null;
             slot = 0;
             resumes = 0;
+            yieldedStamp = NO_STAMP;
             expectedModCount = map.modCount;
             return this;
         }
@@ -1719,6 +1731,19 @@ public final class PresizedDocRefMap implements AutoCloseable
                     continue;
                 }
                 spins = 0;
+                if (stamp != yieldedStamp && yieldedStamp != NO_STAMP)
+                {
+                    // A write changed the segment since the last entry was yielded: a remove moves the displaced
+                    // entries after it one slot left, the next into the slot already passed, and an insert before
+                    // it moves it right. Go on right after it, or, if it is gone, from the slot it had.
+                    final int index = segment.indexOf(yieldedHash);
+                    if (!segment.validate(stamp))
+                    {
+                        continue;
+                    }
+                    this.slot = index >= 0 ? index + 1 : this.slot - 1;
+                    yieldedStamp = index >= 0 ? stamp : NO_STAMP;
+                }
                 final int slot = this.slot;
                 if (slot >= segment.limit)
                 {
@@ -1735,6 +1760,8 @@ public final class PresizedDocRefMap implements AutoCloseable
                 this.slot = slot + 1;
                 if (stored != 0)
                 {
+                    yieldedHash = h;
+                    yieldedStamp = stamp;
                     key = Hashing.unmix(h, map.seed);
                     value = stored ^ map.missingValue;
                     return true;
@@ -1785,6 +1812,7 @@ public final class PresizedDocRefMap implements AutoCloseable
             this.resumes = resumes;
             // The home slot of the first low 32 bits not yet reached: the same slot in a segment of the same capacity.
             slot = resumes > 0 ? (int)((resumeFrom[resumes - 1] * segment.capacity) >>> 32) : 0;
+            yieldedStamp = NO_STAMP;
             this.segment = segment;
             return segment;
         }
