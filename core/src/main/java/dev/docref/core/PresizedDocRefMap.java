@@ -294,8 +294,12 @@ public final class PresizedDocRefMap implements AutoCloseable
      *
      * @param expectedEntries how many entries to make room for; 0 or more.
      * @return a new map; close it.
-     * @throws IllegalArgumentException if {@code expectedEntries} is negative or larger than the map can address.
-     * @throws OutOfMemoryError         if the native memory is not available; nothing stays allocated.
+     * @throws IllegalArgumentException   if {@code expectedEntries} is negative or larger than the map can address,
+     *                                    or a {@code docref.*} system property the map reads has a bad value.
+     * @throws OutOfMemoryError           if the native memory or the heap for the directory is not available, or the
+     *                                    map would exceed the machine's memory and swap; nothing stays allocated.
+     * @throws AllocationBlockedException if {@link AllocationGuard#global()} blocks the allocation; nothing stays
+     *                                    allocated.
      */
     public static @NotNull PresizedDocRefMap withCapacity(final long expectedEntries)
     {
@@ -384,8 +388,11 @@ public final class PresizedDocRefMap implements AutoCloseable
      * Map {@code key} to {@code docRef}, replacing any previous mapping.
      *
      * @return the previous docRef, or {@link #missingValue()} if there was none.
-     * @throws IllegalArgumentException if {@code docRef == missingValue()}; the map is unchanged.
-     * @throws OutOfMemoryError         if a split cannot get its segment; the map is unchanged.
+     * @throws IllegalArgumentException    if {@code docRef == missingValue()}; the map is unchanged.
+     * @throws OutOfMemoryError            if a split cannot get its segment; the map is unchanged.
+     * @throws AllocationBlockedException  if the map's {@link Builder#guard guard} blocks a split's allocation; the
+     *                                     map is unchanged.
+     * @throws IllegalStateException       if the map is closed.
      */
     public long put(final long key, final long docRef)
     {
@@ -398,7 +405,11 @@ public final class PresizedDocRefMap implements AutoCloseable
      * Map {@code key} to {@code docRef} only if {@code key} is absent.
      *
      * @return the docRef already mapped (the map is unchanged), or {@link #missingValue()} if it was inserted.
-     * @throws IllegalArgumentException if {@code docRef == missingValue()}; the map is unchanged.
+     * @throws IllegalArgumentException    if {@code docRef == missingValue()}; the map is unchanged.
+     * @throws OutOfMemoryError            if a split cannot get its segment; the map is unchanged.
+     * @throws AllocationBlockedException  if the map's {@link Builder#guard guard} blocks a split's allocation; the
+     *                                     map is unchanged.
+     * @throws IllegalStateException       if the map is closed.
      */
     public long putIfAbsent(final long key, final long docRef)
     {
@@ -732,8 +743,11 @@ public final class PresizedDocRefMap implements AutoCloseable
     /**
      * @return all native memory the map holds, in bytes: its segments; once it grows by splitting, the up to 5
      * blocks kept ready for the next splits (640 KiB at the default segment size), which the
-     * {@code docref-block-preparer} thread may add shortly after a split, between two calls on the map; and with
-     * {@link Growth#COMPACT}, the chunks its size-class segments are carved from, free pages included.
+     * {@code docref-block-preparer} thread may add shortly after a split, between two calls on the map; with
+     * {@link Growth#COMPACT}, the chunks its size-class segments are carved from, free pages included; and in a
+     * thread-safe map grown from a small size, the smaller blocks its one segment outgrew, kept until
+     * {@code close()} because a reader may still be reading them (134 KiB at the defaults: a map of 7,000 entries
+     * grown from empty holds 262 KiB where the single-threaded one holds 128 KiB).
      */
     public long offHeapBytes()
     {
@@ -1546,6 +1560,8 @@ public final class PresizedDocRefMap implements AutoCloseable
          * @throws OutOfMemoryError         if the native memory or the heap for the directory is not available, or
          *                                  the map would exceed the machine's memory and swap; nothing stays
          *                                  allocated.
+         * @throws AllocationBlockedException if the {@link #guard guard} blocks the allocation or the directory;
+         *                                    nothing stays allocated.
          */
         public @NotNull PresizedDocRefMap build()
         {
