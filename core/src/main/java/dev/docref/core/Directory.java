@@ -23,7 +23,10 @@ final class Directory
     /** Bytes of one reference in the directory's array: 4 with compressed references (heaps under 32 GiB), else 8. */
     static final int REFERENCE_BYTES = OffHeap.referenceBytes();
 
-    /** 2^30 entries is the largest power-of-two Java array; it addresses over 10^13 entries at the default size. */
+    /**
+     * 2^30 entries is the largest power-of-two Java array; it addresses 7,535,092,874,165 map entries at the default
+     * segment size and load factor (design.md's worked numbers).
+     */
     static final int MAX_DEPTH = 30;
 
     final Segment[] segments;

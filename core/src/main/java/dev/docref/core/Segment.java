@@ -383,6 +383,34 @@ final class Segment
     }
 
     /**
+     * For a cursor, a cold path: the slot holding mixed key {@code h}, or -1 if it is absent. A reader's search: its
+     * reads must be validated against the segment's stamp, and like {@link #scan} it stops at the limit.
+     */
+    int indexOf(final long h)
+    {
+        final int capacity = this.capacity;
+        final int home = home(h, capacity);
+        for (int index = home, limit = this.limit; index < limit; index++)
+        {
+            final long stored = storedAt(index);
+            if (stored == 0)
+            {
+                return -1;
+            }
+            final long resident = hashAt(index);
+            if (resident == h)
+            {
+                return index;
+            }
+            if (home(resident, capacity) > home)
+            {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * All ones if {@code a == b}, else 0, computed without a comparison the JIT could turn into a branch: with
      * {@code x = a ^ b}, only {@code x == 0} has the sign bit set in both {@code ~x} and {@code x - 1} (x86 BMI1 does
      * the {@code ~x & y} in one {@code andn}).

@@ -38,6 +38,42 @@ class ThreadSafePresizedDocRefMapTest extends PresizedDocRefMapTest
         }
     }
 
+    /**
+     * Removing the entry just yielded moves the displaced entries after it one slot left, the next one into the slot
+     * the cursor has passed: the cursor must resume after the last entry it yielded, not at the next slot.
+     */
+    @ParameterizedTest
+    @MethodSource("removeWhileIteratingCases")
+    void removingEntriesWhileIteratingVisitsEveryEntryOnce(final int segmentBytes, final long expectedEntries)
+    {
+        try (PresizedDocRefMap map = builder().segmentBytes(segmentBytes).hashSeed(11)
+            .expectedEntries(expectedEntries).build())
+        {
+            for (long i = 0; i < 10_000; i++)
+            {
+                map.put(i, i);
+            }
+            final Set<Long> visited = new HashSet<>();
+            map.forEach((key, value) ->
+            {
+                assertTrue(visited.add(key), () -> "visited " + key + " twice");
+                if ((key & 1) == 0)
+                {
+                    map.remove(key);
+                }
+            });
+            assertEquals(10_000, visited.size(), "entries visited");
+            assertEquals(5_000, map.size(), "entries left after removing the even keys");
+            map.forEach((key, value) -> assertEquals(1, key & 1, () -> "even key " + key + " was not removed"));
+        }
+    }
+
+    static Stream<Arguments> removeWhileIteratingCases()
+    {
+        // Pre-sized at the default segment size, and grown from empty into many small segments.
+        return Stream.of(arguments(PresizedDocRefMap.DEFAULT_SEGMENT_BYTES, 10_000), arguments(1024, 0));
+    }
+
     @Test
     void iterationWhileTheSameThreadWritesAndSplitsNeverThrowsAndYieldsOnlyMappedPairs()
     {
