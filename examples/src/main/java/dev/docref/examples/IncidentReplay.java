@@ -193,9 +193,7 @@ public final class IncidentReplay
         out.printf(Locale.ROOT, "docref incident replay: %,d keys into %s%n", options.entries,
             options.maps.stream().map(kind -> kind.title).collect(Collectors.joining(", ")));
         out.println("  " + ReplayPhase.describeLoad(options));
-        out.printf(Locale.ROOT, "  allocation guard: WARN mode, single-allocation limit %s (the guard's default is " +
-            "1 GiB; lowered so that this scale's last doublings cross it)%n",
-            PropertyValues.formatBytes(options.guardLimit()));
+        out.println("  " + describeGuard(options));
         out.printf(Locale.ROOT, "  freeze trap: probe every %d ms with a %d ms deadline, stall threshold %d ms, " +
             "%d s captures, armed by guard warnings%n", PhaseTrap.PROBE_INTERVAL.toMillis(),
             PhaseTrap.PROBE_DEADLINE.toMillis(), PhaseTrap.STALL_THRESHOLD.toMillis(),
@@ -224,6 +222,20 @@ public final class IncidentReplay
         writeReport(outDir, report);
         out.println("Report: " + outDir.resolve(REPORT_HTML));
         return results;
+    }
+
+    /**
+     * @return the header's line about the guard: its limit and where the limit came from, {@code --guard-limit} or
+     *         the scale, for example "allocation guard: WARN mode, single-allocation limit 64.00 MiB (scaled with
+     *         --entries: 4 bytes per slot of HashMap's last table, so that this scale's last doublings cross it;
+     *         the guard's own default is 1 GiB)".
+     */
+    static String describeGuard(final ReplayOptions options)
+    {
+        return "allocation guard: WARN mode, single-allocation limit " +
+            PropertyValues.formatBytes(options.guardLimit()) + " (" + (options.guardLimit != null ? "--guard-limit" :
+            "scaled with --entries: 4 bytes per slot of HashMap's last table, so that this scale's last doublings " +
+            "cross it") + "; the guard's own default is 1 GiB)";
     }
 
     /**

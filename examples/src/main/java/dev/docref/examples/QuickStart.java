@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 import dev.docref.core.PresizedDocRefMap;
+import dev.docref.guard.AllocationGuard;
 import dev.docref.guard.PropertyValues;
 
 /**
@@ -18,6 +19,8 @@ import dev.docref.guard.PropertyValues;
  */
 public final class QuickStart
 {
+    /** The command's name, as its errors begin. */
+    static final String COMMAND = "quick-start";
     /** How many documents the example indexes. */
     static final long ENTRIES = 1_000_000;
 
@@ -29,7 +32,11 @@ public final class QuickStart
     static final String USAGE = "usage: java -cp examples/target/incident-replay.jar dev.docref.examples.QuickStart" +
         "\n\nFills a map sized up front with withCapacity and reads it back; it takes no arguments.";
 
-    /** Runs the example; prints what it does. With {@code --help}, prints the usage; with anything else, exits 2. */
+    /**
+     * Runs the example; prints what it does. With {@code --help}, prints the usage; with anything else, exits 2. A bad
+     * {@code docref.guard.*} system property, which the map's guard reads at first use, ends it with one line naming
+     * the property, the value and what is accepted, and exit status 1.
+     */
     public static void main(final String[] args)
     {
         if (args.length == 1 && ("--help".equals(args[0]) || "-h".equals(args[0])))
@@ -39,9 +46,18 @@ public final class QuickStart
         }
         if (args.length > 0)
         {
-            System.err.println("quick-start: it takes no arguments, but was given: " + String.join(" ", args) +
+            System.err.println(COMMAND + ": it takes no arguments, but was given: " + String.join(" ", args) +
                 "; run it with none\n\n" + USAGE);
             System.exit(2);
+        }
+        try
+        {
+            // The map's guard, read here so that a bad property is the user's one-line error, not a stack trace.
+            ExampleFailure.ofSettings(AllocationGuard::global);
+        }
+        catch (final ExampleFailure ex)
+        {
+            System.exit(ex.print(COMMAND, System.err));
         }
         run(System.out);
     }

@@ -247,6 +247,21 @@ class IncidentReplayArgumentsTest
     }
 
     @Test
+    void guardLineSaysWhereTheLimitCameFromAndNeverCallsAGivenOrRaisedLimitLowered()
+    {
+        final String given =
+            IncidentReplay.describeGuard(ReplayOptions.parse(new String[] { "--guard-limit", "2GiB" }));
+        assertEquals("allocation guard: WARN mode, single-allocation limit 2.00 GiB (--guard-limit; the guard's own " +
+            "default is 1 GiB)", given);
+        // Past 0.75 * 2^28 entries HashMap's last table is 2^29 slots: the scaled limit, 2 GiB, is over the default.
+        final String scaled =
+            IncidentReplay.describeGuard(ReplayOptions.parse(new String[] { "--entries", "300000000" }));
+        assertEquals("allocation guard: WARN mode, single-allocation limit 2.00 GiB (scaled with --entries: 4 bytes " +
+            "per slot of HashMap's last table, so that this scale's last doublings cross it; the guard's own default " +
+            "is 1 GiB)", scaled);
+    }
+
+    @Test
     void captureWindowGrowsWithTheEntriesUnlessGiven()
     {
         assertEquals(Duration.ofSeconds(3), ReplayOptions.parse(new String[0]).captureDuration());

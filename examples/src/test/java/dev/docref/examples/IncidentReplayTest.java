@@ -75,6 +75,14 @@ class IncidentReplayTest
         csv();
     }
 
+    @Test
+    void headerSaysTheGuardLimitCameFromTheCommandLine()
+    {
+        // It said "lowered so that this scale's last doublings cross it" of any limit, a --guard-limit too.
+        assertTrue(printed.contains("  allocation guard: WARN mode, single-allocation limit 16.00 MiB " +
+            "(--guard-limit; the guard's own default is 1 GiB)"), printed);
+    }
+
     @ParameterizedTest
     @EnumSource(names = { "HASHMAP", "FASTUTIL", "DOCREF" })
     void tableReportAndChartNameEveryMap(final FeedIndex.Kind kind) throws IOException

@@ -150,6 +150,19 @@ class SmallExamplesTest
             "accepted: ");
     }
 
+    /**
+     * QuickStart's map reads the {@code docref.guard.*} system properties through {@code AllocationGuard.global()}: a
+     * bad one ended it with an {@code IllegalArgumentException} stack trace, where the other examples print one line.
+     */
+    @Test
+    void aBadGuardPropertyEndsQuickStartWithOneLineAndStatus1() throws Exception
+    {
+        final ChildJvm quickStart = ChildJvm.run(dir, dir, Duration.ofSeconds(60),
+            List.of("-Ddocref.guard.mode=blocking"), QuickStart.class);
+        assertOneLineError(quickStart, "quick-start: system properties: docref.guard.mode = \"blocking\" is not a " +
+            "valid value; accepted: one of off, warn, block (case-insensitive). No guard was created.");
+    }
+
     /** Exit status 1 and one line on standard error that starts with {@code start}: no stack trace. */
     static void assertOneLineError(final ChildJvm child, final String start)
     {

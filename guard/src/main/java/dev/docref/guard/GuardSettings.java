@@ -120,18 +120,12 @@ final class GuardSettings
 
     /**
      * A warning interval, at most {@link #MAX_WARN_INTERVAL}: {@code 3000000000000h} is a valid duration, but one
-     * that a long does not count in milliseconds.
+     * that a long does not count in milliseconds; so are values a long does not hold, {@code 9223372036854775808ms}.
      */
     private static Duration parseWarnInterval(final String value)
     {
-        final Duration interval = PropertyValues.parseDuration(WARN_INTERVAL_PROP_NAME, value);
-        if (interval.compareTo(MAX_WARN_INTERVAL) > 0)
-        {
-            throw new IllegalArgumentException(WARN_INTERVAL_PROP_NAME + " = \"" + value + "\" is more than " +
-                Long.MAX_VALUE + "ms (about 292 million years), the longest interval the guard counts; accepted: " +
-                PropertyValues.DURATION_FORMS + ", up to " + Long.MAX_VALUE + "ms");
-        }
-        return interval;
+        return PropertyValues.parseDuration(WARN_INTERVAL_PROP_NAME, value, MAX_WARN_INTERVAL, Long.MAX_VALUE + "ms",
+            " (about 292 million years), the longest interval the guard counts");
     }
 
     public String toString()

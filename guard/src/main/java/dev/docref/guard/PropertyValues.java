@@ -45,6 +45,13 @@ public final class PropertyValues
 
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-z]*)");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*([a-z]+)");
+    /**
+     * The longest duration {@link #parseDuration(String, String)} accepts: {@link Long#MAX_VALUE} seconds, the most a
+     * {@link Duration} holds in whole seconds (about 292 billion years).
+     */
+    public static final Duration MAX_DURATION = Duration.ofSeconds(Long.MAX_VALUE);
+
+    private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
     private static final String[] BYTE_UNITS = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 
     private PropertyValues()
@@ -118,10 +125,27 @@ public final class PropertyValues
      *
      * @param property the property's name, for the error message.
      * @param value    e.g. {@code "30s"}, {@code "500ms"}, {@code "2m"}, {@code "1h"}.
-     * @return the duration, zero or more.
-     * @throws IllegalArgumentException naming the property, the value and the accepted forms.
+     * @return the duration, zero or more, at most {@link #MAX_DURATION}.
+     * @throws IllegalArgumentException naming the property, the value and the accepted forms, and for a value over
+     *                                  {@link #MAX_DURATION}, that longest duration.
      */
     public static Duration parseDuration(final String property, final String value)
+    {
+        return parseDuration(property, value, MAX_DURATION, Long.MAX_VALUE + "s", " (about 292 billion years), the " +
+            "longest duration");
+    }
+
+    /**
+     * A duration of at most {@code max}: one place that compares the value, whatever its size, with the limit, so
+     * that a value too large for a long is refused with the same message as one just over {@code max}.
+     *
+     * @param max     the longest duration accepted.
+     * @param maxText {@code max} as the message writes it, e.g. {@code 9223372036854775807ms}.
+     * @param why     what the message adds after {@code maxText} in the problem, e.g. what the limit is for.
+     * @throws IllegalArgumentException naming the property, the value, the accepted forms and {@code maxText}.
+     */
+    static Duration parseDuration(
+        final String property, final String value, final Duration max, final String maxText, final String why)
     {
         final String text = normalise(property, value, DURATION_FORMS);
         final Matcher matcher = DURATION.matcher(text);
@@ -129,35 +153,37 @@ public final class PropertyValues
         {
             throw invalid(property, value, "is not a duration", DURATION_FORMS);
         }
-        final long amount;
-        try
+        final long unitNanos = durationUnitNanos(matcher.group(2));
+        if (unitNanos == 0)
         {
-            amount = Long.parseLong(matcher.group(1));
+            throw invalid(property, value, "has an unknown unit \"" + matcher.group(2) + "\"", DURATION_FORMS);
         }
-        catch (final NumberFormatException ex)
+        final BigInteger nanos = new BigInteger(matcher.group(1)).multiply(BigInteger.valueOf(unitNanos));
+        final BigInteger maxNanos = BigInteger.valueOf(max.getSeconds()).multiply(NANOS_PER_SECOND)
+            .add(BigInteger.valueOf(max.getNano()));
+        if (nanos.compareTo(maxNanos) > 0)
         {
-            throw invalid(property, value, "is too large", DURATION_FORMS);
+            throw invalid(property, value, "is more than " + maxText + why, DURATION_FORMS + ", up to " + maxText);
         }
-        try
+        final BigInteger[] secondsAndNanos = nanos.divideAndRemainder(NANOS_PER_SECOND);
+        return Duration.ofSeconds(secondsAndNanos[0].longValueExact(), secondsAndNanos[1].longValueExact());
+    }
+
+    /** @return the nanoseconds of a duration unit, lower case, or 0 if it is not one. */
+    private static long durationUnitNanos(final String unit)
+    {
+        switch (unit)
         {
-            switch (matcher.group(2))
-            {
-                case "ms":
-                    return Duration.ofMillis(amount);
-                case "s":
-                    return Duration.ofSeconds(amount);
-                case "m":
-                    return Duration.ofMinutes(amount);
-                case "h":
-                    return Duration.ofHours(amount);
-                default:
-                    throw invalid(property, value, "has an unknown unit \"" + matcher.group(2) + "\"",
-                        DURATION_FORMS);
-            }
-        }
-        catch (final ArithmeticException ex)
-        {
-            throw invalid(property, value, "is too large", DURATION_FORMS);
+            case "ms":
+                return 1_000_000L;
+            case "s":
+                return 1_000_000_000L;
+            case "m":
+                return 60_000_000_000L;
+            case "h":
+                return 3_600_000_000_000L;
+            default:
+                return 0L;
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static dev.docref.guard.AllocationGuard.CONFIG_PROP_NAME;
 import static dev.docref.guard.AllocationGuard.MODE_PROP_NAME;
@@ -143,6 +144,19 @@ class AllocationGuardConfigurationTest
                 "9223372036854775807ms"), ex::getMessage);
             assertEquals(Duration.ofMillis(Long.MAX_VALUE), guard.warnInterval());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "9223372036854775808ms", "9223372036854775807h", "99999999999999999999s" })
+    void aWarnIntervalALongCannotHoldIsRefusedNamingTheLongestInterval(final String value)
+    {
+        // These said only "is too large": their amount, or its seconds, overflow a long before the guard's own check.
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> guard(WARN_INTERVAL_PROP_NAME, value).close());
+        assertTrue(ex.getMessage().contains(WARN_INTERVAL_PROP_NAME + " = \"" + value + "\" is more than " +
+            "9223372036854775807ms (about 292 million years), the longest interval the guard counts; accepted: "),
+            ex::getMessage);
+        assertTrue(ex.getMessage().contains(", up to 9223372036854775807ms. No guard was created."), ex::getMessage);
     }
 
     @Test

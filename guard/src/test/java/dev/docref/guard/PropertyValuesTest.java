@@ -109,6 +109,20 @@ class PropertyValuesTest
             ex::getMessage);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "9223372036854775808s", "9223372036854775807h", "99999999999999999999999ms" })
+    void parseDurationNamesTheLongestDurationForOneTooLong(final String value)
+    {
+        // These said only "is too large", naming no limit.
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> PropertyValues.parseDuration(PROP, value));
+        assertTrue(ex.getMessage().startsWith(PROP + " = \"" + value + "\" is more than 9223372036854775807s (about " +
+            "292 billion years), the longest duration; accepted: "), ex::getMessage);
+        assertTrue(ex.getMessage().endsWith(", up to 9223372036854775807s"), ex::getMessage);
+        assertEquals(PropertyValues.MAX_DURATION, Duration.ofSeconds(Long.MAX_VALUE));
+        assertEquals(PropertyValues.MAX_DURATION, PropertyValues.parseDuration(PROP, "9223372036854775807s"));
+    }
+
     @Test
     void parseBooleanAcceptsTrueAndFalseInAnyCase()
     {
