@@ -392,7 +392,7 @@ public final class PresizedDocRefMap implements AutoCloseable
      * @throws OutOfMemoryError            if a split cannot get its segment; the map is unchanged.
      * @throws AllocationBlockedException  if the map's {@link Builder#guard guard} blocks a split's allocation; the
      *                                     map is unchanged.
-     * @throws IllegalStateException       if the map is closed.
+     * @throws IllegalStateException       if the map is closed, whatever the arguments.
      */
     public long put(final long key, final long docRef)
     {
@@ -409,7 +409,7 @@ public final class PresizedDocRefMap implements AutoCloseable
      * @throws OutOfMemoryError            if a split cannot get its segment; the map is unchanged.
      * @throws AllocationBlockedException  if the map's {@link Builder#guard guard} blocks a split's allocation; the
      *                                     map is unchanged.
-     * @throws IllegalStateException       if the map is closed.
+     * @throws IllegalStateException       if the map is closed, whatever the arguments.
      */
     public long putIfAbsent(final long key, final long docRef)
     {
@@ -690,8 +690,9 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public void forEach(final @NotNull LongLongConsumer action)
     {
-        Objects.requireNonNull(action, "action");
+        // The cursor checks that the map is open first: a closed map says so whatever the argument (see put).
         final Cursor cursor = new Cursor(this);
+        Objects.requireNonNull(action, "action");
         while (cursor.next())
         {
             action.accept(cursor.key(), cursor.value());
@@ -1120,8 +1121,14 @@ public final class PresizedDocRefMap implements AutoCloseable
         return directory;
     }
 
+    /**
+     * The error for a put of {@code missingValue}, unless the map is closed: then {@link #directory()} throws its
+     * {@link IllegalStateException} first, as every other use after close does. Use after close is the more
+     * fundamental error, and checking it here, on the branch only a rejected put takes, leaves the put path as it was.
+     */
     private IllegalArgumentException missingValueDocRef(final long key, final long docRef)
     {
+        directory();
         return new IllegalArgumentException("docRef " + docRef + " for key " + key + " equals this map's " +
             "missingValue, which marks an absent key and cannot be stored; the map is unchanged. Store another " +
             "docRef, or build the map with builder().missingValue(x) using a value your docRefs never take.");
