@@ -52,7 +52,8 @@ import org.jetbrains.annotations.NotNull;
  *     concurrent writes and never yields a pair that was not mapped at some moment during the iteration; entries
  *     written, removed or moved by concurrent writers may be missed or, within one segment, seen twice. Removing
  *     the entry just yielded, from the iterating thread (in {@code forEach}'s action, say), misses nothing: a cursor
- *     whose segment changed goes on right after the entry it last yielded.</li>
+ *     whose segment changed goes on right after the entry it last yielded. Removing it and putting it back may miss
+ *     entries that share its home slot: the re-insert places it after them ({@code concurrency.md}).</li>
  *     <li>{@code size()}, {@code isEmpty()} and {@code capacity()} sum over the segments without locking: exact when
  *     no write runs, an estimate while writes run. {@code clear()} clears one segment at a time.</li>
  *     <li>{@code close()} requires that no other thread is using the map or will use it: call it after every other
