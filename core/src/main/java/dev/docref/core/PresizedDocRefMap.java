@@ -52,7 +52,8 @@ import org.jetbrains.annotations.NotNull;
  *     concurrent writes and never yields a pair that was not mapped at some moment during the iteration; entries
  *     written, removed or moved by concurrent writers may be missed or, within one segment, seen twice. Removing
  *     the entry just yielded, from the iterating thread (in {@code forEach}'s action, say), misses nothing: a cursor
- *     whose segment changed goes on right after the entry it last yielded.</li>
+ *     whose segment changed goes on right after the entry it last yielded. Removing it and putting it back may miss
+ *     entries that share its home slot: the re-insert places it after them ({@code concurrency.md}).</li>
  *     <li>{@code size()}, {@code isEmpty()} and {@code capacity()} sum over the segments without locking: exact when
  *     no write runs, an estimate while writes run. {@code clear()} clears one segment at a time.</li>
  *     <li>{@code close()} requires that no other thread is using the map or will use it: call it after every other
@@ -392,7 +393,7 @@ public final class PresizedDocRefMap implements AutoCloseable
      * @throws OutOfMemoryError            if a split cannot get its segment; the map is unchanged.
      * @throws AllocationBlockedException  if the map's {@link Builder#guard guard} blocks a split's allocation; the
      *                                     map is unchanged.
-     * @throws IllegalStateException       if the map is closed.
+     * @throws IllegalStateException       if the map is closed, whatever the arguments.
      */
     public long put(final long key, final long docRef)
     {
@@ -409,7 +410,7 @@ public final class PresizedDocRefMap implements AutoCloseable
      * @throws OutOfMemoryError            if a split cannot get its segment; the map is unchanged.
      * @throws AllocationBlockedException  if the map's {@link Builder#guard guard} blocks a split's allocation; the
      *                                     map is unchanged.
-     * @throws IllegalStateException       if the map is closed.
+     * @throws IllegalStateException       if the map is closed, whatever the arguments.
      */
     public long putIfAbsent(final long key, final long docRef)
     {
@@ -690,8 +691,9 @@ public final class PresizedDocRefMap implements AutoCloseable
      */
     public void forEach(final @NotNull LongLongConsumer action)
     {
-        Objects.requireNonNull(action, "action");
+        // The cursor checks that the map is open first: a closed map says so whatever the argument (see put).
         final Cursor cursor = new Cursor(this);
+        Objects.requireNonNull(action, "action");
         while (cursor.next())
         {
             action.accept(cursor.key(), cursor.value());
@@ -1120,8 +1122,14 @@ public final class PresizedDocRefMap implements AutoCloseable
         return directory;
     }
 
+    /**
+     * The error for a put of {@code missingValue}, unless the map is closed: then {@link #directory()} throws its
+     * {@link IllegalStateException} first, as every other use after close does. Use after close is the more
+     * fundamental error, and checking it here, on the branch only a rejected put takes, leaves the put path as it was.
+     */
     private IllegalArgumentException missingValueDocRef(final long key, final long docRef)
     {
+        directory();
         return new IllegalArgumentException("docRef " + docRef + " for key " + key + " equals this map's " +
             "missingValue, which marks an absent key and cannot be stored; the map is unchanged. Store another " +
             "docRef, or build the map with builder().missingValue(x) using a value your docRefs never take.");

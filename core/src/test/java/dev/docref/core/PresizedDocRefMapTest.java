@@ -177,6 +177,24 @@ abstract class PresizedDocRefMapTest
     }
 
     @Test
+    void aClosedMapSaysItIsClosedBeforeRejectingAnArgument()
+    {
+        final PresizedDocRefMap map = withCapacity(10);
+        final long missing = map.missingValue();
+        map.close();
+
+        // Each call also has a bad argument; use after close is the more fundamental error, so it is the one named.
+        final List<Consumer<PresizedDocRefMap>> calls = List.of(
+            m -> m.put(1, missing), m -> m.putIfAbsent(5, missing), m -> m.forEach(null));
+        for (final Consumer<PresizedDocRefMap> call : calls)
+        {
+            final RuntimeException ex = assertThrows(RuntimeException.class, () -> call.accept(map));
+            assertEquals(IllegalStateException.class, ex.getClass(), ex.toString());
+            assertTrue(ex.getMessage().contains("closed"), ex.getMessage());
+        }
+    }
+
+    @Test
     void aLoadFactorThatLeavesSegmentsAlmostEmptyIsRefusedNamingTheLeastThatWorks()
     {
         assertMessage(() -> builder().loadFactor(1e-6).build(), "loadFactor 1.0E-6", "segmentBytes=131072",

@@ -173,6 +173,12 @@ public final class PresizedDocRefMapStress
         return false;
     }
 
+    /** The slot of {@code key} in its segment (negative if absent): where a state checks it placed keys. */
+    static int slotOf(final PresizedDocRefMap map, final long key)
+    {
+        return map.segmentOf(key).search(Hashing.mix(key, SEED));
+    }
+
     static void require(final boolean condition, final String what)
     {
         if (!condition)
@@ -543,6 +549,142 @@ public final class PresizedDocRefMapStress
         @Arbiter
         public void close(final JJ_Result r)
         {
+            map.close();
+        }
+    }
+
+    /**
+     * (d2) A reader racing a remove and a re-insert of one key sees the key's old value, missing or its new value, and
+     * always finds the two keys of its probe run with their values. Among 16 home slots, k (homed at 3) sits in slot
+     * 3, n (homed at 3) in slot 4 and m (homed at 4) in slot 5. The remove moves n to slot 3 and m to slot 4; the
+     * re-insert puts k after n, in slot 4 (m is homed after k), and moves m back to slot 5. So all three keys change
+     * slots twice, and a read overlapping either write must fail validation: without it the reader can pair n's or
+     * m's key with the docRef of the entry moved over it, or miss one between two slot writes.
+     */
+    @JCStressTest
+    @Description("A reader racing a remove and re-insert of a key sees old, missing or new; its run's keys stay found.")
+    @Outcome(id = "100, 20, 30", expect = ACCEPTABLE, desc = "k read before the remove; n and m found.")
+    @Outcome(id = "-1, 20, 30", expect = ACCEPTABLE, desc = "k read between the remove and the re-insert; n and m " +
+        "found.")
+    @Outcome(id = "101, 20, 30", expect = ACCEPTABLE, desc = "k read after the re-insert; n and m found.")
+    @Outcome(expect = FORBIDDEN, desc = "k with a value never put, or n or m missing or with another docRef: a torn " +
+        "read of the back-shift or of the re-insert's shift.")
+    @State
+    public static class ReaderRacingRemoveAndReinsert
+    {
+        final PresizedDocRefMap map = newMap();
+        final long k;
+        final long n;
+        final long m;
+
+        public ReaderRacingRemoveAndReinsert()
+        {
+            k = keyWithHome(3, 100);
+            n = keyWithHome(3, k + 1);
+            m = keyWithHome(4, n + 1);
+            map.put(k, 100);
+            map.put(n, 20);
+            map.put(m, 30);
+            require(slotOf(map, k) == 3 && slotOf(map, n) == 4 && slotOf(map, m) == 5, "k, n, m in slots 3, 4, 5");
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.remove(k);
+            map.put(k, 101);
+        }
+
+        @Actor
+        public void reader(final JJJ_Result r)
+        {
+            r.r1 = map.get(k);
+            r.r2 = map.get(n);
+            r.r3 = map.get(m);
+        }
+
+        @Arbiter
+        public void close(final JJJ_Result r)
+        {
+            require(slotOf(map, n) == 3 && slotOf(map, k) == 4 && slotOf(map, m) == 5, "n, k, m in slots 3, 4, 5");
+            map.close();
+        }
+    }
+
+    /**
+     * (d3) As (d2), with the re-insert splitting the key's segment. The segment S (local depth 1, directory depth 2,
+     * as in (c)) is full: k (prefix 11, homed at 3) in slot 3, n (prefix 10, homed at 3) displaced to slot 4, and 12
+     * more keys of prefix 1. The writer removes k (n shifts back to slot 3), inserts a filler key, which fills S to
+     * its limit again, and puts k back: S is full and k absent, so that put splits S, k going to the high child and n
+     * to the low one, and inserts k into its child. The reader reads k, n and the 12 others, each lookup racing the
+     * back-shift, the filler's insert, the split or the re-insert. The split comes from the writer's own put, not from
+     * a third actor: jcstress skips tests with more actors than CPUs, and CI has 2.
+     */
+    @JCStressTest
+    @Description("A reader racing a remove and a re-insert that splits the key's segment: old, missing or new; the " +
+        "rest stay found.")
+    @Outcome(id = "100, 20, 0, 1", expect = ACCEPTABLE, desc = "k read before the remove; n and the others found.")
+    @Outcome(id = "-1, 20, 0, 1", expect = ACCEPTABLE, desc = "k read between the remove and the re-insert; n and " +
+        "the others found.")
+    @Outcome(id = "101, 20, 0, 1", expect = ACCEPTABLE, desc = "k read after the re-insert, in its child; n and the " +
+        "others found.")
+    @Outcome(expect = FORBIDDEN, desc = "k with a value never put, n missing or with another docRef, r3 other keys " +
+        "missing or with another value; or the re-insert did not split the segment (r4 = 0).")
+    @State
+    public static class ReinsertRacingSplit
+    {
+        final PresizedDocRefMap map = newMap();
+        final long k;
+        final long n;
+        final long[] others;
+        final long filler;
+        final int segmentsBefore;
+
+        public ReinsertRacingSplit()
+        {
+            fill(map, 0, FILL_LIMIT + 1, 1_000_000);
+            require(directoryDepth(map) >= 2, "directory depth >= 2 after the top-bit-0 half split");
+            k = keyWithPrefixAndHome(2, 0b11, 16, 3, 2_000_000);
+            map.put(k, 100);
+            n = keyWithPrefixAndHome(2, 0b10, 16, 3, k + 1);
+            map.put(n, 20);
+            require(slotOf(map, k) == 3 && slotOf(map, n) == 4, "k in slot 3, n displaced to slot 4");
+            others = fillRecorded(map, 1, 1, FILL_LIMIT - 2, n + 1);
+            require(map.segmentOf(k) == map.segmentOf(n) && map.segmentOf(k).count == FILL_LIMIT,
+                "every key in one full segment");
+            filler = keyWithPrefix(1, 1, others[others.length - 1] + 1);
+            segmentsBefore = map.segmentCount();
+        }
+
+        @Actor
+        public void writer()
+        {
+            map.remove(k);
+            map.put(filler, filler * 10);
+            map.put(k, 101);
+        }
+
+        @Actor
+        public void reader(final JJJJ_Result r)
+        {
+            r.r1 = map.get(k);
+            r.r2 = map.get(n);
+            for (final long key : others)
+            {
+                if (map.get(key) != key * 10)
+                {
+                    r.r3++;
+                }
+            }
+        }
+
+        @Arbiter
+        public void arbiter(final JJJJ_Result r)
+        {
+            // 1: the re-insert split the keys' segment (one more segment), so the reads raced a split.
+            r.r4 = map.segmentCount() - segmentsBefore;
+            require(map.segmentOf(k) != map.segmentOf(n) && map.get(filler) == filler * 10,
+                "k and n in different children, the filler mapped");
             map.close();
         }
     }
