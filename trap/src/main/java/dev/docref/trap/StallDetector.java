@@ -27,9 +27,12 @@ import dev.docref.guard.DaemonThreads;
  * which part was not measured and why.
  * <p>
  * Cost: one wake-up per interval (50 per second at the default 20 ms) and no allocation per wake-up. Each wake-up
- * reads the counters: two {@code pread}s of {@code /proc} files kept open and a native call per GC bean (11 us in
- * all on a 2-vCPU VM, 0.06% of a CPU at 50 a second; most of it {@code /proc/stat}, which the kernel generates whole
- * for every read, so it costs more on a machine with many CPUs). Only a stall allocates: its {@link StallSplit}.
+ * reads the counters: a {@code pread} of {@code /proc/thread-self/schedstat} and a native call per GC bean, and of
+ * {@code /proc/stat} (steal), which the kernel generates whole for every read and so costs more the more CPUs and IRQs
+ * the machine has, only as often as keeps it within 20 us per wake-up on average, and always at the wake-up that
+ * ends a stall (see {@link StallCounters.Standard}). 11 us in all on a 2-vCPU VM, 0.06% of a CPU at 50 a second; on
+ * any machine at most about 20 us for steal plus a few us for the rest. Only a stall allocates: its
+ * {@link StallSplit}.
  * <p>
  * <b>Thread-safety:</b> all accessors are safe from any thread; {@link #start()} and {@link #close()} once each.
  */
@@ -261,10 +264,14 @@ public final class StallDetector implements AutoCloseable
                 return;
             }
             final long after = nanoClock.getAsLong();
-            counters.read(current);
             final long over = after - before - resolutionNanos;
-            if (over > thresholdNanos)
+            if (over <= thresholdNanos)
             {
+                counters.read(current);
+            }
+            else
+            {
+                counters.readAll(current);
                 final long[] grown = new long[current.length];
                 for (final StallSplit.Part part : StallSplit.Part.values())
                 {

@@ -237,6 +237,33 @@ class StallDetectorTest
         assertEquals(Duration.ofMillis(3_020), split.unexplained());
     }
 
+    /**
+     * A counter too costly to read at every wake-up (steal, on a large machine) is read afresh at the wake-up that
+     * ends a stall: the stall's split has its growth although the plain reads never saw it.
+     */
+    @Test
+    void theWakeUpThatEndsAStallReadsEveryCounterAfresh() throws Exception
+    {
+        final DrivenCounters counters = new DrivenCounters()
+        {
+            @Override
+            public void read(final long[] nanos)
+            {
+                // A costly counter not read at this wake-up: the values stay as they were.
+            }
+
+            @Override
+            public void readAll(final long[] nanos)
+            {
+                super.read(nanos);
+            }
+        };
+        final StallSplit split = splitOfAStallOf3020Ms(counters, n ->
+            counters.values[Part.STOLEN_BY_HOST.ordinal()] += n == 5 ? 2_000_000_000L : 0);
+
+        assertEquals(Duration.ofMillis(2_000), split.of(Part.STOLEN_BY_HOST), split.toString());
+    }
+
     /** A machine without schedstat or /proc/stat: the stall is measured all the same, the split says why not. */
     @Test
     void withoutTheProcFilesTheStallIsDetectedAndTheSplitSaysWhichPartsWereNotMeasured(@TempDir final Path dir)
