@@ -41,7 +41,11 @@ public final class StallDetector implements AutoCloseable
     /** Default sleep interval: 20 ms, fine enough for stalls of 100 ms and more. */
     public static final Duration DEFAULT_RESOLUTION = Duration.ofMillis(20);
 
-    /** Told about each stall after it ends, on the detector's thread. */
+    /**
+     * Told about each stall after it ends, on the detector's thread, outside the sleeps it times: a listener that
+     * blocks (a logger on a full disk) is not measured as a stall nor seen as {@link #overdue()}, but the detector
+     * times nothing until it returns.
+     */
     @FunctionalInterface
     public interface Listener
     {
@@ -60,8 +64,11 @@ public final class StallDetector implements AutoCloseable
     }
 
     private static final int RECENT = 16;
-    /** {@link #expectedWakeNanos} while the detector opens its counters: not asleep, so nothing is overdue. */
-    private static final long OPENING = Long.MIN_VALUE;
+    /**
+     * {@link #expectedWakeNanos} while the detector opens its counters or tells the listener about a stall: not
+     * asleep, so nothing is overdue.
+     */
+    private static final long NOT_ASLEEP = Long.MIN_VALUE;
 
     private final long resolutionNanos;
     private final long thresholdNanos;
@@ -153,12 +160,13 @@ public final class StallDetector implements AutoCloseable
 
     /**
      * @return how far past its wake-up time the detector is right now: the length so far of a stall in progress,
-     * or zero.
+     * or zero; zero too while the detector opens its counters or runs its listener, when it is not asleep (a
+     * stall of the whole process in that time is measured neither then nor afterwards).
      */
     public Duration overdue()
     {
         final long expected = expectedWakeNanos;
-        if (closed || !thread.isAlive() || expected == OPENING)
+        if (closed || !thread.isAlive() || expected == NOT_ASLEEP)
         {
             return Duration.ZERO;
         }
@@ -231,7 +239,7 @@ public final class StallDetector implements AutoCloseable
     {
         // Here, on the detector's own thread: /proc/thread-self resolves to the thread that opens it. Opening takes
         // 130-360 ms on a 2-vCPU VM (the GC beans load java.management), which is no stall of the process.
-        expectedWakeNanos = OPENING;
+        expectedWakeNanos = NOT_ASLEEP;
         counters.open();
         try
         {
@@ -279,6 +287,10 @@ public final class StallDetector implements AutoCloseable
                     unavailable[part.ordinal()] = counters.unavailable(part);
                 }
                 record(after, over, new StallSplit(over, grown, unavailable));
+                // The listener logs (FreezeTrap's INFO line), and a logger may block: on a full disk, a slow appender.
+                // That is no stall of the process, and no sleep is timed meanwhile, so it is not overdue either:
+                // else the watchdog would fire on the detector's own logging. The next sleep is timed afresh.
+                expectedWakeNanos = NOT_ASLEEP;
                 try
                 {
                     listener.onStall(Duration.ofNanos(over), Instant.now().minusNanos(over));

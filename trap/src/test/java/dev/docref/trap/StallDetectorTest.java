@@ -341,6 +341,48 @@ class StallDetectorTest
         }
     }
 
+    /**
+     * The listener logs, and a logger may block (a full disk, a slow appender): 5 s in a blocked listener is no
+     * stall in progress, so the watchdog does not fire on the detector's own logging.
+     */
+    @Test
+    void aListenerThatBlocksIsNotOverdue() throws Exception
+    {
+        final AtomicLong clock = new AtomicLong();
+        final AtomicInteger sleeps = new AtomicInteger();
+        final CountDownLatch logging = new CountDownLatch(1);
+        final CountDownLatch logged = new CountDownLatch(1);
+        final StallDetector.Sleeper sleeper = nanos ->
+        {
+            final int n = sleeps.incrementAndGet();
+            clock.addAndGet(nanos + (n == 2 ? 3_020_000_000L : 0));
+            if (n > 2)
+            {
+                Thread.sleep(10_000);
+            }
+        };
+        try (StallDetector detector = new StallDetector(RESOLUTION, THRESHOLD, (stall, start) ->
+        {
+            logging.countDown();
+            try
+            {
+                logged.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, clock::get, sleeper, new DrivenCounters()))
+        {
+            detector.start();
+            assertTrue(logging.await(5, TimeUnit.SECONDS), "the stall reported");
+            clock.addAndGet(Duration.ofSeconds(5).toNanos());
+
+            assertEquals(Duration.ZERO, detector.overdue(), "5 s into a listener that blocks");
+            logged.countDown();
+        }
+    }
+
     /** The detector reads its counters at every wake-up, and allocates nothing for it. */
     @Test
     void wakeUpsWithoutAStallAllocateNothing() throws Exception
