@@ -105,14 +105,20 @@ public final class FoldedStacks
     static FoldedStacks parse(
         final String text, final Predicate<String> kernelSymbols, final LongFunction<String> javaThreads)
     {
+        return hasThreadLines(text) ? parseMultiLine(text, kernelSymbols, javaThreads) : parseFolded(text);
+    }
+
+    /** @return whether {@code text} has a libbpf-tools {@code "    -   comm (tid)"} thread line. */
+    static boolean hasThreadLines(final String text)
+    {
         for (final String line : text.split("\n"))
         {
             if (THREAD_LINE.matcher(line).matches())
             {
-                return parseMultiLine(text, kernelSymbols, javaThreads);
+                return true;
             }
         }
-        return parseFolded(text);
+        return false;
     }
 
     /**

@@ -130,7 +130,7 @@ final class OffCpuProfiler
      * {@code offcputime}) and {@code javaThreads} has them: reads the output of the run that gave the stacks again.
      *
      * @param javaThreads Java thread names by tid, from a thread dump ({@link JvmEvidence#javaThreadsByTid}); not
-     *                    asked for where the tool prints no tids (BCC's Python tool).
+     *                    asked for where the output has no tids (BCC's Python tool, folded lines of a command).
      * @return {@code result} with its threads renamed, or {@code result} itself if there is nothing to rename.
      */
     Result withJavaThreads(final Result result, final Supplier<Map<Long, String>> javaThreads)
@@ -144,6 +144,12 @@ final class OffCpuProfiler
         {
             return result;
         }
+        final String text = run.readStdout();
+        if (!FoldedStacks.hasThreadLines(text))
+        {
+            // Folded lines (a docref.trap.command): no tids, so no thread dump to take.
+            return result;
+        }
         final Map<Long, String> names = javaThreads.get();
         if (names.isEmpty())
         {
@@ -151,7 +157,7 @@ final class OffCpuProfiler
         }
         try
         {
-            return new Result(FoldedStacks.parse(run.readStdout(), kernelSymbols.get(), names::get), result.runs(),
+            return new Result(FoldedStacks.parse(text, kernelSymbols.get(), names::get), result.runs(),
                 result.used(), result.problems());
         }
         catch (final IllegalArgumentException ex)
