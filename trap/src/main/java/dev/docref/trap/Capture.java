@@ -235,10 +235,14 @@ final class Capture
         final List<String> files = new ArrayList<>();
         if (jvm)
         {
-            threads.append('\n').append(header("thread dump at end", Instant.now()))
-                .append(JvmEvidence.threadDump(pid, dumpTimeout, trap.evidence()));
+            final String dumpAtEnd = JvmEvidence.threadDump(pid, dumpTimeout, trap.evidence());
+            threads.append('\n').append(header("thread dump at end", Instant.now())).append(dumpAtEnd);
             write(directory.resolve(THREADS), threads.toString());
             files.add(THREADS);
+            // libbpf-tools names a thread by its kernel name, cut to 15 characters and "java" for the main thread;
+            // its tid is the nid of the dump, which has the Java name.
+            result = trap.profiler().withJavaThreads(result,
+                () -> JvmEvidence.javaThreadsByTid(pid, dumpAtEnd, dumpTimeout, trap.evidence()));
         }
         files.add(MEMORY);
 

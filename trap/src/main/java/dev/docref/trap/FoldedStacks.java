@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,14 +94,31 @@ public final class FoldedStacks
      */
     public static FoldedStacks parse(final String text, final Predicate<String> kernelSymbols)
     {
+        return parse(text, kernelSymbols, tid -> null);
+    }
+
+    /**
+     * As {@link #parse(String, Predicate)}, naming the thread of each libbpf-tools block by {@code javaThreads} where
+     * it knows the block's tid (see {@link #parseMultiLine(String, Predicate, LongFunction)}); folded lines carry no
+     * tid, so their threads keep the tool's names.
+     */
+    static FoldedStacks parse(
+        final String text, final Predicate<String> kernelSymbols, final LongFunction<String> javaThreads)
+    {
+        return hasThreadLines(text) ? parseMultiLine(text, kernelSymbols, javaThreads) : parseFolded(text);
+    }
+
+    /** @return whether {@code text} has a libbpf-tools {@code "    -   comm (tid)"} thread line. */
+    static boolean hasThreadLines(final String text)
+    {
         for (final String line : text.split("\n"))
         {
             if (THREAD_LINE.matcher(line).matches())
             {
-                return parseMultiLine(text, kernelSymbols);
+                return true;
             }
         }
-        return parseFolded(text);
+        return false;
     }
 
     /**
@@ -144,6 +162,22 @@ public final class FoldedStacks
      */
     public static FoldedStacks parseMultiLine(final String text, final Predicate<String> kernelSymbols)
     {
+        return parseMultiLine(text, kernelSymbols, tid -> null);
+    }
+
+    /**
+     * As {@link #parseMultiLine(String, Predicate)}, with each block's thread named by {@code javaThreads}, given the
+     * block's tid (the number in {@code "-  comm (tid)"}, the {@code nid} of a thread dump), where it returns a name:
+     * {@code comm} is the kernel's name of the thread, cut to 15 characters ({@code docref-a-very-l}) and
+     * {@code java} for the JVM's main thread, which inherits the launcher's. A {@code ;} in a Java name becomes
+     * {@code _}, as it would split the folded stack.
+     *
+     * @param javaThreads the Java name of the thread with this tid, or {@code null} where it knows none (a thread
+     *                    that ended before the dump, or a thread of the JVM's own, which a dump may not list).
+     */
+    static FoldedStacks parseMultiLine(
+        final String text, final Predicate<String> kernelSymbols, final LongFunction<String> javaThreads)
+    {
         final TreeMap<String, Long> micros = new TreeMap<>();
         final List<String> frames = new ArrayList<>();
         String thread = null;
@@ -172,7 +206,11 @@ public final class FoldedStacks
             final Matcher threadLine = THREAD_LINE.matcher(lines[i]);
             if (threadLine.matches())
             {
-                thread = threadLine.group(1).isEmpty() ? "[unnamed]" : threadLine.group(1);
+                // A tid of more digits than a long holds is no thread's: no Java name.
+                final String tid = threadLine.group(2);
+                final String javaName = tid.length() > 18 ? null : javaThreads.apply(Long.parseLong(tid));
+                thread = javaName != null ? javaName.replace(';', '_') :
+                    threadLine.group(1).isEmpty() ? "[unnamed]" : threadLine.group(1);
             }
             else
             {

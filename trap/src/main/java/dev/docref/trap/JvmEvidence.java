@@ -9,8 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /**
  * The JVM and process evidence a capture writes besides the off-CPU profile: thread dumps ({@code threads.txt}) and
@@ -157,6 +164,63 @@ final class JvmEvidence
             text.append('\n');
         }
         return text.toString();
+    }
+
+    /**
+     * A thread's first line in a {@code jcmd Thread.print} dump: {@code "main" #1 prio=5 ... nid=0x1393 ...}, or
+     * without {@code #N} for the JVM's own threads ({@code "VM Thread" os_prio=0 ...}); the {@code nid} is the
+     * thread's id in the kernel (its tid), in hexadecimal up to JDK 18 and in decimal since.
+     */
+    private static final Pattern DUMPED_THREAD =
+        Pattern.compile("^\"(.*)\" (?:#\\d+ )?.*?\\bnid=(?:0x([0-9a-fA-F]{1,15})|([0-9]{1,18}))\\b", Pattern.MULTILINE);
+
+    /**
+     * @param dump a {@code jcmd Thread.print} dump, or {@link #threadPrintThisJvm()}'s.
+     * @return the Java name of each thread in it by its tid ({@code nid}); a dump of {@link #dumpThisJvm()}'s layout
+     * has none.
+     */
+    static Map<Long, String> javaThreadsByTid(final String dump)
+    {
+        final Map<Long, String> names = new HashMap<>();
+        final Matcher thread = DUMPED_THREAD.matcher(dump);
+        while (thread.find())
+        {
+            names.put(thread.group(2) != null ? Long.parseLong(thread.group(2), 16) : Long.parseLong(thread.group(3)),
+                thread.group(1));
+        }
+        return names;
+    }
+
+    /**
+     * This JVM's {@code jcmd Thread.print}, through the {@code DiagnosticCommand} MBean: unlike
+     * {@link java.lang.management.ThreadInfo}, which has no tid in JDK 17, it gives each thread's {@code nid}.
+     */
+    static String threadPrintThisJvm()
+    {
+        try
+        {
+            return (String)ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "threadPrint",
+                new Object[] { new String[0] }, new String[] { String[].class.getName() });
+        }
+        catch (final JMException | RuntimeException ex)
+        {
+            return "(no threadPrint: " + ex + ")\n";
+        }
+    }
+
+    /**
+     * The Java names of the threads of {@code pid} by tid, for naming the threads of an off-CPU profile: of this JVM
+     * from {@link #threadPrintThisJvm()} on {@code evidence} with {@code timeout}, of another JVM from
+     * {@code otherJvmsDump}, its {@code jcmd Thread.print}.
+     *
+     * @return the names, empty where there is no dump to take them from (it timed out, not a JVM).
+     */
+    static Map<Long, String> javaThreadsByTid(
+        final long pid, final String otherJvmsDump, final Duration timeout, final EvidenceReader evidence)
+    {
+        return javaThreadsByTid(isThisProcess(pid) ?
+            evidence.read(JvmEvidence::threadPrintThisJvm, timeout, "DiagnosticCommand threadPrint") : otherJvmsDump);
     }
 
     /** This JVM's threads in the layout of {@code jstack}, with every frame (ThreadInfo.toString stops at 8). */

@@ -125,6 +125,48 @@ final class OffCpuProfiler
     {
     }
 
+    /**
+     * Names the threads of {@code result}'s stacks by their Java names where the tool printed tids (libbpf-tools
+     * {@code offcputime}) and {@code javaThreads} has them: reads the output of the run that gave the stacks again.
+     *
+     * @param javaThreads Java thread names by tid, from a thread dump ({@link JvmEvidence#javaThreadsByTid}); not
+     *                    asked for where the output has no tids (BCC's Python tool, folded lines of a command).
+     * @return {@code result} with its threads renamed, or {@code result} itself if there is nothing to rename.
+     */
+    Result withJavaThreads(final Result result, final Supplier<Map<Long, String>> javaThreads)
+    {
+        if (result.used() == null || result.used().kind() == Kind.BCC_PYTHON || result.runs().isEmpty())
+        {
+            return result;
+        }
+        final ToolRun run = result.runs().get(result.runs().size() - 1);
+        if (!run.succeeded())
+        {
+            return result;
+        }
+        final String text = run.readStdout();
+        if (!FoldedStacks.hasThreadLines(text))
+        {
+            // Folded lines (a docref.trap.command): no tids, so no thread dump to take.
+            return result;
+        }
+        final Map<Long, String> names = javaThreads.get();
+        if (names.isEmpty())
+        {
+            return result;
+        }
+        try
+        {
+            return new Result(FoldedStacks.parse(text, kernelSymbols.get(), names::get), result.runs(),
+                result.used(), result.problems());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // It parsed once; the same text parses again.
+            return result;
+        }
+    }
+
     private final List<Tool> tools;
     private final List<String> missing;
     private final Duration grace;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The cumulative counters that split a stall into its {@link StallSplit.Part}s, read by the {@link StallDetector}'s
@@ -31,6 +32,16 @@ interface StallCounters
      */
     void read(long[] nanos);
 
+    /**
+     * Reads every counter afresh, however much it costs, as {@link #read(long[])} does otherwise: the detector calls
+     * it instead of {@link #read(long[])} at the wake-up that ends a stall, so that the stall's split is up to date
+     * although a costly counter is read only at some wake-ups.
+     */
+    default void readAll(final long[] nanos)
+    {
+        read(nanos);
+    }
+
     /** @return why {@code part} cannot be measured, or {@code null} if it can. */
     String unavailable(StallSplit.Part part);
 
@@ -51,6 +62,19 @@ interface StallCounters
      * runs on (the kernel's own {@code HZ} may differ; {@code getconf CLK_TCK} would say, but would start a process),
      * so the trap assumes 100. The first {@code cpu} line sums all CPUs, so its growth is divided by the number of
      * {@code cpuN} lines: the share of the stall in which an average CPU of the VM was stolen.
+     * <p>
+     * <b>Cost bound.</b> The kernel generates the whole of {@code /proc/stat} at each read, however few bytes are read
+     * (one {@code single_open} buffer: a line per CPU and a counter per IRQ), so its cost grows with the machine: 4-6
+     * us for its 1,186 bytes on a 2-vCPU VM with 422 IRQs, a regular file of the same size 1.6 us; on a machine with
+     * hundreds of CPUs and thousands of IRQs, an estimated 0.1-0.3 ms on a recent kernel, and milliseconds on kernels
+     * before 5.1, which summed every IRQ over every CPU. {@link #open()} times {@value #COST_SAMPLES} reads and reads
+     * steal only every {@code ceil(median / }{@value #STEAL_BUDGET_NANOS}{@code  ns)} wake-ups, so that steal costs the
+     * detector at most 20 us per wake-up on average (0.1% of a CPU at 50 wake-ups a second), and always afresh at the
+     * wake-up that ends a stall ({@link #readAll(long[])}). The price: a stall's steal may include steal from up to
+     * {@code every - 1} wake-ups before its sleep (at most {@code (every - 1) x 20 ms} of an average CPU's steal, and
+     * never more than the stall). A read slower than {@value #STEAL_MAX_READ_NANOS} ns would need more than
+     * {@value #STEAL_MAX_EVERY} wake-ups (1 s at 20 ms) between reads, too stale to split a stall: steal is then not
+     * measured, and the reason says so.
      */
     final class Standard implements StallCounters
     {
@@ -60,6 +84,14 @@ interface StallCounters
         static final int STEAL_FIELD = 8;
         /** {@code USER_HZ}: 100 ticks a second on Linux, whatever the kernel's {@code HZ}. */
         static final long NANOS_PER_TICK = 10_000_000L;
+        /** What reading steal may cost the detector per wake-up, on average: 20 us. */
+        static final long STEAL_BUDGET_NANOS = 20_000L;
+        /** The most wake-ups between two reads of steal: 50, 1 s at the default 20 ms. */
+        static final int STEAL_MAX_EVERY = 50;
+        /** The slowest read of {@code /proc/stat} that still fits the budget: 50 x 20 us = 1 ms. */
+        static final long STEAL_MAX_READ_NANOS = STEAL_BUDGET_NANOS * STEAL_MAX_EVERY;
+        /** Reads timed at {@link #open()}; their median is the cost of one. */
+        static final int COST_SAMPLES = 9;
 
         /**
          * Collectors whose beans count only stop-the-world pauses. G1's "Young" and "Old Generation" are its young
@@ -79,13 +111,25 @@ interface StallCounters
         private final String[] unavailable = new String[StallSplit.Part.values().length];
         private ProcCounterFile runDelay;
         private ProcCounterFile steal;
+        private final LongSupplier costClock;
         private long cpus;
+        /** Steal is read every {@code stealEvery} wake-ups; {@code stealCountdown} more until the next read. */
+        private int stealEvery = 1;
+        private int stealCountdown;
+        private long stealNanos;
         private GarbageCollectorMXBean[] pauseBeans;
 
         Standard(final Path schedstat, final Path procStat)
         {
+            this(schedstat, procStat, System::nanoTime);
+        }
+
+        /** @param costClock times the reads of {@code procStat} at {@link #open()}; tests make them slow. */
+        Standard(final Path schedstat, final Path procStat, final LongSupplier costClock)
+        {
             this.schedstat = schedstat;
             this.procStat = procStat;
+            this.costClock = costClock;
         }
 
         @Override
@@ -109,6 +153,21 @@ interface StallCounters
             {
                 unavailable[StallSplit.Part.STOLEN_BY_HOST.ordinal()] = "cannot read the steal column of " +
                     procStat + " (" + ex + "): it needs Linux";
+            }
+            if (steal != null)
+            {
+                try
+                {
+                    stealEvery = stealEvery(readCost(steal));
+                    stealCountdown = 0;
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    unavailable[StallSplit.Part.STOLEN_BY_HOST.ordinal()] = "reading " + procStat + " costs too " +
+                        "much: " + ex.getMessage();
+                    closeQuietly(steal);
+                    steal = null;
+                }
             }
             try
             {
@@ -153,6 +212,38 @@ interface StallCounters
             return pauses.toArray(new GarbageCollectorMXBean[0]);
         }
 
+        /** @return the median time {@link #costClock} gives {@link #COST_SAMPLES} reads of {@code counter}. */
+        private long readCost(final ProcCounterFile counter) throws IOException
+        {
+            final long[] costs = new long[COST_SAMPLES];
+            for (int i = 0; i < costs.length; i++)
+            {
+                final long start = costClock.getAsLong();
+                counter.read(STEAL_FIELD);
+                costs[i] = costClock.getAsLong() - start;
+            }
+            java.util.Arrays.sort(costs);
+            return costs[COST_SAMPLES / 2];
+        }
+
+        /**
+         * @return every how many wake-ups to read a counter whose read costs {@code readNanos}, so that it costs at
+         * most {@link #STEAL_BUDGET_NANOS} per wake-up on average.
+         * @throws IOException naming the cost and the limit if the counter would be read less than once every
+         *                     {@link #STEAL_MAX_EVERY} wake-ups.
+         */
+        static int stealEvery(final long readNanos) throws IOException
+        {
+            if (readNanos > STEAL_MAX_READ_NANOS)
+            {
+                throw new IOException(String.format(java.util.Locale.ROOT, "a read takes %,d us, more than the " +
+                    "%,d us that fit the detector's budget of %d us per wake-up at one read every %d wake-ups " +
+                    "(a machine with very many CPUs or IRQs, or an old kernel); steal is not read", readNanos / 1_000,
+                    STEAL_MAX_READ_NANOS / 1_000, STEAL_BUDGET_NANOS / 1_000, STEAL_MAX_EVERY));
+            }
+            return (int)Math.max(1, (readNanos + STEAL_BUDGET_NANOS - 1) / STEAL_BUDGET_NANOS);
+        }
+
         /** @return the number of {@code cpuN} lines: the CPUs the first line sums. */
         static long cpuCount(final Path procStat) throws IOException
         {
@@ -169,6 +260,17 @@ interface StallCounters
         @Override
         public void read(final long[] nanos)
         {
+            read(nanos, false);
+        }
+
+        @Override
+        public void readAll(final long[] nanos)
+        {
+            read(nanos, true);
+        }
+
+        private void read(final long[] nanos, final boolean all)
+        {
             if (runDelay != null)
             {
                 try
@@ -184,10 +286,15 @@ interface StallCounters
             {
                 try
                 {
-                    final long ticks = steal.read(STEAL_FIELD);
-                    // ticks * 10^7 overflows past 29 years of steal: divide first.
-                    nanos[StallSplit.Part.STOLEN_BY_HOST.ordinal()] = ticks / cpus * NANOS_PER_TICK +
-                        ticks % cpus * NANOS_PER_TICK / cpus;
+                    if (all || --stealCountdown <= 0)
+                    {
+                        final long ticks = steal.read(STEAL_FIELD);
+                        // ticks * 10^7 overflows past 29 years of steal: divide first.
+                        stealNanos = ticks / cpus * NANOS_PER_TICK + ticks % cpus * NANOS_PER_TICK / cpus;
+                        stealCountdown = stealEvery;
+                    }
+                    // The detector swaps its arrays: the last value read goes into each.
+                    nanos[StallSplit.Part.STOLEN_BY_HOST.ordinal()] = stealNanos;
                 }
                 catch (final IOException | RuntimeException ex)
                 {

@@ -27,9 +27,12 @@ import dev.docref.guard.DaemonThreads;
  * which part was not measured and why.
  * <p>
  * Cost: one wake-up per interval (50 per second at the default 20 ms) and no allocation per wake-up. Each wake-up
- * reads the counters: two {@code pread}s of {@code /proc} files kept open and a native call per GC bean (11 us in
- * all on a 2-vCPU VM, 0.06% of a CPU at 50 a second; most of it {@code /proc/stat}, which the kernel generates whole
- * for every read, so it costs more on a machine with many CPUs). Only a stall allocates: its {@link StallSplit}.
+ * reads the counters: a {@code pread} of {@code /proc/thread-self/schedstat} and a native call per GC bean, and of
+ * {@code /proc/stat} (steal), which the kernel generates whole for every read and so costs more the more CPUs and IRQs
+ * the machine has, only as often as keeps it within 20 us per wake-up on average, and always at the wake-up that
+ * ends a stall (see {@link StallCounters.Standard}). 11 us in all on a 2-vCPU VM, 0.06% of a CPU at 50 a second; on
+ * any machine at most about 20 us for steal plus a few us for the rest. Only a stall allocates: its
+ * {@link StallSplit}.
  * <p>
  * <b>Thread-safety:</b> all accessors are safe from any thread; {@link #start()} and {@link #close()} once each.
  */
@@ -38,7 +41,11 @@ public final class StallDetector implements AutoCloseable
     /** Default sleep interval: 20 ms, fine enough for stalls of 100 ms and more. */
     public static final Duration DEFAULT_RESOLUTION = Duration.ofMillis(20);
 
-    /** Told about each stall after it ends, on the detector's thread. */
+    /**
+     * Told about each stall after it ends, on the detector's thread, outside the sleeps it times: a listener that
+     * blocks (a logger on a full disk) is not measured as a stall nor seen as {@link #overdue()}, but the detector
+     * times nothing until it returns.
+     */
     @FunctionalInterface
     public interface Listener
     {
@@ -57,8 +64,11 @@ public final class StallDetector implements AutoCloseable
     }
 
     private static final int RECENT = 16;
-    /** {@link #expectedWakeNanos} while the detector opens its counters: not asleep, so nothing is overdue. */
-    private static final long OPENING = Long.MIN_VALUE;
+    /**
+     * {@link #expectedWakeNanos} while the detector opens its counters or tells the listener about a stall: not
+     * asleep, so nothing is overdue.
+     */
+    private static final long NOT_ASLEEP = Long.MIN_VALUE;
 
     private final long resolutionNanos;
     private final long thresholdNanos;
@@ -150,12 +160,13 @@ public final class StallDetector implements AutoCloseable
 
     /**
      * @return how far past its wake-up time the detector is right now: the length so far of a stall in progress,
-     * or zero.
+     * or zero; zero too while the detector opens its counters or runs its listener, when it is not asleep (a
+     * stall of the whole process in that time is measured neither then nor afterwards).
      */
     public Duration overdue()
     {
         final long expected = expectedWakeNanos;
-        if (closed || !thread.isAlive() || expected == OPENING)
+        if (closed || !thread.isAlive() || expected == NOT_ASLEEP)
         {
             return Duration.ZERO;
         }
@@ -228,7 +239,7 @@ public final class StallDetector implements AutoCloseable
     {
         // Here, on the detector's own thread: /proc/thread-self resolves to the thread that opens it. Opening takes
         // 130-360 ms on a 2-vCPU VM (the GC beans load java.management), which is no stall of the process.
-        expectedWakeNanos = OPENING;
+        expectedWakeNanos = NOT_ASLEEP;
         counters.open();
         try
         {
@@ -261,10 +272,14 @@ public final class StallDetector implements AutoCloseable
                 return;
             }
             final long after = nanoClock.getAsLong();
-            counters.read(current);
             final long over = after - before - resolutionNanos;
-            if (over > thresholdNanos)
+            if (over <= thresholdNanos)
             {
+                counters.read(current);
+            }
+            else
+            {
+                counters.readAll(current);
                 final long[] grown = new long[current.length];
                 for (final StallSplit.Part part : StallSplit.Part.values())
                 {
@@ -272,6 +287,10 @@ public final class StallDetector implements AutoCloseable
                     unavailable[part.ordinal()] = counters.unavailable(part);
                 }
                 record(after, over, new StallSplit(over, grown, unavailable));
+                // The listener logs (FreezeTrap's INFO line), and a logger may block: on a full disk, a slow appender.
+                // That is no stall of the process, and no sleep is timed meanwhile, so it is not overdue either:
+                // else the watchdog would fire on the detector's own logging. The next sleep is timed afresh.
+                expectedWakeNanos = NOT_ASLEEP;
                 try
                 {
                     listener.onStall(Duration.ofNanos(over), Instant.now().minusNanos(over));

@@ -121,6 +121,55 @@ class FoldedStacksTest
             ex.getMessage());
     }
 
+    /**
+     * Recorded on a 2-vCPU VM (kernel 6.18, JDK 17): libbpf-tools offcputime -p PID 2 of a JVM whose main thread and a
+     * thread named docref-a-very-long-thread-name sleep, and jcmd PID Thread.print of it. The tool names them by the
+     * kernel's names, "java" (the launcher's, which the main thread inherits) and "docref-a-very-l" (cut to 15); their
+     * tids, 5011 and 5122, are the dump's nid=0x1393 and nid=0x1402, whose names are the Java ones.
+     */
+    @Test
+    void realLibbpfToolsThreadsAreNamedByTheirJavaNamesThroughTheTidOfAThreadDump() throws IOException
+    {
+        final String text = resource("/libbpf-offcputime-java-threads.txt");
+        final Map<Long, String> javaThreads = JvmEvidence.javaThreadsByTid(
+            resource("/jcmd-thread-print-java-threads.txt"));
+
+        final FoldedStacks named = FoldedStacks.parse(text, name -> false, javaThreads::get);
+        final FoldedStacks unnamed = FoldedStacks.parse(text, name -> false);
+
+        assertEquals(Set.of("G1 Service", "java", "Monitor Deflati", "VM Thread", "VM Periodic Tas", "docref-a-very-l"),
+            threads(unnamed));
+        assertEquals(Set.of("G1 Service", "main", "Monitor Deflation Thread", "VM Thread", "VM Periodic Task Thread",
+            "docref-a-very-long-thread-name"), threads(named));
+        assertEquals(unnamed.totalMicros(), named.totalMicros());
+    }
+
+    /** A thread the dump does not list keeps the tool's name; a ';' in a Java name would split the stack. */
+    @Test
+    void aTidNotInTheDumpKeepsTheToolsNameAndASemicolonInAJavaNameIsReplaced()
+    {
+        final String text = "    futex_wait\n    -                worker;1 (11)\n        5\n\n" +
+            "    futex_wait\n    -                java (12)\n        7\n";
+
+        final FoldedStacks stacks = FoldedStacks.parse(text, name -> false, Map.of(11L, "pool;1")::get);
+
+        assertEquals(Map.of("pool_1;futex_wait", 5L, "java;futex_wait", 7L), stacks.stacks());
+    }
+
+    private static Set<String> threads(final FoldedStacks stacks)
+    {
+        return stacks.stacks().keySet().stream().map(stack -> stack.substring(0, stack.indexOf(';')))
+            .collect(java.util.stream.Collectors.toSet());
+    }
+
+    private String resource(final String name) throws IOException
+    {
+        try (InputStream in = getClass().getResourceAsStream(name))
+        {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
     void realLibbpfToolsOutputFromAFrozenJvmParsesIntoFutexStacksOfTheBlockedThreads() throws IOException
     {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -407,6 +409,45 @@ class FreezeTrapTest
             assertTrue(Files.exists(capture.resolve(Capture.SUMMARY_JSON)), "complete");
             assertTrue(Files.readString(capture.resolve(Capture.SVG)).contains("<title>\uD83D\uDD25hot-worker ("),
                 "the whole name in the hover title");
+        }
+    }
+
+    /**
+     * libbpf-tools offcputime names a thread by the kernel's name, cut to 15 characters ("docref-tid-test"), with its
+     * tid: the capture names it by its Java name, from a thread dump of this JVM, which has the tid as nid.
+     */
+    @Test
+    void aLibbpfToolsThreadIsNamedByItsJavaNameThroughItsTid() throws Exception
+    {
+        final CountDownLatch done = new CountDownLatch(1);
+        final CompletableFuture<Long> tid = new CompletableFuture<>();
+        final Thread named = new Thread(() ->
+        {
+            try
+            {
+                // "/proc/thread-self" links to "PID/task/TID".
+                tid.complete(Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName()
+                    .toString()));
+                done.await();
+            }
+            catch (final IOException | InterruptedException ex)
+            {
+                tid.completeExceptionally(ex);
+            }
+        }, "docref-tid-test-with-a-long-name");
+        named.start();
+        try (FreezeTrap trap = builder().profiler(TrapTesting.printing("    Unsafe_Park\n    -                " +
+            "docref-tid-test (" + tid.get(5, TimeUnit.SECONDS) + ")\n        4321\n")).build().start())
+        {
+            assertTrue(trap.captureNow("operator asked"));
+            final Path capture = nextCapture();
+
+            assertEquals("docref-tid-test-with-a-long-name;Unsafe_Park 4321\n",
+                Files.readString(capture.resolve(Capture.FOLDED)));
+        }
+        finally
+        {
+            done.countDown();
         }
     }
 

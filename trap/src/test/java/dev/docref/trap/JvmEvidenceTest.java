@@ -1,5 +1,6 @@
 package dev.docref.trap;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,27 @@ class JvmEvidenceTest
         assertTrue(dump.contains("java.lang.Thread.State: RUNNABLE"));
         final long depthFrames = dump.lines().filter(l -> l.contains("JvmEvidenceTest.deep(")).count();
         assertTrue(depthFrames >= 21, depthFrames + " frames of deep()");
+    }
+
+    /** ThreadInfo has no tid in JDK 17; this JVM's threadPrint through the DiagnosticCommand MBean has it. */
+    @Test
+    void thisJvmsThreadsAreNamedByTheirTid() throws Exception
+    {
+        // "/proc/thread-self" links to "PID/task/TID".
+        final long tid = Long.parseLong(java.nio.file.Files.readSymbolicLink(Path.of("/proc/thread-self"))
+            .getFileName().toString());
+
+        assertEquals(Thread.currentThread().getName(),
+            JvmEvidence.javaThreadsByTid(JvmEvidence.threadPrintThisJvm()).get(tid));
+    }
+
+    /** JDK 19 and later print the nid in decimal. */
+    @Test
+    void aDecimalNidIsATidToo()
+    {
+        assertEquals(java.util.Map.of(5011L, "main", 5122L, "a \"quoted\" name"), JvmEvidence.javaThreadsByTid(
+            "\"main\" #1 [5011] prio=5 os_prio=0 cpu=1.2ms elapsed=7.82s tid=0x00007f1504018020 nid=5011 waiting\n" +
+            "\"a \"quoted\" name\" #12 daemon prio=5 os_prio=0 tid=0x00007f15043fa300 nid=5122 waiting\n"));
     }
 
     private static String deep(final int n)

@@ -237,6 +237,33 @@ class StallDetectorTest
         assertEquals(Duration.ofMillis(3_020), split.unexplained());
     }
 
+    /**
+     * A counter too costly to read at every wake-up (steal, on a large machine) is read afresh at the wake-up that
+     * ends a stall: the stall's split has its growth although the plain reads never saw it.
+     */
+    @Test
+    void theWakeUpThatEndsAStallReadsEveryCounterAfresh() throws Exception
+    {
+        final DrivenCounters counters = new DrivenCounters()
+        {
+            @Override
+            public void read(final long[] nanos)
+            {
+                // A costly counter not read at this wake-up: the values stay as they were.
+            }
+
+            @Override
+            public void readAll(final long[] nanos)
+            {
+                super.read(nanos);
+            }
+        };
+        final StallSplit split = splitOfAStallOf3020Ms(counters, n ->
+            counters.values[Part.STOLEN_BY_HOST.ordinal()] += n == 5 ? 2_000_000_000L : 0);
+
+        assertEquals(Duration.ofMillis(2_000), split.of(Part.STOLEN_BY_HOST), split.toString());
+    }
+
     /** A machine without schedstat or /proc/stat: the stall is measured all the same, the split says why not. */
     @Test
     void withoutTheProcFilesTheStallIsDetectedAndTheSplitSaysWhichPartsWereNotMeasured(@TempDir final Path dir)
@@ -311,6 +338,48 @@ class StallDetectorTest
 
             assertEquals(Duration.ZERO, detector.overdue(), "1 s into opening the counters");
             proceed.countDown();
+        }
+    }
+
+    /**
+     * The listener logs, and a logger may block (a full disk, a slow appender): 5 s in a blocked listener is no
+     * stall in progress, so the watchdog does not fire on the detector's own logging.
+     */
+    @Test
+    void aListenerThatBlocksIsNotOverdue() throws Exception
+    {
+        final AtomicLong clock = new AtomicLong();
+        final AtomicInteger sleeps = new AtomicInteger();
+        final CountDownLatch logging = new CountDownLatch(1);
+        final CountDownLatch logged = new CountDownLatch(1);
+        final StallDetector.Sleeper sleeper = nanos ->
+        {
+            final int n = sleeps.incrementAndGet();
+            clock.addAndGet(nanos + (n == 2 ? 3_020_000_000L : 0));
+            if (n > 2)
+            {
+                Thread.sleep(10_000);
+            }
+        };
+        try (StallDetector detector = new StallDetector(RESOLUTION, THRESHOLD, (stall, start) ->
+        {
+            logging.countDown();
+            try
+            {
+                logged.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, clock::get, sleeper, new DrivenCounters()))
+        {
+            detector.start();
+            assertTrue(logging.await(5, TimeUnit.SECONDS), "the stall reported");
+            clock.addAndGet(Duration.ofSeconds(5).toNanos());
+
+            assertEquals(Duration.ZERO, detector.overdue(), "5 s into a listener that blocks");
+            logged.countDown();
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,6 +166,67 @@ class StallSplitTest
         {
             counters.close();
         }
+    }
+
+    /**
+     * A {@code /proc/stat} whose read costs 100 us, 5 times the 20 us budget per wake-up, is read at every 5th wake-up
+     * only, the last value standing in between, and afresh at the wake-up that ends a stall.
+     */
+    @Test
+    void aCostlyProcStatIsReadOnlyAsOftenAsTheBudgetAllowsAndAfreshAfterAStall(@TempDir final Path dir)
+        throws Exception
+    {
+        final Path stat = dir.resolve("stat");
+        final AtomicLong clock = new AtomicLong();
+        writeStealTicks(stat, 0);
+        final StallCounters counters = new StallCounters.Standard(dir.resolve("no-schedstat"), stat,
+            () -> clock.addAndGet(100_000));
+        counters.open();
+        try
+        {
+            final long[] nanos = new long[Part.values().length];
+            final StringBuilder seen = new StringBuilder();
+            for (int wakeUp = 1; wakeUp <= 10; wakeUp++)
+            {
+                // 2 ticks more over 2 CPUs: 10 ms more per wake-up.
+                writeStealTicks(stat, 2 * wakeUp);
+                counters.read(nanos);
+                seen.append(nanos[Part.STOLEN_BY_HOST.ordinal()] / MS).append(' ');
+            }
+            assertEquals("10 10 10 10 10 60 60 60 60 60", seen.toString().strip(), "steal in ms at wake-ups 1-10");
+            writeStealTicks(stat, 22);
+            counters.readAll(nanos);
+            assertEquals(110 * MS, nanos[Part.STOLEN_BY_HOST.ordinal()], "read afresh at the end of a stall");
+            assertNull(counters.unavailable(Part.STOLEN_BY_HOST));
+        }
+        finally
+        {
+            counters.close();
+        }
+    }
+
+    /** A read of 2 ms would need a read only every 100 wake-ups (2 s): steal is not measured, and the reason says. */
+    @Test
+    void aProcStatTooCostlyForTheBudgetIsNotReadAndSaysWhy(@TempDir final Path dir) throws Exception
+    {
+        final Path stat = dir.resolve("stat");
+        final AtomicLong clock = new AtomicLong();
+        writeStealTicks(stat, 0);
+        final StallCounters counters = new StallCounters.Standard(dir.resolve("no-schedstat"), stat,
+            () -> clock.addAndGet(2_000_000));
+        counters.open();
+        counters.close();
+
+        assertEquals("reading " + stat + " costs too much: a read takes 2,000 us, more than the 1,000 us that fit " +
+            "the detector's budget of 20 us per wake-up at one read every 50 wake-ups (a machine with very many CPUs " +
+            "or IRQs, or an old kernel); steal is not read",
+            counters.unavailable(Part.STOLEN_BY_HOST));
+    }
+
+    private static void writeStealTicks(final Path stat, final long ticks) throws java.io.IOException
+    {
+        Files.writeString(stat, "cpu  10 0 10 10 0 0 0 " + ticks + " 0 0\ncpu0 5 0 5 5 0 0 0 0 0 0\n" +
+            "cpu1 5 0 5 5 0 0 0 0 0 0\n");
     }
 
     @Test
