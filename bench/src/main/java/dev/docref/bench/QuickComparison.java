@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.docref.core.PresizedDocRefMap;
+import dev.docref.core.SegmentSizing;
 import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -43,8 +44,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * pre-sized map of it is the default map. Then {@link #SAME_MEMORY_BENCHMARKS} run again at
  * {@link #SAME_MEMORY_SIZE} entries with fastutil at load factor {@value #SAME_MEMORY_LOAD_FACTOR} (and at its default
  * for reference), so that both tables run about 83% full in about 19 bytes per entry: the headline compares each map
- * at its own default, this compares them at the same memory. A quick comparison shows the shape, not final figures:
- * quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
+ * at its own default, this compares them at the same memory; a {@code --same-memory-size} at which the two maps' bytes
+ * per entry are more than 10% apart (1 entry: 512 against 48) is refused. A quick comparison shows the shape, not
+ * final figures: quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
  * <p>
  * Run through {@code bench/run-comparison}, which builds first. Not thread-safe; one run at a time.
  */
@@ -87,6 +89,11 @@ public final class QuickComparison
     static final String SAME_MEMORY_LOAD_FACTOR = "0.875";
     /** Entries in the same-memory comparison: 0.83 * 2^20, so fastutil's table at 0.875 runs as full as docref's. */
     static final int SAME_MEMORY_SIZE = 870_000;
+    /**
+     * How far apart the two maps' bytes per entry may be for a {@code --same-memory-size}: 10%. At 870,000 they are
+     * 18.7 and 19.3; at 424 (0.83 * 2^9), the smallest 0.83 * 2^k within it, 20.9 and 19.4.
+     */
+    static final double SAME_MEMORY_TOLERANCE = 0.10;
 
     /** The benchmark classes in table order, with the heading each table gets. */
     static final Map<String, String> BENCHMARKS = new LinkedHashMap<>();
@@ -918,7 +925,9 @@ public final class QuickComparison
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
             "                     fastutil at about the same memory (fastutil at load factor " +
                 SAME_MEMORY_LOAD_FACTOR + "); best",
-            "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); 0 skips it",
+            "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); refused where the two maps'",
+            "                     bytes per entry are more than 10% apart (below about 400, or far from 0.83 * 2^k);",
+            "                     0 skips it",
             "  --out FILE         results file (default bench/results/<UTC date>.md, or <date>-2.md... if it exists)",
             "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md),",
             "                     if the run measures every map in every benchmark and at the same memory",
@@ -1018,6 +1027,7 @@ public final class QuickComparison
                 }
             }
             options.commandLine = String.join(" ", shown);
+            options.checkSameMemorySize();
             options.checkSizes();
             options.checkSomethingRuns();
             return options;
@@ -1134,6 +1144,69 @@ public final class QuickComparison
                     }
                 }
             }
+        }
+
+        /**
+         * Refuse a {@code --same-memory-size} at which docref and fastutil at load factor
+         * {@value #SAME_MEMORY_LOAD_FACTOR} do not take about the same memory (bytes per entry more than
+         * {@link #SAME_MEMORY_TOLERANCE} apart): the table would be headed "at the same memory" and compare maps that
+         * are not. Below about 400 entries docref's one segment has fewer than 512 home slots and is sized with
+         * slack against spilling past its short tail (1 entry: 512 bytes against fastutil's 48); above it, a size far
+         * from 0.83 * 2^k leaves fastutil's power-of-two table emptier (1,000,000: 19.3 against 33.6).
+         */
+        private void checkSameMemorySize()
+        {
+            if (sameMemorySize == 0 || sameMemory(sameMemorySize))
+            {
+                return;
+            }
+            int below = 0;
+            int above = 0;
+            for (int k = 1; k <= 30; k++)
+            {
+                final int candidate = (int)(0.83 * (1 << k));
+                if (sameMemory(candidate))
+                {
+                    if (candidate < sameMemorySize)
+                    {
+                        below = candidate;
+                    }
+                    else if (above == 0)
+                    {
+                        above = candidate;
+                    }
+                }
+            }
+            final String fits = below == 0 ? String.format(Locale.ROOT, "%d", above) :
+                String.format(Locale.ROOT, "%d or %d", below, above);
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--same-memory-size %d does not compare " +
+                "the maps at the same memory: docref pre-sized for it takes %.1f bytes per entry and fastutil at " +
+                "load factor %s %.1f, more than %.0f%% apart (docref's one segment needs slack below about 400 " +
+                "entries; " +
+                "fastutil's table is a power of two, as full as docref's only near 0.83 * 2^k entries); pass " +
+                "--same-memory-size %s, or 0 to skip the table", sameMemorySize, docrefPresizedBytesPerEntry(
+                sameMemorySize), SAME_MEMORY_LOAD_FACTOR, fastutilPresizedBytesPerEntry(sameMemorySize),
+                SAME_MEMORY_TOLERANCE * 100, fits));
+        }
+
+        /** Whether docref and fastutil at {@value #SAME_MEMORY_LOAD_FACTOR} take about the same bytes at {@code n}. */
+        static boolean sameMemory(final int n)
+        {
+            final double docref = docrefPresizedBytesPerEntry(n);
+            final double fastutil = fastutilPresizedBytesPerEntry(n);
+            return Math.abs(docref - fastutil) <= SAME_MEMORY_TOLERANCE * Math.min(docref, fastutil);
+        }
+
+        private static double docrefPresizedBytesPerEntry(final int n)
+        {
+            return (double)SegmentSizing.presizedBytes(n, PresizedDocRefMap.DEFAULT_SEGMENT_BYTES,
+                PresizedDocRefMap.DEFAULT_LOAD_FACTOR) / n;
+        }
+
+        /** As {@link #fastutilBytesPerEntry}, for every int size: fastutil's arraySize refuses tables past 2^30. */
+        private static double fastutilPresizedBytesPerEntry(final int n)
+        {
+            return 2.0 * Long.BYTES * (HashCommon.bigArraySize(n, Float.parseFloat(SAME_MEMORY_LOAD_FACTOR)) + 1) / n;
         }
 
         /** Every benchmark class the comparison can run, in run order. */

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -188,6 +189,29 @@ class QuickComparisonTest
         assertEquals(0, QuickComparison.Options.parse(new String[] {"--same-memory-size", "0"}).sameMemorySize);
     }
 
+    /** Size 1 was accepted, and its table headed "at the same memory" compared 512 bytes per entry with 48. */
+    @ParameterizedTest
+    @CsvSource({"1, 512.0, 48.0, 424", "100, 31.5, 20.6, 424", "1000000, 19.3, 33.6, 870318 or 1740636"})
+    void aSameMemorySizeAtWhichTheMapsTakeDifferentMemoryIsRefused(final int size, final String docref,
+        final String fastutil, final String fits)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--same-memory-size", Integer.toString(size)}));
+        assertTrue(ex.getMessage().startsWith("--same-memory-size " + size + " does not compare the maps at the " +
+            "same memory: docref pre-sized for it takes " + docref + " bytes per entry and fastutil at load factor " +
+            "0.875 " + fastutil + ", more than 10% apart") && ex.getMessage().endsWith("pass --same-memory-size " +
+            fits + ", or 0 to skip the table"), ex.getMessage());
+        for (final String suggested : fits.split(" or "))
+        {
+            assertEquals(Integer.parseInt(suggested), QuickComparison.Options.parse(
+                new String[] {"--same-memory-size", suggested}).sameMemorySize);
+        }
+        // What the table prints for a size it takes, from the maps' own sizing, agrees within the tolerance.
+        final double docrefBytes = QuickComparison.docrefBytesPerEntry(QuickComparison.SAME_MEMORY_SIZE);
+        final double fastutilBytes = QuickComparison.fastutilBytesPerEntry(QuickComparison.SAME_MEMORY_SIZE, 0.875f);
+        assertTrue(Math.abs(docrefBytes - fastutilBytes) <= 0.1 * Math.min(docrefBytes, fastutilBytes));
+    }
+
     @Test
     void aForkHeapTheJvmWouldRefuseIsRejectedNamingTheFlag()
     {
@@ -269,7 +293,7 @@ class QuickComparisonTest
             readme = Files.writeString(dir.resolve("README.md"), OLD_README);
             out = dir.resolve("results.md");
             final List<String> all = new ArrayList<>(List.of("--site", site.toString(), "--readme", readme.toString(),
-                "--out", out.toString(), "--sizes", "1000", "--get-sizes", "1000", "--same-memory-size", "1000"));
+                "--out", out.toString(), "--sizes", "1000", "--get-sizes", "1000", "--same-memory-size", "849"));
             all.addAll(List.of(args));
             final QuickComparison.Options options = QuickComparison.Options.parse(all.toArray(new String[0]));
             // The run starts on DAY and ends on the next day: the first measurement crosses midnight.
