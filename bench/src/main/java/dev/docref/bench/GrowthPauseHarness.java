@@ -878,9 +878,9 @@ public final class GrowthPauseHarness
                         break;
                     case "--maps":
                         final List<LongMap.Kind> maps = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            maps.add(LongMap.Kind.parse(name.trim()));
+                            maps.add(LongMap.Kind.parse(name));
                         }
                         options.maps = maps;
                         break;

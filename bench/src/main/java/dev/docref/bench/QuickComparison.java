@@ -966,9 +966,9 @@ public final class QuickComparison
                 {
                     case "--maps":
                         options.maps = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            options.maps.add(LongMap.Kind.parse(name.trim()).id());
+                            options.maps.add(LongMap.Kind.parse(name).id());
                         }
                         break;
                     case "--sizes":
@@ -979,14 +979,14 @@ public final class QuickComparison
                         break;
                     case "--benchmarks":
                         options.benchmarks = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            if (!allBenchmarks().contains(name.trim()))
+                            if (!allBenchmarks().contains(name))
                             {
                                 throw new IllegalArgumentException("unknown benchmark '" + name + "'; choose from " +
                                     String.join(", ", allBenchmarks()));
                             }
-                            options.benchmarks.add(name.trim());
+                            options.benchmarks.add(name);
                         }
                         break;
                     case "--forks":
@@ -1220,9 +1220,9 @@ public final class QuickComparison
         private static List<Integer> sizes(final String name, final String value)
         {
             final List<Integer> sizes = new ArrayList<>();
-            for (final String part : value.split(","))
+            for (final String part : CommandLine.list(name, value))
             {
-                sizes.add(atLeast(name, part.trim(), 1));
+                sizes.add(atLeast(name, part, 1));
             }
             return sizes;
         }
