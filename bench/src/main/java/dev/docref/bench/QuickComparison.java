@@ -35,7 +35,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * and so on, if that day's file exists) and into the marked blocks of {@code src/site/markdown/benchmarks.md} and
  * {@code README.md}. Each block is rewritten only by a run that measures all it shows (every benchmark, the same-memory
  * table, and every map for the site's, {@link #HEADLINE_MAPS} for README's): any other run leaves it as it was and
- * says so in one line on stdout. A run that would measure nothing is refused before anything runs.
+ * says so in one line on stdout. A run that would measure nothing is refused before anything runs. A results file
+ * without docref, or without both of its peers, says in one line where the headline table would be why it has none.
  * <p>
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
@@ -233,7 +234,7 @@ public final class QuickComparison
                 Float.parseFloat(SAME_MEMORY_LOAD_FACTOR)), fastutilBytesPerEntry(options.sameMemorySize,
                 Long2LongOpenHashMap.DEFAULT_LOAD_FACTOR));
         final String tables = tables(rows) + readerTables(rows);
-        final String headline = headline(rows) + readerHeadline(rows) + sameMemory;
+        final String headline = headlineOrWhyNone(rows, options) + readerHeadline(rows) + sameMemory;
         final String machine = machine();
         final String settings = settings(options, minutes);
 
@@ -476,6 +477,37 @@ public final class QuickComparison
             }
         }
         return out.toString();
+    }
+
+    /**
+     * {@link #headline}, or when it has no rows, one line saying why in its place: the run measured no docref, or no
+     * map to set it against (a results file used to show the heading and column names over no rows).
+     */
+    static String headlineOrWhyNone(final List<Row> rows, final Options options)
+    {
+        final String table = headline(rows);
+        if (table.split("\n").length > 2)
+        {
+            return table;
+        }
+        final String why;
+        if (!options.maps.contains(DOCREF))
+        {
+            why = "this run (--maps " + String.join(",", options.maps) + ") measured no docref (" + DOCREF + ")";
+        }
+        else if (!options.maps.contains(BASELINE) && !options.maps.contains(DOCREF_SINGLE_THREADED))
+        {
+            why = "this run (--maps " + String.join(",", options.maps) + ") measured no " + BASELINE + " or " +
+                DOCREF_SINGLE_THREADED;
+        }
+        else
+        {
+            why = "this run (--benchmarks " + String.join(",", options.benchmarks) + ") ran none of " +
+                String.join(", ", BENCHMARKS.keySet());
+        }
+        return "No headline: it sets docref (" + DOCREF + ") against " + BASELINE + " and against " +
+            DOCREF_SINGLE_THREADED + " in " + String.join(", ", BENCHMARKS.keySet()) + ", and " + why + "; add " +
+            "them for it. The tables below have all this run measured.\n";
     }
 
     /**

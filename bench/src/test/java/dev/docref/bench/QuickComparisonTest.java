@@ -448,6 +448,47 @@ class QuickComparisonTest
             "ReaderScalingBenchmark [fastutil]"), run.measured);
     }
 
+    /**
+     * A run without docref, or with docref but neither fastutil nor the single-threaded docref, has no headline rows:
+     * its results file used to show the headline's heading and column names over no rows.
+     */
+    @ParameterizedTest
+    @CsvSource({"'hppc,fastutil', docref (presized)", "'presized,hppc', fastutil or presized_st"})
+    void aRunWithoutTheHeadlinesMapsSaysWhyInPlaceOfAnEmptyHeadlineTable(final String maps, final String missing,
+        @TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir, "--maps", maps, "--same-memory-size", "0");
+        final String results = Files.readString(run.out, StandardCharsets.UTF_8);
+        assertFalse(results.contains("| Benchmark | Entries | docref median |"), results);
+        assertTrue(results.contains("## Headline: docref / fastutil and thread-safe / single-threaded\n\nNo " +
+            "headline: it sets docref (presized) against fastutil and against presized_st in GetHitBenchmark, ") &&
+            results.contains("and this run (--maps " + maps + ") measured no " + missing + "; add them for it."),
+            results);
+        // The full tables are there.
+        assertTrue(results.contains("## Get hit, 1,000 entries"), results);
+    }
+
+    /** Reader scaling alone has no headline rows either: the line names the benchmarks instead. */
+    @Test
+    void aRunOfReaderScalingAloneSaysWhyItHasNoHeadline(@TempDir final Path dir) throws Exception
+    {
+        final String results = Files.readString(new Run(dir, "--maps", "presized,fastutil", "--benchmarks",
+            QuickComparison.READER_SCALING).out, StandardCharsets.UTF_8);
+        assertTrue(results.contains("and this run (--benchmarks ReaderScalingBenchmark) ran none of " +
+            "GetHitBenchmark, GetMissBenchmark,"), results);
+        assertTrue(results.contains("Reader scaling (`ReaderScalingBenchmark`)"), results);
+    }
+
+    /** A run with docref and one of its peers keeps its headline table. */
+    @Test
+    void aRunWithDocrefAndOnePeerHasAHeadlineTable(@TempDir final Path dir) throws Exception
+    {
+        final String results = Files.readString(new Run(dir, "--maps", "presized,fastutil").out,
+            StandardCharsets.UTF_8);
+        assertTrue(results.contains("| Benchmark | Entries | docref median |") && !results.contains("No headline"),
+            results);
+    }
+
     private static List<String> keptLines(final String stdout)
     {
         final List<String> kept = new ArrayList<>();
