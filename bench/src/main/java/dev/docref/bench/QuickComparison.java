@@ -37,6 +37,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * table, and every map for the site's, {@link #HEADLINE_MAPS} for README's): any other run leaves it as it was and
  * says so in one line on stdout. A run that would measure nothing is refused before anything runs. A results file
  * without docref, or without both of its peers, says in one line where the headline table would be why it has none.
+ * Each block links the results file relative to its own file, wherever {@code --out} put it; an {@code --out} outside
+ * the repository is refused when a block would be rewritten.
  * <p>
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
@@ -247,8 +249,8 @@ public final class QuickComparison
 
         if (options.site != null && siteKept.isEmpty())
         {
-            final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
-                out.getFileName() + "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
+            final String block = "Latest quick comparison: [`" + out.getFileName() + "`](" + link(options.site, out) +
+                "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
                 "### Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" +
                 tables.replace("\n## ", "\n### ");
             rewriteBlock(options.site, SITE_START, SITE_END, block);
@@ -258,9 +260,10 @@ public final class QuickComparison
         {
             // The results file is named in the block, so the link is replaced with the figures it stands for.
             final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
-                shortMachine() + "; tables, machine and commands: [`" + out.getFileName() + "`](bench/results/" +
-                out.getFileName() + ")):\ndocref's median time as a multiple of fastutil's, and the thread-safe " +
-                "map's (the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" + headline;
+                shortMachine() + "; tables, machine and commands: [`" + out.getFileName() + "`](" +
+                link(options.readme, out) + ")):\ndocref's median time as a multiple of fastutil's, and the " +
+                "thread-safe map's (the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" +
+                headline;
             rewriteBlock(options.readme, README_START, README_END, block);
             System.err.println("[comparison] updated " + options.readme);
         }
@@ -477,6 +480,30 @@ public final class QuickComparison
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The link from the markdown file {@code from} to {@code target}, relative to {@code from}'s directory, with
+     * {@code /} separators: {@code ../../../bench/results/<date>.md} from {@code src/site/markdown/benchmarks.md},
+     * {@code bench/results/<date>.md} from {@code README.md}, wherever {@code --out} put the file.
+     */
+    static String link(final Path from, final Path target)
+    {
+        final Path dir = from.toAbsolutePath().normalize().getParent();
+        return dir.relativize(target.toAbsolutePath().normalize()).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    /** The nearest directory at or above {@code file}'s that holds {@code .git} (a clone or worktree), or null. */
+    static Path repositoryRoot(final Path file)
+    {
+        for (Path dir = file.toAbsolutePath().normalize().getParent(); dir != null; dir = dir.getParent())
+        {
+            if (Files.exists(dir.resolve(".git")))
+            {
+                return dir;
+            }
+        }
+        return null;
     }
 
     /**
@@ -1060,6 +1087,8 @@ public final class QuickComparison
             }
             options.commandLine = String.join(" ", shown);
             options.checkSameMemorySize();
+            options.checkOutLinkable(options.site, "--site", SITE_START, SITE_MAPS);
+            options.checkOutLinkable(options.readme, "--readme", README_START, HEADLINE_MAPS);
             options.checkSizes();
             options.checkSomethingRuns();
             return options;
@@ -1239,6 +1268,29 @@ public final class QuickComparison
         private static double fastutilPresizedBytesPerEntry(final int n)
         {
             return 2.0 * Long.BYTES * (HashCommon.bigArraySize(n, Float.parseFloat(SAME_MEMORY_LOAD_FACTOR)) + 1) / n;
+        }
+
+        /**
+         * Refuse an {@code --out} outside the repository of a file whose block this run will rewrite: the block links
+         * to the results file, and a link out of the repository resolves neither on the site nor on GitHub. A run that
+         * keeps the block as it was may write its results anywhere.
+         */
+        private void checkOutLinkable(final Path marked, final String flag, final String start,
+            final List<String> shownMaps)
+        {
+            if (out == null || marked == null || !kept(marked, start, shownMaps).isEmpty())
+            {
+                return;
+            }
+            final Path root = repositoryRoot(marked);
+            if (root != null && !out.toAbsolutePath().normalize().startsWith(root))
+            {
+                throw new IllegalArgumentException("--out " + out + " is outside the repository " + root + " of " +
+                    flag + " " + marked + ", whose block this run rewrites with a link to the results file; that " +
+                    "link (" + link(marked, out) + ") would resolve neither on the site nor on GitHub. Write the " +
+                    "results under the repository, such as --out " + root.relativize(root.resolve("bench")
+                    .resolve("results").resolve(out.getFileName())) + ", or leave --out out");
+            }
         }
 
         /** Every benchmark class the comparison can run, in run order. */

@@ -403,8 +403,8 @@ class QuickComparisonTest
         assertTrue(run.readme().contains("| Get hit | 1,000 | 10.0 ns/op | 11.0 ns/op | 12.0 ns/op | **0.83x** | " +
             "**0.91x** | 0.00 |"), run.readme());
         assertTrue(run.site().contains("| HPPC LongLongHashMap | 14.0 |"), run.site());
-        assertTrue(run.readme().contains("; tables, machine and commands: [`results.md`](bench/results/results.md))" +
-            ":\n"), "README's block links the run it shows: " + run.readme());
+        assertTrue(run.readme().contains("; tables, machine and commands: [`results.md`](results.md)):\n"),
+            "README's block links the run it shows, beside it: " + run.readme());
         assertEquals(List.of(), keptLines(run.stdout));
         assertEquals(Files.readString(run.out) + System.lineSeparator(), run.stdout, "stdout is the results alone");
     }
@@ -466,6 +466,42 @@ class QuickComparisonTest
             results);
         // The full tables are there.
         assertTrue(results.contains("## Get hit, 1,000 entries"), results);
+    }
+
+    /**
+     * The blocks link the results file where {@code --out} put it, relative to each marked file: the links used to
+     * assume bench/results ({@code ../../../bench/results/r.md} and {@code bench/results/r.md}), broken for any
+     * other {@code --out}.
+     */
+    @Test
+    void theBlocksLinkTheResultsFileWhereItIs(@TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir, "--out", dir.resolve("elsewhere").resolve("r.md").toString());
+        assertTrue(Files.exists(dir.resolve("elsewhere").resolve("r.md")));
+        assertTrue(run.readme().contains("[`r.md`](elsewhere/r.md)"), run.readme());
+        assertTrue(run.site().contains("Latest quick comparison: [`r.md`](elsewhere/r.md)"), run.site());
+        assertEquals("../../../bench/results/2026-11-30.md", QuickComparison.link(
+            Path.of("src", "site", "markdown", "benchmarks.md"), Path.of("bench", "results", "2026-11-30.md")));
+    }
+
+    /** A block cannot link a results file outside its repository: such an --out is refused if it is rewritten. */
+    @Test
+    void anOutOutsideTheRepositoryOfARewrittenBlockIsRefused(@TempDir final Path dir) throws Exception
+    {
+        final Path repo = Files.createDirectories(dir.resolve("repo").resolve(".git")).getParent();
+        final Path site = Files.writeString(repo.resolve("benchmarks.md"), OLD_SITE);
+        final String outside = dir.resolve("outside.md").toString();
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--site", site.toString(), "--out", outside}));
+        assertTrue(ex.getMessage().startsWith("--out " + outside + " is outside the repository " + repo +
+            " of --site ") &&
+            ex.getMessage().contains("(../outside.md) would resolve neither") &&
+            ex.getMessage().endsWith("such as --out bench/results/outside.md, or leave --out out"), ex.getMessage());
+        // Inside it, or a run that keeps the block, is taken.
+        QuickComparison.Options.parse(new String[] {"--site", site.toString(), "--out",
+            repo.resolve("r.md").toString()});
+        QuickComparison.Options.parse(new String[] {"--site", site.toString(), "--out", outside, "--maps",
+            "presized,fastutil"});
     }
 
     /** Reader scaling alone has no headline rows either: the line names the benchmarks instead. */
