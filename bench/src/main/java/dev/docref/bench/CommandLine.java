@@ -5,13 +5,15 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * What the harness mains share: option parsing with {@code --help} and usage errors, reading an option's value, the
- * checks of option values that several harnesses take (a JVM heap size, an output file), writing a report file, and
- * the machine's physical memory. Stateless and thread-safe.
+ * checks of option values that several harnesses take (a comma-separated list, in which an empty element such as a
+ * trailing comma is refused; a JVM heap size; an output file), writing a report file, and the machine's physical
+ * memory. Stateless and thread-safe.
  */
 final class CommandLine
 {
@@ -55,6 +57,41 @@ final class CommandLine
             throw new IllegalArgumentException(name + " needs a value");
         }
         return args[index];
+    }
+
+    /**
+     * The comma-separated elements of option {@code name}'s {@code value}, each trimmed.
+     *
+     * @throws IllegalArgumentException naming the option and the value when an element is empty: a leading or trailing
+     *                                  comma, or two in a row, which {@link String#split} would drop or keep silently.
+     */
+    static List<String> list(final String name, final String value)
+    {
+        final List<String> elements = new ArrayList<>();
+        for (final String element : value.split(",", -1))
+        {
+            if (element.isBlank())
+            {
+                throw new IllegalArgumentException(name + " '" + value + "' has an empty element (a comma at " +
+                    "either end, or two in a row); separate the elements with single commas, such as " +
+                    name + " " + String.join(",", nonEmpty(value)));
+            }
+            elements.add(element.trim());
+        }
+        return elements;
+    }
+
+    private static List<String> nonEmpty(final String value)
+    {
+        final List<String> elements = new ArrayList<>();
+        for (final String element : value.split(","))
+        {
+            if (!element.isBlank())
+            {
+                elements.add(element.trim());
+            }
+        }
+        return elements;
     }
 
     /**

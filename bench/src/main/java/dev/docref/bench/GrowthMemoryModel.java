@@ -1020,9 +1020,9 @@ public final class GrowthMemoryModel
                         break;
                     case "--strategies":
                         final List<Strategy> strategies = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            final Strategy strategy = Strategy.parse(name.trim());
+                            final Strategy strategy = Strategy.parse(name);
                             if (!strategies.contains(strategy))
                             {
                                 strategies.add(strategy);
@@ -1107,7 +1107,7 @@ public final class GrowthMemoryModel
 
         private static long[] sizes(final String value)
         {
-            final String[] parts = value.split(",");
+            final String[] parts = CommandLine.list("--sizes", value).toArray(new String[0]);
             final long[] sizes = new long[parts.length];
             for (int i = 0; i < parts.length; i++)
             {
@@ -1131,7 +1131,7 @@ public final class GrowthMemoryModel
 
         private static int[] classes(final String value)
         {
-            final String[] parts = value.split(",");
+            final String[] parts = CommandLine.list("--classes", value).toArray(new String[0]);
             final int[] classes = new int[parts.length];
             for (int i = 0; i < parts.length; i++)
             {

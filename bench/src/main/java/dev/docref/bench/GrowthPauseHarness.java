@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import it.unimi.dsi.fastutil.HashCommon;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -44,6 +45,11 @@ import org.HdrHistogram.Histogram;
  * CPU), and lists each worst put with how much of it the machine was stalled, how long the writer waited for a CPU
  * that another thread held, and how long it was blocked: whether a worst put was the map's or the machine's. The
  * meter takes some CPU, so its runs explain worst puts; runs without it give the percentiles.
+ * <p>
+ * A {@code --child-heap} below what some selected map's child must hold at once, its key array (8 bytes a key) and
+ * the map's own arrays and objects ({@link Options#minChildHeapBytes}: 85.3 bytes an entry for
+ * {@code java.util.HashMap}, whose child at 3M keys needs at least 267 MiB), is refused before any child starts; the
+ * child would run out of memory minutes in, after the maps before it had run.
  * <p>
  * Each child first warms up by growing three throwaway maps of the same kind to 2M keys, so that the JIT has
  * compiled the put and resize paths of every map before measurement. Children run with {@code -Xms} equal to
@@ -831,7 +837,8 @@ public final class GrowthPauseHarness
             "  --readers N      reader threads, 1 to " + MAX_READERS + ", with --mode readers only (default 2)",
             "  --presized       construct each map for N entries first (default: grow from empty)",
             "  --child-heap X   -Xms and -Xmx of each child JVM, as -Xmx takes it (default 16g; java.util.HashMap",
-            "                   needs about 6g at 58.7M)",
+            "                   needs about 6g at 58.7M); refused if below the heap a selected map's child must",
+            "                   hold at once (its key array and the map's arrays)",
             "  --jvm-arg ARG    extra child JVM argument, repeatable",
             "  --machine-stalls run a machine-stall meter (MachineStalls) in this JVM while each child measures, and",
             "                   report how long the machine itself stalled, and for how much of each worst put",
@@ -871,9 +878,9 @@ public final class GrowthPauseHarness
                         break;
                     case "--maps":
                         final List<LongMap.Kind> maps = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            maps.add(LongMap.Kind.parse(name.trim()));
+                            maps.add(LongMap.Kind.parse(name));
                         }
                         options.maps = maps;
                         break;
@@ -922,6 +929,7 @@ public final class GrowthPauseHarness
                         throw new IllegalArgumentException("unknown argument '" + arg + "'");
                 }
             }
+            options.checkChildHeap();
             if (readers != null && !options.readersMode)
             {
                 // Write mode has no readers: taking the count silently would run another test than the one asked for.
@@ -930,6 +938,93 @@ public final class GrowthPauseHarness
                     "grows, or drop --readers");
             }
             return options;
+        }
+
+        /**
+         * Refuse a {@code --child-heap} smaller than the live heap some selected map's child must hold at once (its
+         * key array and the map's own arrays, {@link #minChildHeapBytes}), before any child starts: that child can
+         * only run out of memory, and it would do so minutes in, after the maps before it. Refused, not warned:
+         * the figure is a floor of what the child holds, so no run of that child can succeed.
+         */
+        void checkChildHeap()
+        {
+            if (child != null)
+            {
+                return;
+            }
+            final long heap = heapBytes(childHeap);
+            for (final LongMap.Kind kind : maps)
+            {
+                final long needed = minChildHeapBytes(kind, entries, presized);
+                if (needed > heap)
+                {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "--child-heap %s is too small " +
+                        "for %s at --entries %,d: its child holds at least %s of heap at once (the %s key array " +
+                        "and %s for the map%s), more than %s; pass --child-heap %dg or more, fewer --entries, or " +
+                        "leave %s out of --maps", childHeap, kind.title, entries, bytes(needed), bytes(keyArrayBytes(
+                        entries)), bytes(needed - keyArrayBytes(entries)), kind == LongMap.Kind.HASHMAP ?
+                        ": a node, a boxed key and a boxed value per entry, and its table" : "'s table",
+                        bytes(heap), (needed + (1L << 30) - 1) >> 30, kind.id()));
+                }
+            }
+        }
+
+        /** Bytes of {@code -Xmx} value {@code size}, as {@link CommandLine#heapSize} accepts it. */
+        static long heapBytes(final String size)
+        {
+            final char unit = Character.toLowerCase(size.charAt(size.length() - 1));
+            final int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+            return Long.parseLong(shift == 0 ? size : size.substring(0, size.length() - 1)) << shift;
+        }
+
+        static long keyArrayBytes(final long entries)
+        {
+            return 16 + 8 * entries;
+        }
+
+        /**
+         * A floor of the heap a child of {@code kind} holds at once at the end of its run: its key array (8 bytes a
+         * key) and the arrays and objects the map must hold for {@code entries} keys in HotSpot's default layout
+         * (compressed oops and class pointers, under 32 GiB): 16 bytes a table slot for fastutil, HPPC and Agrona
+         * at their default load factors, 16 bytes an entry for Eclipse Collections, and for java.util.HashMap a
+         * 32-byte node, two 24-byte {@code Long}s and 4 bytes a table slot, 85.3 bytes an entry at 0.75 (85.5
+         * measured: bench/results/2026-11-29-memory.md). A map that grew from empty held its last two tables at once
+         * while it rehashed, counted for fastutil, whose table size is exact here. docref's maps are off-heap: their
+         * floor is the key array. Not counted, so the child needs more: the warm-up, JFR, the GC's own room.
+         */
+        static long minChildHeapBytes(final LongMap.Kind kind, final long entries, final boolean presized)
+        {
+            final long table;
+            switch (kind)
+            {
+                case FASTUTIL:
+                {
+                    final long slots =
+                        HashCommon.bigArraySize(entries, it.unimi.dsi.fastutil.Hash.DEFAULT_LOAD_FACTOR) + 1;
+                    final long initial = HashCommon.arraySize(it.unimi.dsi.fastutil.Hash.DEFAULT_INITIAL_SIZE,
+                        it.unimi.dsi.fastutil.Hash.DEFAULT_LOAD_FACTOR) + 1;
+                    table = 16 * slots + (presized || slots <= initial ? 0 : 16 * (slots / 2 + 1));
+                    break;
+                }
+                case HPPC:
+                    table = (long)Math.ceil(16 * entries / com.carrotsearch.hppc.HashContainers.DEFAULT_LOAD_FACTOR);
+                    break;
+                case AGRONA:
+                    table = (long)Math.ceil(16 * entries / (double)org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR);
+                    break;
+                case ECLIPSE:
+                    table = 16 * entries;
+                    break;
+                case HASHMAP:
+                    // Less the values 0 to 127, which Long.valueOf takes from its cache.
+                    table = (32 + 24 + 24) * entries - 24 * Math.min(128, entries) +
+                        (long)Math.ceil(4 * entries / 0.75);
+                    break;
+                default:
+                    table = 0;
+                    break;
+            }
+            return keyArrayBytes(entries) + table;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.docref.bench;
 
 import java.util.concurrent.TimeUnit;
 
+import dev.docref.core.PresizedDocRefMap;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -19,7 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>
  * JMH runs every parameter combination in its own forks, so a fork only ever sees one {@link LongMap} class and
  * every call site stays monomorphic: no map is helped or hurt by another map's class being loaded. Forks run with
- * bounds checks off ({@code -Ddocref.disable.bounds.checks=true}, prepended so {@code -jvmArgs} cannot drop it) and
+ * bounds checks off ({@code -Ddocref.disable.bounds.checks=true}, prepended so {@code -jvmArgs} cannot drop it; a
+ * {@code -jvmArgsPrepend} of one's own replaces it, so a docref trial in a JVM without the property fails, saying to
+ * add it, see {@link #requireBoundsChecksChosen}) and
  * a 14 GiB heap ({@code -Xms14g -Xmx14g}), enough for {@code java.util.HashMap<Long,Long>} at 100M entries (8 GiB
  * of nodes, boxes and table: 85.5 bytes per entry measured by {@link GrowthPauseHarness}) plus the key arrays;
  * override it with {@code -jvmArgs "-Xms4g -Xmx4g"} for small sizes. All state is built once per fork, outside the
@@ -79,7 +82,33 @@ public abstract class MapBenchmark
     /** A map of this benchmark's kind and load factor, pre-sized for {@code expected} entries (0: empty). */
     LongMap newMap(final long expected)
     {
+        requireBoundsChecksChosen(kind);
         return mapKind().create(expected, parseLoadFactor(loadFactor), parseSegmentBytes(segmentBytes));
+    }
+
+    /**
+     * Fail a docref map's trial in a JVM that does not set {@value PresizedDocRefMap#DISABLE_BOUNDS_CHECKS_PROP_NAME}:
+     * a {@code -jvmArgsPrepend} on JMH's command line (or {@code OptionsBuilder.jvmArgsPrepend}) replaces the
+     * {@code @Fork}'s, which turns the bounds checks off, rather than adding to it, and the fork would time docref with
+     * its bounds checks on against maps that have none, without a word. Set either way, {@code true} or {@code false}
+     * (to measure the checks on purpose), the trial runs. The other maps have no such checks and always run.
+     *
+     * @throws IllegalStateException naming the property, why it is missing and the flags that fix it.
+     */
+    static void requireBoundsChecksChosen(final String kind)
+    {
+        if (!kind.startsWith("presized") && !kind.startsWith("docref") && !kind.startsWith("map_read"))
+        {
+            return;
+        }
+        if (System.getProperty(PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME) == null)
+        {
+            throw new IllegalStateException("this fork runs " + kind + " with docref's bounds checks on: it does not " +
+                "set -D" + PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME + ", which the benchmark's @Fork " +
+                "prepends, because a -jvmArgsPrepend on the command line replaces @Fork's jvmArgsPrepend. Add -D" +
+                PresizedDocRefMap.DISABLE_BOUNDS_CHECKS_PROP_NAME + "=true to your -jvmArgsPrepend (or pass your " +
+                "flags with -jvmArgsAppend instead), or =false to measure with the bounds checks on on purpose");
+        }
     }
 
     /** {@code default} as 0, else a size as {@link ScaleHarness} reads it; the map's builder checks its range. */

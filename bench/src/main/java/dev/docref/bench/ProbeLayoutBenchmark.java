@@ -122,6 +122,7 @@ public class ProbeLayoutBenchmark
     @Setup(Level.Trial)
     public void fill()
     {
+        MapBenchmark.requireBoundsChecksChosen(layout);
         final long[] keys = Keys.distinct(size, Keys.KEY_SEED);
         final boolean gc = layout.endsWith("_gc");
         table = Table.create(gc ? layout.substring(0, layout.length() - 3) : layout, (long)Math.ceil(size / fill),

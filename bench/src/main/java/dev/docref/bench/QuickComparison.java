@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.docref.core.PresizedDocRefMap;
+import dev.docref.core.SegmentSizing;
 import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -34,7 +35,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * and so on, if that day's file exists) and into the marked blocks of {@code src/site/markdown/benchmarks.md} and
  * {@code README.md}. Each block is rewritten only by a run that measures all it shows (every benchmark, the same-memory
  * table, and every map for the site's, {@link #HEADLINE_MAPS} for README's): any other run leaves it as it was and
- * says so in one line on stdout. A run that would measure nothing is refused before anything runs.
+ * says so in one line on stdout. A run that would measure nothing is refused before anything runs. A results file
+ * without docref, or without both of its peers, says in one line where the headline table would be why it has none.
+ * Each block links the results file relative to its own file, wherever {@code --out} put it; an {@code --out} outside
+ * the repository is refused when a block would be rewritten.
  * <p>
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
  * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
@@ -43,8 +47,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * pre-sized map of it is the default map. Then {@link #SAME_MEMORY_BENCHMARKS} run again at
  * {@link #SAME_MEMORY_SIZE} entries with fastutil at load factor {@value #SAME_MEMORY_LOAD_FACTOR} (and at its default
  * for reference), so that both tables run about 83% full in about 19 bytes per entry: the headline compares each map
- * at its own default, this compares them at the same memory. A quick comparison shows the shape, not final figures:
- * quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
+ * at its own default, this compares them at the same memory; a {@code --same-memory-size} at which the two maps' bytes
+ * per entry are more than 10% apart (1 entry: 512 against 48) is refused. A quick comparison shows the shape, not
+ * final figures: quote its medians and ratios, and run the benchmarks' own commands (in each class's header) for more.
  * <p>
  * Run through {@code bench/run-comparison}, which builds first. Not thread-safe; one run at a time.
  */
@@ -87,6 +92,11 @@ public final class QuickComparison
     static final String SAME_MEMORY_LOAD_FACTOR = "0.875";
     /** Entries in the same-memory comparison: 0.83 * 2^20, so fastutil's table at 0.875 runs as full as docref's. */
     static final int SAME_MEMORY_SIZE = 870_000;
+    /**
+     * How far apart the two maps' bytes per entry may be for a {@code --same-memory-size}: 10%. At 870,000 they are
+     * 18.7 and 19.3; at 424 (0.83 * 2^9), the smallest 0.83 * 2^k within it, 20.9 and 19.4.
+     */
+    static final double SAME_MEMORY_TOLERANCE = 0.10;
 
     /** The benchmark classes in table order, with the heading each table gets. */
     static final Map<String, String> BENCHMARKS = new LinkedHashMap<>();
@@ -226,7 +236,7 @@ public final class QuickComparison
                 Float.parseFloat(SAME_MEMORY_LOAD_FACTOR)), fastutilBytesPerEntry(options.sameMemorySize,
                 Long2LongOpenHashMap.DEFAULT_LOAD_FACTOR));
         final String tables = tables(rows) + readerTables(rows);
-        final String headline = headline(rows) + readerHeadline(rows) + sameMemory;
+        final String headline = headlineOrWhyNone(rows, options) + readerHeadline(rows) + sameMemory;
         final String machine = machine();
         final String settings = settings(options, minutes);
 
@@ -239,8 +249,8 @@ public final class QuickComparison
 
         if (options.site != null && siteKept.isEmpty())
         {
-            final String block = "Latest quick comparison: [`" + out.getFileName() + "`](../../../bench/results/" +
-                out.getFileName() + "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
+            final String block = "Latest quick comparison: [`" + out.getFileName() + "`](" + link(options.site, out) +
+                "), " + today + ".\n\n" + settings + "\n\n" + machine + "\n\n" +
                 "### Headline: docref / fastutil and thread-safe / single-threaded\n\n" + headline + "\n" +
                 tables.replace("\n## ", "\n### ");
             rewriteBlock(options.site, SITE_START, SITE_END, block);
@@ -250,9 +260,10 @@ public final class QuickComparison
         {
             // The results file is named in the block, so the link is replaced with the figures it stands for.
             final String block = "JMH quick comparison (`bench/run-comparison`, " + today + ", " +
-                shortMachine() + "; tables, machine and commands: [`" + out.getFileName() + "`](bench/results/" +
-                out.getFileName() + ")):\ndocref's median time as a multiple of fastutil's, and the thread-safe " +
-                "map's (the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" + headline;
+                shortMachine() + "; tables, machine and commands: [`" + out.getFileName() + "`](" +
+                link(options.readme, out) + ")):\ndocref's median time as a multiple of fastutil's, and the " +
+                "thread-safe map's (the default) as a multiple of the single-threaded one's; below 1 is faster.\n\n" +
+                headline;
             rewriteBlock(options.readme, README_START, README_END, block);
             System.err.println("[comparison] updated " + options.readme);
         }
@@ -469,6 +480,61 @@ public final class QuickComparison
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The link from the markdown file {@code from} to {@code target}, relative to {@code from}'s directory, with
+     * {@code /} separators: {@code ../../../bench/results/<date>.md} from {@code src/site/markdown/benchmarks.md},
+     * {@code bench/results/<date>.md} from {@code README.md}, wherever {@code --out} put the file.
+     */
+    static String link(final Path from, final Path target)
+    {
+        final Path dir = from.toAbsolutePath().normalize().getParent();
+        return dir.relativize(target.toAbsolutePath().normalize()).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    /** The nearest directory at or above {@code file}'s that holds {@code .git} (a clone or worktree), or null. */
+    static Path repositoryRoot(final Path file)
+    {
+        for (Path dir = file.toAbsolutePath().normalize().getParent(); dir != null; dir = dir.getParent())
+        {
+            if (Files.exists(dir.resolve(".git")))
+            {
+                return dir;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@link #headline}, or when it has no rows, one line saying why in its place: the run measured no docref, or no
+     * map to set it against (a results file used to show the heading and column names over no rows).
+     */
+    static String headlineOrWhyNone(final List<Row> rows, final Options options)
+    {
+        final String table = headline(rows);
+        if (table.split("\n").length > 2)
+        {
+            return table;
+        }
+        final String why;
+        if (!options.maps.contains(DOCREF))
+        {
+            why = "this run (--maps " + String.join(",", options.maps) + ") measured no docref (" + DOCREF + ")";
+        }
+        else if (!options.maps.contains(BASELINE) && !options.maps.contains(DOCREF_SINGLE_THREADED))
+        {
+            why = "this run (--maps " + String.join(",", options.maps) + ") measured no " + BASELINE + " or " +
+                DOCREF_SINGLE_THREADED;
+        }
+        else
+        {
+            why = "this run (--benchmarks " + String.join(",", options.benchmarks) + ") ran none of " +
+                String.join(", ", BENCHMARKS.keySet());
+        }
+        return "No headline: it sets docref (" + DOCREF + ") against " + BASELINE + " and against " +
+            DOCREF_SINGLE_THREADED + " in " + String.join(", ", BENCHMARKS.keySet()) + ", and " + why + "; add " +
+            "them for it. The tables below have all this run measured.\n";
     }
 
     /**
@@ -918,7 +984,9 @@ public final class QuickComparison
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
             "                     fastutil at about the same memory (fastutil at load factor " +
                 SAME_MEMORY_LOAD_FACTOR + "); best",
-            "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); 0 skips it",
+            "                     about 0.83 * 2^k (default " + SAME_MEMORY_SIZE + "); refused where the two maps'",
+            "                     bytes per entry are more than 10% apart (below about 400, or far from 0.83 * 2^k);",
+            "                     0 skips it",
             "  --out FILE         results file (default bench/results/<UTC date>.md, or <date>-2.md... if it exists)",
             "  --site FILE        rewrite the quick-comparison block of this file (src/site/markdown/benchmarks.md),",
             "                     if the run measures every map in every benchmark and at the same memory",
@@ -957,9 +1025,9 @@ public final class QuickComparison
                 {
                     case "--maps":
                         options.maps = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            options.maps.add(LongMap.Kind.parse(name.trim()).id());
+                            options.maps.add(LongMap.Kind.parse(name).id());
                         }
                         break;
                     case "--sizes":
@@ -970,14 +1038,14 @@ public final class QuickComparison
                         break;
                     case "--benchmarks":
                         options.benchmarks = new ArrayList<>();
-                        for (final String name : CommandLine.value(args, ++i, arg).split(","))
+                        for (final String name : CommandLine.list(arg, CommandLine.value(args, ++i, arg)))
                         {
-                            if (!allBenchmarks().contains(name.trim()))
+                            if (!allBenchmarks().contains(name))
                             {
                                 throw new IllegalArgumentException("unknown benchmark '" + name + "'; choose from " +
                                     String.join(", ", allBenchmarks()));
                             }
-                            options.benchmarks.add(name.trim());
+                            options.benchmarks.add(name);
                         }
                         break;
                     case "--forks":
@@ -1018,6 +1086,9 @@ public final class QuickComparison
                 }
             }
             options.commandLine = String.join(" ", shown);
+            options.checkSameMemorySize();
+            options.checkOutLinkable(options.site, "--site", SITE_START, SITE_MAPS);
+            options.checkOutLinkable(options.readme, "--readme", README_START, HEADLINE_MAPS);
             options.checkSizes();
             options.checkSomethingRuns();
             return options;
@@ -1136,6 +1207,92 @@ public final class QuickComparison
             }
         }
 
+        /**
+         * Refuse a {@code --same-memory-size} at which docref and fastutil at load factor
+         * {@value #SAME_MEMORY_LOAD_FACTOR} do not take about the same memory (bytes per entry more than
+         * {@link #SAME_MEMORY_TOLERANCE} apart): the table would be headed "at the same memory" and compare maps that
+         * are not. Below about 400 entries docref's one segment has fewer than 512 home slots and is sized with
+         * slack against spilling past its short tail (1 entry: 512 bytes against fastutil's 48); above it, a size far
+         * from 0.83 * 2^k leaves fastutil's power-of-two table emptier (1,000,000: 19.3 against 33.6).
+         */
+        private void checkSameMemorySize()
+        {
+            if (sameMemorySize == 0 || sameMemory(sameMemorySize))
+            {
+                return;
+            }
+            int below = 0;
+            int above = 0;
+            for (int k = 1; k <= 30; k++)
+            {
+                final int candidate = (int)(0.83 * (1 << k));
+                if (sameMemory(candidate))
+                {
+                    if (candidate < sameMemorySize)
+                    {
+                        below = candidate;
+                    }
+                    else if (above == 0)
+                    {
+                        above = candidate;
+                    }
+                }
+            }
+            final String fits = below == 0 ? String.format(Locale.ROOT, "%d", above) :
+                String.format(Locale.ROOT, "%d or %d", below, above);
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--same-memory-size %d does not compare " +
+                "the maps at the same memory: docref pre-sized for it takes %.1f bytes per entry and fastutil at " +
+                "load factor %s %.1f, more than %.0f%% apart (docref's one segment needs slack below about 400 " +
+                "entries; " +
+                "fastutil's table is a power of two, as full as docref's only near 0.83 * 2^k entries); pass " +
+                "--same-memory-size %s, or 0 to skip the table", sameMemorySize, docrefPresizedBytesPerEntry(
+                sameMemorySize), SAME_MEMORY_LOAD_FACTOR, fastutilPresizedBytesPerEntry(sameMemorySize),
+                SAME_MEMORY_TOLERANCE * 100, fits));
+        }
+
+        /** Whether docref and fastutil at {@value #SAME_MEMORY_LOAD_FACTOR} take about the same bytes at {@code n}. */
+        static boolean sameMemory(final int n)
+        {
+            final double docref = docrefPresizedBytesPerEntry(n);
+            final double fastutil = fastutilPresizedBytesPerEntry(n);
+            return Math.abs(docref - fastutil) <= SAME_MEMORY_TOLERANCE * Math.min(docref, fastutil);
+        }
+
+        private static double docrefPresizedBytesPerEntry(final int n)
+        {
+            return (double)SegmentSizing.presizedBytes(n, PresizedDocRefMap.DEFAULT_SEGMENT_BYTES,
+                PresizedDocRefMap.DEFAULT_LOAD_FACTOR) / n;
+        }
+
+        /** As {@link #fastutilBytesPerEntry}, for every int size: fastutil's arraySize refuses tables past 2^30. */
+        private static double fastutilPresizedBytesPerEntry(final int n)
+        {
+            return 2.0 * Long.BYTES * (HashCommon.bigArraySize(n, Float.parseFloat(SAME_MEMORY_LOAD_FACTOR)) + 1) / n;
+        }
+
+        /**
+         * Refuse an {@code --out} outside the repository of a file whose block this run will rewrite: the block links
+         * to the results file, and a link out of the repository resolves neither on the site nor on GitHub. A run that
+         * keeps the block as it was may write its results anywhere.
+         */
+        private void checkOutLinkable(final Path marked, final String flag, final String start,
+            final List<String> shownMaps)
+        {
+            if (out == null || marked == null || !kept(marked, start, shownMaps).isEmpty())
+            {
+                return;
+            }
+            final Path root = repositoryRoot(marked);
+            if (root != null && !out.toAbsolutePath().normalize().startsWith(root))
+            {
+                throw new IllegalArgumentException("--out " + out + " is outside the repository " + root + " of " +
+                    flag + " " + marked + ", whose block this run rewrites with a link to the results file; that " +
+                    "link (" + link(marked, out) + ") would resolve neither on the site nor on GitHub. Write the " +
+                    "results under the repository, such as --out " + root.relativize(root.resolve("bench")
+                    .resolve("results").resolve(out.getFileName())) + ", or leave --out out");
+            }
+        }
+
         /** Every benchmark class the comparison can run, in run order. */
         static List<String> allBenchmarks()
         {
@@ -1147,9 +1304,9 @@ public final class QuickComparison
         private static List<Integer> sizes(final String name, final String value)
         {
             final List<Integer> sizes = new ArrayList<>();
-            for (final String part : value.split(","))
+            for (final String part : CommandLine.list(name, value))
             {
-                sizes.add(atLeast(name, part.trim(), 1));
+                sizes.add(atLeast(name, part, 1));
             }
             return sizes;
         }

@@ -66,6 +66,7 @@ public class ReaderScalingBenchmark
     @Setup(Level.Trial)
     public void fill()
     {
+        MapBenchmark.requireBoundsChecksChosen(kind);
         final long[] inserted = Keys.distinct(size, Keys.KEY_SEED);
         map = Keys.fill(LongMap.Kind.parse(kind).create(size), inserted);
         keys = Keys.shuffled(inserted, Keys.SHUFFLE_SEED);

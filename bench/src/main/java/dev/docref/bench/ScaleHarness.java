@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 
 import dev.docref.core.Concurrency;
 import dev.docref.core.PresizedDocRefMap;
+import dev.docref.core.SegmentSizing;
 import jdk.jfr.Recording;
 import org.HdrHistogram.Histogram;
 
@@ -33,7 +34,9 @@ import org.HdrHistogram.Histogram;
  * <p>
  * It stops at {@code --max-entries}, or before the put that could take the map's native memory past
  * {@code --max-native} (it stops once less than 8 segments' bytes remain below the limit: a put allocates at most a
- * few segment blocks), or when the map throws {@link OutOfMemoryError}.
+ * few segment blocks), or when the map throws {@link OutOfMemoryError}. An {@code --expected} count whose pre-sized
+ * map alone would pass that point (10,000,000 at the defaults pre-sizes 181.59 MiB) is refused before the run, with
+ * the largest count that fits: the map would allocate it all up front and the run would stop at 0 entries.
  * A grown map's bytes per entry oscillate between about 19 and 37 (all segments fill and split at about the same
  * count), so where the run stops matters: the checkpoint table shows the waves.
  * <p>
@@ -358,7 +361,8 @@ public final class ScaleHarness
             "  --max-entries N    keys to insert at most (default 1000000000)",
             "  --max-native SIZE  stop before the map's native memory could exceed this, e.g. 20GiB, 512MiB, 1g or",
             "                     plain bytes, more than 9 segments (default: 3/4 of physical memory)",
-            "  --expected N       pre-size the map for N entries (default 0: grow from empty)",
+            "  --expected N       pre-size the map for N entries (default 0: grow from empty); its pre-sized",
+            "                     memory must fit below --max-native less the headroom",
             "  --report-every N   entries between checkpoint rows (default 50000000)",
             "  --verify-every N   after growing, check every N-th regenerated key (default 1: all of them)",
             "  --seed S           seed of the key stream (default 20261129)",
@@ -507,7 +511,55 @@ public final class ScaleHarness
                 throw new IllegalArgumentException("--segment-bytes " + options.segmentBytes + " with --load-factor " +
                     options.loadFactor + ": " + ex.getMessage(), ex);
             }
+            options.checkExpectedFitsNativeLimit();
             return options;
+        }
+
+        /**
+         * Refuse an {@code --expected} whose pre-sized map is more than the native memory the run may use: the map
+         * would allocate it all up front, past {@code --max-native}, and the run would stop before its first put
+         * (10,000,000 at the defaults pre-sizes 181.59 MiB; with {@code --max-native 64MiB} that reported 0 entries).
+         */
+        private void checkExpectedFitsNativeLimit()
+        {
+            if (expected == 0)
+            {
+                return;
+            }
+            final long addressable = SegmentSizing.maxExpectedEntries(segmentBytes, loadFactor);
+            if (expected > addressable)
+            {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--expected %,d is more than the " +
+                    "%,d entries a map %s can be pre-sized for; pass --expected %,d or less, or larger " +
+                    "--segment-bytes", expected, addressable, settings(), addressable));
+            }
+            final long room = maxNativeBytes - headroomBytes();
+            final long bytes = SegmentSizing.presizedBytes(expected, segmentBytes, loadFactor);
+            if (bytes <= room)
+            {
+                return;
+            }
+            // The largest count that fits: the pre-sized bytes grow with the count, so a binary search finds it.
+            long low = 0;
+            long high = expected;
+            while (low < high)
+            {
+                final long mid = (low + high + 1) >>> 1;
+                if (SegmentSizing.presizedBytes(mid, segmentBytes, loadFactor) <= room)
+                {
+                    low = mid;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--expected %,d pre-sizes %s of native " +
+                "memory up front, more than the %s that --max-native %s leaves below its headroom of %s (the run " +
+                "would stop before its first put); pass --expected %,d or less, or --max-native %dMiB or more",
+                expected, GrowthPauseHarness.bytes(bytes), GrowthPauseHarness.bytes(room),
+                GrowthPauseHarness.bytes(maxNativeBytes), GrowthPauseHarness.bytes(headroomBytes()), low,
+                (bytes + headroomBytes() + (1L << 20) - 1) >> 20));
         }
 
         /** Native bytes kept free below {@code --max-native}: {@link #HEADROOM_SEGMENTS} segment blocks. */

@@ -56,6 +56,25 @@ public final class SegmentSizing
         return PresizedDocRefMap.presizedMaxEntries(capacity, Long.MAX_VALUE, loadFactor);
     }
 
+    /**
+     * The native bytes {@code withCapacity} allocates for {@code expectedEntries} with these settings, as the
+     * constructor sizes them: {@code 2^depth} segments of equal blocks. 181.59 MiB for 10,000,000 entries at the
+     * defaults (2,048 segments of 90.8 KiB). {@code expectedEntries} must be at most {@link #maxExpectedEntries}.
+     */
+    public static long presizedBytes(final long expectedEntries, final int segmentBytes, final double loadFactor)
+    {
+        final int maxSlots = PresizedDocRefMap.maxCapacityFor(segmentBytes);
+        final int segments = 1 << PresizedDocRefMap.depthFor(expectedEntries, maxSlots, loadFactor);
+        final long slots = Math.min(PresizedDocRefMap.slotsFor(expectedEntries, segments, loadFactor), maxSlots);
+        return Segment.bytesFor((int)slots) * segments;
+    }
+
+    /** The most {@code expectedEntries} a map with these settings can be pre-sized for. */
+    public static long maxExpectedEntries(final int segmentBytes, final double loadFactor)
+    {
+        return PresizedDocRefMap.maxExpectedEntries(PresizedDocRefMap.maxCapacityFor(segmentBytes), loadFactor);
+    }
+
     /** {@code PresizedDocRefMap.spillChance}: an upper bound on the chance that {@code entries} keys spill. */
     public static double spillChance(final int capacity, final long entries)
     {

@@ -3,6 +3,9 @@ package dev.docref.bench;
 import java.io.File;
 import java.lang.reflect.Method;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -10,6 +13,7 @@ import java.util.List;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,11 +22,13 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -175,6 +181,46 @@ class BenchmarkSmokeTest
         MAP_BENCHMARKS.forEach(type -> smoked.add(type.getSimpleName()));
         smoked.add(ProbeLayoutBenchmark.class.getSimpleName());
         assertEquals(smoked, found, "every benchmark class must have a smoke run in this test");
+    }
+
+    /**
+     * A {@code -jvmArgsPrepend} of one's own replaces {@code @Fork}'s, and with it the flag that turns docref's bounds
+     * checks off: such a fork used to time docref with its checks on, without a word. Now its docref trial fails,
+     * saying so, and one that sets the property itself runs. Forks a JVM per run (a few seconds each).
+     */
+    @Test
+    void aForkWhoseOwnPrependDropsTheBoundsCheckFlagFailsSayingSo(@TempDir final Path dir) throws Exception
+    {
+        final Path dropped = dir.resolve("dropped.txt");
+        final RunnerException ex = assertThrows(RunnerException.class,
+            () -> forkedRun(dropped, "-Ddocref.bench.test=1"));
+        final String output = Files.readString(dropped, StandardCharsets.UTF_8);
+        assertTrue(output.contains("# VM options: -Ddocref.bench.test=1 -Xmx256m"), output);
+        assertTrue(output.contains("this fork runs presized with docref's bounds checks on: it does not set " +
+            "-Ddocref.disable.bounds.checks") && output.contains("Add -Ddocref.disable.bounds.checks=true to your " +
+            "-jvmArgsPrepend"), ex + "\n" + output);
+
+        final Path kept = dir.resolve("kept.txt");
+        final Collection<RunResult> results =
+            forkedRun(kept, "-Ddocref.bench.test=1 -Ddocref.disable.bounds.checks=true");
+        assertEquals(1, results.size(), Files.readString(kept, StandardCharsets.UTF_8));
+    }
+
+    private static Collection<RunResult> forkedRun(final Path output, final String prepend) throws RunnerException
+    {
+        return new Runner(new OptionsBuilder()
+            .include("^" + GetHitBenchmark.class.getName().replace(".", "\\.") + "\\.")
+            .param("kind", "presized")
+            .param("size", "1000")
+            .forks(1)
+            .jvmArgsPrepend(prepend.split(" "))
+            .jvmArgs("-Xmx256m")
+            .warmupIterations(0)
+            .measurementIterations(1)
+            .measurementTime(TimeValue.milliseconds(20))
+            .shouldFailOnError(true)
+            .output(output.toString())
+            .build()).run();
     }
 
     /** The class's own {@code @Fork}, else its nearest superclass's. */

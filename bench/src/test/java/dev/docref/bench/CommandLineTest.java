@@ -82,4 +82,36 @@ class CommandLineTest
         parser.apply(new String[] {"--out", file.toString()});
         parser.apply(new String[] {"--out", dir.resolve("new/dir/results.md").toString()});
     }
+
+    /** Each option that takes a comma-separated list, with a list that has an empty element. */
+    static Stream<Arguments> listsWithAnEmptyElement()
+    {
+        final Function<String[], ?> quick = QuickComparison.Options::parse;
+        final Function<String[], ?> growth = args -> GrowthPauseHarness.Options.parse(
+            Stream.concat(Stream.of("--entries", "1000"), Stream.of(args)).toArray(String[]::new));
+        final Function<String[], ?> model = GrowthMemoryModel.Options::parse;
+        return Stream.of(
+            Arguments.of(quick, "--maps", "presized,fastutil,"),
+            Arguments.of(quick, "--benchmarks", "GetHitBenchmark,"),
+            Arguments.of(quick, "--sizes", "1000,"),
+            Arguments.of(quick, "--get-sizes", ",1000"),
+            Arguments.of(growth, "--maps", "presized,,fastutil"),
+            Arguments.of(model, "--strategies", "today,"),
+            Arguments.of(model, "--sizes", "10000000,"),
+            Arguments.of(model, "--classes", "5,6,7,8,"));
+    }
+
+    /** A trailing comma used to be dropped silently: --maps presized,fastutil, ran the two maps. */
+    @ParameterizedTest
+    @MethodSource("listsWithAnEmptyElement")
+    void anEmptyElementInAListIsRefusedNamingTheValue(final Function<String[], ?> parser, final String option,
+        final String value)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> parser.apply(new String[] {option, value}));
+        assertTrue(ex.getMessage().startsWith(option + " '" + value + "' has an empty element") &&
+            ex.getMessage().contains("separate the elements with single commas, such as " + option + " " +
+            String.join(",", value.replaceAll("^,|,$", "").replace(",,", ","))), ex.getMessage());
+        parser.apply(new String[] {option, value.replaceAll("^,|,$", "").replace(",,", ",")});
+    }
 }

@@ -323,8 +323,8 @@ class GrowthPauseHarnessTest
             assertTrue(error.getMessage().contains(part.trim()), "'" + part + "' in: " + error.getMessage());
         }
         assertEquals(1, GrowthPauseHarness.Options.parse(new String[] {"--entries", "1"}).entries);
-        assertEquals(GrowthPauseHarness.MAX_ENTRIES,
-            GrowthPauseHarness.Options.parse(new String[] {"--entries", "2147483639"}).entries);
+        assertEquals(GrowthPauseHarness.MAX_ENTRIES, GrowthPauseHarness.Options.parse(
+            new String[] {"--entries", "2147483639", "--maps", "presized"}).entries);
         assertEquals(1024, GrowthPauseHarness.Options.parse("--mode readers --readers 1024".split(" ")).readers);
     }
 
@@ -365,7 +365,8 @@ class GrowthPauseHarnessTest
     @ValueSource(strings = {"16g", "512m", "1G", "4096k", "2147483648"})
     void aChildHeapAsXmxTakesItIsPassedOn(final String heap)
     {
-        assertEquals(heap, GrowthPauseHarness.Options.parse(new String[] {"--child-heap", heap}).childHeap);
+        assertEquals(heap, GrowthPauseHarness.Options.parse(
+            new String[] {"--child-heap", heap, "--entries", "1000"}).childHeap);
     }
 
     @Test
@@ -375,8 +376,46 @@ class GrowthPauseHarnessTest
             () -> GrowthPauseHarness.Options.parse(new String[] {"--entries", "2147483640"}));
         assertTrue(ex.getMessage().contains("--entries") && ex.getMessage().contains("2147483640") &&
             ex.getMessage().contains("1 to 2147483639") && ex.getMessage().contains("ScaleHarness"), ex.getMessage());
-        assertEquals(2_147_483_639L,
-            GrowthPauseHarness.Options.parse(new String[] {"--entries", "2147483639"}).entries);
+        assertEquals(2_147_483_639L, GrowthPauseHarness.Options.parse(
+            new String[] {"--entries", "2147483639", "--maps", "presized"}).entries);
+    }
+
+    /** The child used to start, warm up and run out of memory ("child JVM exited 1") after 17 s. */
+    @Test
+    void aChildHeapBelowWhatAMapsChildMustHoldIsRefusedBeforeAnyChildStarts()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> GrowthPauseHarness.Options.parse(new String[] {"--maps", "presized,hashmap", "--entries",
+                "3000000", "--child-heap", "128m"}));
+        assertTrue(ex.getMessage().startsWith("--child-heap 128m is too small for java.util.HashMap<Long,Long> at " +
+            "--entries 3,000,000: its child holds at least ") && ex.getMessage().contains("22.89 MiB key array") &&
+            ex.getMessage().contains("pass --child-heap 1g or more") && ex.getMessage().contains("leave hashmap out"),
+            ex.getMessage());
+        // Each piece of the floor: the key array, and for java.util.HashMap at least 80 bytes an entry.
+        final long floor = GrowthPauseHarness.Options.minChildHeapBytes(LongMap.Kind.HASHMAP, 3_000_000, false);
+        assertTrue(floor >= 8L * 3_000_000 + 80L * 3_000_000 && floor > 128L << 20, "floor " + floor);
+        // docref's maps are off-heap: the same heap holds their key array.
+        assertEquals(List.of(LongMap.Kind.PRESIZED), GrowthPauseHarness.Options.parse(new String[] {"--maps",
+            "presized", "--entries", "3000000", "--child-heap", "128m"}).maps);
+        // The fix it names parses, and the defaults (every map, 58.7M entries, 16g) are not refused.
+        assertEquals("1g", GrowthPauseHarness.Options.parse(new String[] {"--maps", "presized,hashmap",
+            "--entries", "3000000", "--child-heap", "1g"}).childHeap);
+        GrowthPauseHarness.Options.parse(new String[0]);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"FASTUTIL, false, 48", "FASTUTIL, true, 32", "HPPC, false, 21", "AGRONA, false, 24",
+        "ECLIPSE, false, 16", "PRESIZED, false, 0", "PRESIZED_ST, true, 0"})
+    void eachMapsHeapFloorIsItsKeyArrayAndAtLeastItsTable(final LongMap.Kind kind, final boolean presized,
+        final long tableBytesPerEntryAtLeast)
+    {
+        // 1,000,000 keys: fastutil's table is 2^21 slots at 0.75, 16 bytes each, and a grown one held 2^20 more.
+        final long entries = 1_000_000;
+        final long floor = GrowthPauseHarness.Options.minChildHeapBytes(kind, entries, presized);
+        assertTrue(floor >= GrowthPauseHarness.Options.keyArrayBytes(entries) + tableBytesPerEntryAtLeast * entries,
+            kind + " floor " + floor);
+        assertTrue(floor <= GrowthPauseHarness.Options.keyArrayBytes(entries) + 51L * entries, kind + " floor " +
+            floor);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -188,6 +189,29 @@ class QuickComparisonTest
         assertEquals(0, QuickComparison.Options.parse(new String[] {"--same-memory-size", "0"}).sameMemorySize);
     }
 
+    /** Size 1 was accepted, and its table headed "at the same memory" compared 512 bytes per entry with 48. */
+    @ParameterizedTest
+    @CsvSource({"1, 512.0, 48.0, 424", "100, 31.5, 20.6, 424", "1000000, 19.3, 33.6, 870318 or 1740636"})
+    void aSameMemorySizeAtWhichTheMapsTakeDifferentMemoryIsRefused(final int size, final String docref,
+        final String fastutil, final String fits)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--same-memory-size", Integer.toString(size)}));
+        assertTrue(ex.getMessage().startsWith("--same-memory-size " + size + " does not compare the maps at the " +
+            "same memory: docref pre-sized for it takes " + docref + " bytes per entry and fastutil at load factor " +
+            "0.875 " + fastutil + ", more than 10% apart") && ex.getMessage().endsWith("pass --same-memory-size " +
+            fits + ", or 0 to skip the table"), ex.getMessage());
+        for (final String suggested : fits.split(" or "))
+        {
+            assertEquals(Integer.parseInt(suggested), QuickComparison.Options.parse(
+                new String[] {"--same-memory-size", suggested}).sameMemorySize);
+        }
+        // What the table prints for a size it takes, from the maps' own sizing, agrees within the tolerance.
+        final double docrefBytes = QuickComparison.docrefBytesPerEntry(QuickComparison.SAME_MEMORY_SIZE);
+        final double fastutilBytes = QuickComparison.fastutilBytesPerEntry(QuickComparison.SAME_MEMORY_SIZE, 0.875f);
+        assertTrue(Math.abs(docrefBytes - fastutilBytes) <= 0.1 * Math.min(docrefBytes, fastutilBytes));
+    }
+
     @Test
     void aForkHeapTheJvmWouldRefuseIsRejectedNamingTheFlag()
     {
@@ -269,7 +293,7 @@ class QuickComparisonTest
             readme = Files.writeString(dir.resolve("README.md"), OLD_README);
             out = dir.resolve("results.md");
             final List<String> all = new ArrayList<>(List.of("--site", site.toString(), "--readme", readme.toString(),
-                "--out", out.toString(), "--sizes", "1000", "--get-sizes", "1000", "--same-memory-size", "1000"));
+                "--out", out.toString(), "--sizes", "1000", "--get-sizes", "1000", "--same-memory-size", "849"));
             all.addAll(List.of(args));
             final QuickComparison.Options options = QuickComparison.Options.parse(all.toArray(new String[0]));
             // The run starts on DAY and ends on the next day: the first measurement crosses midnight.
@@ -379,8 +403,8 @@ class QuickComparisonTest
         assertTrue(run.readme().contains("| Get hit | 1,000 | 10.0 ns/op | 11.0 ns/op | 12.0 ns/op | **0.83x** | " +
             "**0.91x** | 0.00 |"), run.readme());
         assertTrue(run.site().contains("| HPPC LongLongHashMap | 14.0 |"), run.site());
-        assertTrue(run.readme().contains("; tables, machine and commands: [`results.md`](bench/results/results.md))" +
-            ":\n"), "README's block links the run it shows: " + run.readme());
+        assertTrue(run.readme().contains("; tables, machine and commands: [`results.md`](results.md)):\n"),
+            "README's block links the run it shows, beside it: " + run.readme());
         assertEquals(List.of(), keptLines(run.stdout));
         assertEquals(Files.readString(run.out) + System.lineSeparator(), run.stdout, "stdout is the results alone");
     }
@@ -422,6 +446,83 @@ class QuickComparisonTest
             "PutPresizedBenchmark [hppc, fastutil]", "PutGrowingBenchmark [presized_compact, hppc, fastutil]",
             "RemoveBenchmark [hppc, fastutil]", "IterateBenchmark [hppc, fastutil]",
             "ReaderScalingBenchmark [fastutil]"), run.measured);
+    }
+
+    /**
+     * A run without docref, or with docref but neither fastutil nor the single-threaded docref, has no headline rows:
+     * its results file used to show the headline's heading and column names over no rows.
+     */
+    @ParameterizedTest
+    @CsvSource({"'hppc,fastutil', docref (presized)", "'presized,hppc', fastutil or presized_st"})
+    void aRunWithoutTheHeadlinesMapsSaysWhyInPlaceOfAnEmptyHeadlineTable(final String maps, final String missing,
+        @TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir, "--maps", maps, "--same-memory-size", "0");
+        final String results = Files.readString(run.out, StandardCharsets.UTF_8);
+        assertFalse(results.contains("| Benchmark | Entries | docref median |"), results);
+        assertTrue(results.contains("## Headline: docref / fastutil and thread-safe / single-threaded\n\nNo " +
+            "headline: it sets docref (presized) against fastutil and against presized_st in GetHitBenchmark, ") &&
+            results.contains("and this run (--maps " + maps + ") measured no " + missing + "; add them for it."),
+            results);
+        // The full tables are there.
+        assertTrue(results.contains("## Get hit, 1,000 entries"), results);
+    }
+
+    /**
+     * The blocks link the results file where {@code --out} put it, relative to each marked file: the links used to
+     * assume bench/results ({@code ../../../bench/results/r.md} and {@code bench/results/r.md}), broken for any
+     * other {@code --out}.
+     */
+    @Test
+    void theBlocksLinkTheResultsFileWhereItIs(@TempDir final Path dir) throws Exception
+    {
+        final Run run = new Run(dir, "--out", dir.resolve("elsewhere").resolve("r.md").toString());
+        assertTrue(Files.exists(dir.resolve("elsewhere").resolve("r.md")));
+        assertTrue(run.readme().contains("[`r.md`](elsewhere/r.md)"), run.readme());
+        assertTrue(run.site().contains("Latest quick comparison: [`r.md`](elsewhere/r.md)"), run.site());
+        assertEquals("../../../bench/results/2026-11-30.md", QuickComparison.link(
+            Path.of("src", "site", "markdown", "benchmarks.md"), Path.of("bench", "results", "2026-11-30.md")));
+    }
+
+    /** A block cannot link a results file outside its repository: such an --out is refused if it is rewritten. */
+    @Test
+    void anOutOutsideTheRepositoryOfARewrittenBlockIsRefused(@TempDir final Path dir) throws Exception
+    {
+        final Path repo = Files.createDirectories(dir.resolve("repo").resolve(".git")).getParent();
+        final Path site = Files.writeString(repo.resolve("benchmarks.md"), OLD_SITE);
+        final String outside = dir.resolve("outside.md").toString();
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--site", site.toString(), "--out", outside}));
+        assertTrue(ex.getMessage().startsWith("--out " + outside + " is outside the repository " + repo +
+            " of --site ") &&
+            ex.getMessage().contains("(../outside.md) would resolve neither") &&
+            ex.getMessage().endsWith("such as --out bench/results/outside.md, or leave --out out"), ex.getMessage());
+        // Inside it, or a run that keeps the block, is taken.
+        QuickComparison.Options.parse(new String[] {"--site", site.toString(), "--out",
+            repo.resolve("r.md").toString()});
+        QuickComparison.Options.parse(new String[] {"--site", site.toString(), "--out", outside, "--maps",
+            "presized,fastutil"});
+    }
+
+    /** Reader scaling alone has no headline rows either: the line names the benchmarks instead. */
+    @Test
+    void aRunOfReaderScalingAloneSaysWhyItHasNoHeadline(@TempDir final Path dir) throws Exception
+    {
+        final String results = Files.readString(new Run(dir, "--maps", "presized,fastutil", "--benchmarks",
+            QuickComparison.READER_SCALING).out, StandardCharsets.UTF_8);
+        assertTrue(results.contains("and this run (--benchmarks ReaderScalingBenchmark) ran none of " +
+            "GetHitBenchmark, GetMissBenchmark,"), results);
+        assertTrue(results.contains("Reader scaling (`ReaderScalingBenchmark`)"), results);
+    }
+
+    /** A run with docref and one of its peers keeps its headline table. */
+    @Test
+    void aRunWithDocrefAndOnePeerHasAHeadlineTable(@TempDir final Path dir) throws Exception
+    {
+        final String results = Files.readString(new Run(dir, "--maps", "presized,fastutil").out,
+            StandardCharsets.UTF_8);
+        assertTrue(results.contains("| Benchmark | Entries | docref median |") && !results.contains("No headline"),
+            results);
     }
 
     private static List<String> keptLines(final String stdout)

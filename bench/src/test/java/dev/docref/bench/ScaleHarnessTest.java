@@ -1,6 +1,8 @@
 package dev.docref.bench;
 
 import dev.docref.core.Concurrency;
+import dev.docref.core.PresizedDocRefMap;
+import dev.docref.core.SegmentSizing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -141,6 +143,58 @@ class ScaleHarnessTest
         final ScaleHarness.Result result = ScaleHarness.run(ScaleHarness.Options.parse(
             new String[] {"--max-native", "1153KiB", "--max-entries", "1000", "--jfr", "off"}));
         assertEquals(1000, result.entries, result.stopReason);
+    }
+
+    /** The run used to allocate the pre-sized map past the limit and report 0 entries. */
+    @Test
+    void anExpectedCountWhosePreSizedMapPassesTheNativeLimitIsRefusedWithTheCountThatFits() throws Exception
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--expected", "10000000", "--max-native", "64MiB"}));
+        final long bytes = SegmentSizing.presizedBytes(10_000_000, PresizedDocRefMap.DEFAULT_SEGMENT_BYTES,
+            PresizedDocRefMap.DEFAULT_LOAD_FACTOR);
+        final long neededMiB = (bytes + 8 * PresizedDocRefMap.DEFAULT_SEGMENT_BYTES + (1 << 20) - 1) >> 20;
+        assertTrue(bytes > 64L << 20, "the case needs a pre-sized map over the limit: " + bytes);
+        assertTrue(ex.getMessage().startsWith("--expected 10,000,000 pre-sizes " + GrowthPauseHarness.bytes(bytes)) &&
+            ex.getMessage().contains("--max-native 64.00 MiB") &&
+            ex.getMessage().contains("--max-native " + neededMiB + "MiB or more"), ex.getMessage());
+        final String fits = ex.getMessage().replaceAll(".*pass --expected ([0-9,]+) or less.*", "$1").replace(",", "");
+        final long largest = Long.parseLong(fits);
+        assertTrue(largest > 1_000_000 && largest < 10_000_000, ex.getMessage());
+
+        // The count it names runs, pre-sized within the limit; one more is refused.
+        final ScaleHarness.Options options = ScaleHarness.Options.parse(new String[] {"--expected", fits,
+            "--max-native", "64MiB", "--max-entries", "1000", "--jfr", "off"});
+        final ScaleHarness.Result result = ScaleHarness.run(options);
+        assertEquals(1000, result.entries, result.stopReason);
+        assertTrue(result.checkpoints.get(0).offHeapBytes <= (64L << 20) - options.headroomBytes());
+        assertThrows(IllegalArgumentException.class, () -> ScaleHarness.Options.parse(new String[] {
+            "--expected", Long.toString(largest + 1), "--max-native", "64MiB"}));
+        // And the --max-native it names for the larger count takes it.
+        assertEquals(10_000_000, ScaleHarness.Options.parse(
+            new String[] {"--expected", "10000000", "--max-native", neededMiB + "MiB"}).expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, 131072, 0.875", "1000, 131072, 0.875", "250000, 131072, 0.875", "3000000, 1048576, 0.9375",
+        "50000, 512, 0.875"})
+    void thePreSizedBytesTheHarnessChecksAreWhatTheMapAllocates(final long expected, final int segmentBytes,
+        final double loadFactor)
+    {
+        try (PresizedDocRefMap map = PresizedDocRefMap.builder().expectedEntries(expected).segmentBytes(segmentBytes)
+            .loadFactor(loadFactor).build())
+        {
+            assertEquals(map.offHeapBytes(), SegmentSizing.presizedBytes(expected, segmentBytes, loadFactor));
+        }
+    }
+
+    @Test
+    void anExpectedCountPastWhatTheMapAddressesIsRefusedWhenParsed()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ScaleHarness.Options.parse(new String[] {"--expected", "99000000000000", "--segment-bytes", "512"}));
+        assertTrue(ex.getMessage().startsWith("--expected 99,000,000,000,000 is more than the ") &&
+            ex.getMessage().contains("larger --segment-bytes"), ex.getMessage());
     }
 
     @Test
