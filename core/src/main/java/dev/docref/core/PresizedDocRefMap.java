@@ -153,7 +153,8 @@ public final class PresizedDocRefMap implements AutoCloseable
      * Keys {@link #getAll(long[], int, int, long[])} touches before it looks them up. Enough to keep the memory
      * system busy (a core tracks about 20-24 outstanding L1 misses), few enough that one batch's touches still fit
      * in the reorder window (about 30 instructions each, 224-320 entries), so that every touch starts before the
-     * first one returns.
+     * first one returns. 8 was slower: 103.9 and 104.4 ns per key against 99.7 and 92.4 at 10M entries
+     * ({@code bench/results/2026-12-01-get-all.md}).
      */
     static final int GET_ALL_BATCH = 16;
     private static final Cleaner CLEANER = Cleaner.create();
@@ -345,9 +346,9 @@ public final class PresizedDocRefMap implements AutoCloseable
      * <p>
      * It looks keys up in batches of {@value #GET_ALL_BATCH}: first it loads each key's first probe window, loads that
      * do not depend on one another, so that their cache misses overlap, then it looks each key up as {@code get}
-     * does, mostly in cache by then. At 10M entries a throw-away version took lookups to 0.66x-0.72x of a loop of
-     * {@code get} ({@code bench/results/2026-11-30-amd-epyc.md}, section 4); in a map that fits in the CPU caches
-     * there is little to gain.
+     * does, mostly in cache by then. At 10M entries calls of 1,024 keys took 0.71x-0.75x the time of a loop of
+     * {@code get}, calls of 16 keys 0.86x-0.94x; at 1M entries it gained nothing reliable (see {@code benchmarks.md},
+     * Batched get).
      * <p>
      * <b>Thread-safety:</b> per key, as {@code get}: each {@code values[i]} is a docRef {@code keys[i]} had (or its
      * absence) at some moment during the call; the batch is not a snapshot, so two keys' values may come from
