@@ -30,6 +30,22 @@ public interface LongMap extends AutoCloseable
 
     long get(long key);
 
+    /**
+     * {@code values[i] = get(keys[i])} for {@code i} in {@code [from, to)}, returning how many were found: docref's
+     * {@code getAll}, a loop of {@link #get} for every other map (none has a batched get).
+     */
+    default int getAll(final long[] keys, final int from, final int to, final long[] values)
+    {
+        int found = 0;
+        for (int i = from; i < to; i++)
+        {
+            final long value = get(keys[i]);
+            values[i] = value;
+            found += value != MISSING ? 1 : 0;
+        }
+        return found;
+    }
+
     long remove(long key);
 
     long size();
@@ -240,6 +256,12 @@ public interface LongMap extends AutoCloseable
         public long get(final long key)
         {
             return map.get(key);
+        }
+
+        @Override
+        public int getAll(final long[] keys, final int from, final int to, final long[] values)
+        {
+            return map.getAll(keys, from, to, values);
         }
 
         @Override

@@ -4,7 +4,8 @@
  *     <li>JMH benchmarks, one class per operation ({@link dev.docref.bench.GetHitBenchmark},
  *     {@link dev.docref.bench.GetMissBenchmark}, {@link dev.docref.bench.PutPresizedBenchmark},
  *     {@link dev.docref.bench.PutGrowingBenchmark}, {@link dev.docref.bench.RemoveBenchmark},
- *     {@link dev.docref.bench.IterateBenchmark}), sharing {@link dev.docref.bench.MapBenchmark} and
+ *     {@link dev.docref.bench.IterateBenchmark}, {@link dev.docref.bench.GetAllBenchmark}),
+ *     sharing {@link dev.docref.bench.MapBenchmark} and
  *     {@link dev.docref.bench.Keys}, each comparing the thread-safe and the single-threaded
  *     {@code PresizedDocRefMap} with the peers; and {@link dev.docref.bench.ReaderScalingBenchmark}, get throughput
  *     of 1 and 2 reader threads sharing one map;</li>

@@ -136,6 +136,34 @@ class BenchmarkSmokeTest
         assertEquals(expected, runs);
     }
 
+    /** Every method for every batch size and map (each set-up checks that both methods find every key). */
+    @Test
+    void theBatchedGetRunsEveryMethodBatchAndMap() throws Exception
+    {
+        final Collection<RunResult> results = smokeRun(GetAllBenchmark.class);
+
+        final List<String> runs = new ArrayList<>();
+        for (final RunResult result : results)
+        {
+            final String method = result.getParams().getBenchmark();
+            runs.add(method.substring(method.lastIndexOf('.') + 1) + " " + result.getParams().getParam("batch") +
+                " " + result.getParams().getParam("kind"));
+            assertTrue(result.getPrimaryResult().getScore() > 0, runs.get(runs.size() - 1));
+        }
+        final List<String> expected = new ArrayList<>();
+        for (final String method : List.of("getAll", "loopOfGet"))
+        {
+            for (final String batch : List.of("16", "64", "1024"))
+            {
+                for (final String kind : MapBenchmark.class.getField("kind").getAnnotation(Param.class).value())
+                {
+                    expected.add(method + " " + batch + " " + kind);
+                }
+            }
+        }
+        assertEquals(expected, runs);
+    }
+
     @Test
     void theMapBenchmarksCompareBothDocrefVariantsWithEveryPeer() throws NoSuchFieldException
     {
@@ -180,6 +208,7 @@ class BenchmarkSmokeTest
         final TreeSet<String> smoked = new TreeSet<>();
         MAP_BENCHMARKS.forEach(type -> smoked.add(type.getSimpleName()));
         smoked.add(ProbeLayoutBenchmark.class.getSimpleName());
+        smoked.add(GetAllBenchmark.class.getSimpleName());
         assertEquals(smoked, found, "every benchmark class must have a smoke run in this test");
     }
 

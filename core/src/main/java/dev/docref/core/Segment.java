@@ -350,6 +350,19 @@ final class Segment
     }
 
     /**
+     * Load both ends of mixed key {@code h}'s first window (its home slot's resident and the last slot's stored word),
+     * so that the one or two cache lines {@link #find(long)} reads first are on their way, and return the two words
+     * xor-ed: the caller must use the result, or the JIT drops the loads. For {@code getAll}'s first pass; an
+     * unvalidated read, so its result means nothing. It reads only words {@code find} reads, inside the block: on a
+     * retired segment those are words of a block that stays allocated while the map is open (see the class comment).
+     */
+    long touchFirstWindow(final long h)
+    {
+        final long slot = homeAddress(home(h, capacity));
+        return OffHeap.getLong(slot) ^ OffHeap.getLong(slot + (FIRST_WINDOW - 1) * SLOT_BYTES + VALUE_OFFSET);
+    }
+
+    /**
      * The reader's slot-at-a-time scan past the first window: the stored word for {@code h}, or 0. Unlike the
      * writer's {@link #search(long, int, int)} it stops at the limit rather than at the first guard slot: a stale
      * reader may be reading a block that the map's page arena ({@link Growth#COMPACT}) has handed to a segment of

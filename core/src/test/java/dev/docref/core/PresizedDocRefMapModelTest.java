@@ -28,7 +28,7 @@ class PresizedDocRefMapModelTest
 {
     enum Kind
     {
-        PUT, PUT_IF_ABSENT, GET, CONTAINS, REMOVE, CLEAR, SIZE, ITERATE
+        PUT, PUT_IF_ABSENT, GET, GET_ALL, CONTAINS, REMOVE, CLEAR, SIZE, ITERATE
     }
 
     record Op(Kind kind, long key, long value)
@@ -102,6 +102,9 @@ class PresizedDocRefMapModelTest
             case GET:
                 assertEquals(orMissing(model.get(key), missing), map.get(key), op::toString);
                 break;
+            case GET_ALL:
+                assertGetAll(map, model, missing, key, value);
+                break;
             case CONTAINS:
                 assertEquals(model.containsKey(key), map.containsKey(key), op::toString);
                 break;
@@ -126,6 +129,44 @@ class PresizedDocRefMapModelTest
             default:
                 throw new AssertionError(op);
         }
+    }
+
+    /**
+     * getAll over every key the model holds and, interleaved, keys near {@code key} (mostly absent), in a range that
+     * {@code value} trims at either end; checks every value in the range, the found count, and that nothing outside
+     * the range is written.
+     */
+    static void assertGetAll(final PresizedDocRefMap map, final Map<Long, Long> model, final long missing,
+        final long key, final long value)
+    {
+        final long[] keys = new long[2 * model.size() + 3];
+        int n = 0;
+        for (final Long held : model.keySet())
+        {
+            keys[n++] = held;
+            keys[n++] = key + n;
+        }
+        keys[n++] = key;
+        keys[n++] = key ^ Long.MIN_VALUE;
+        keys[n++] = key;
+        final int from = (int)Math.floorMod(value, Math.min(keys.length, 20) + 1);
+        final int to = keys.length - (int)Math.floorMod(value >>> 8, Math.min(keys.length - from, 20) + 1);
+        final long unwritten = ~missing;
+        final long[] values = new long[keys.length];
+        java.util.Arrays.fill(values, unwritten);
+        final int found = map.getAll(keys, from, to, values);
+        int expectedFound = 0;
+        for (int i = 0; i < keys.length; i++)
+        {
+            final Long held = model.get(keys[i]);
+            final boolean inRange = i >= from && i < to;
+            final long expected = inRange ? orMissing(held, missing) : unwritten;
+            final int index = i;
+            assertEquals(expected, values[i], () -> "getAll [" + from + ", " + to + ") of " + keys.length +
+                " keys: values[" + index + "] for key " + keys[index]);
+            expectedFound += inRange && held != null ? 1 : 0;
+        }
+        assertEquals(expectedFound, found, "getAll's found count over [" + from + ", " + to + ")");
     }
 
     static long orMissing(final Long value, final long missing)
@@ -175,6 +216,7 @@ class PresizedDocRefMapModelTest
             net.jqwik.api.Tuple.of(35, Arbitraries.just(Kind.PUT)),
             net.jqwik.api.Tuple.of(10, Arbitraries.just(Kind.PUT_IF_ABSENT)),
             net.jqwik.api.Tuple.of(20, Arbitraries.just(Kind.GET)),
+            net.jqwik.api.Tuple.of(3, Arbitraries.just(Kind.GET_ALL)),
             net.jqwik.api.Tuple.of(8, Arbitraries.just(Kind.CONTAINS)),
             net.jqwik.api.Tuple.of(18, Arbitraries.just(Kind.REMOVE)),
             net.jqwik.api.Tuple.of(1, Arbitraries.just(Kind.CLEAR)),

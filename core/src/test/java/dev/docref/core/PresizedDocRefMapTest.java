@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -825,5 +826,142 @@ abstract class PresizedDocRefMapTest
         {
             assertTrue(ex.getMessage().contains(fragment), () -> "'" + fragment + "' not in: " + ex.getMessage());
         }
+    }
+
+    /** What a test fills values with before getAll: no docRef the tests put. */
+    private static final long UNWRITTEN = Long.MIN_VALUE + 3;
+
+    /**
+     * getAll against a loop of get over maps pre-sized at the default segment size and grown from empty into many
+     * 512-byte segments, with a custom missingValue, on every range of 0 to 40 keys at the start, middle and end of
+     * the arrays: batch tails of every length, both sides of the batch size.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = { PresizedDocRefMap.MIN_SEGMENT_BYTES, PresizedDocRefMap.DEFAULT_SEGMENT_BYTES })
+    void getAllWritesWhatALoopOfGetReturnsAndNothingOutsideTheRange(final int segmentBytes)
+    {
+        final long missing = 42;
+        final long expected = segmentBytes == PresizedDocRefMap.DEFAULT_SEGMENT_BYTES ? 20_000 : 0;
+        try (PresizedDocRefMap map = builder().segmentBytes(segmentBytes).expectedEntries(expected)
+            .missingValue(missing).hashSeed(segmentBytes).build())
+        {
+            final SplittableRandom random = new SplittableRandom(segmentBytes);
+            final long[] keys = new long[20_000];
+            for (int i = 0; i < keys.length; i++)
+            {
+                keys[i] = i % 3 == 0 ? random.nextLong() : i;
+                if (i % 4 != 0)
+                {
+                    map.put(keys[i], random.nextLong() | 1L << 62 | 1);
+                }
+            }
+            keys[0] = Long.MIN_VALUE;
+            keys[keys.length - 1] = Long.MAX_VALUE;
+            map.put(Long.MAX_VALUE, 7);
+            if (segmentBytes == PresizedDocRefMap.MIN_SEGMENT_BYTES)
+            {
+                assertTrue(map.segmentCount() > 1000, () -> "grown into many segments: " + map.segmentCount());
+            }
+
+            final long[] values = new long[keys.length];
+            final int all = map.getAll(keys, values);
+            assertEquals(loopOfGet(map, keys, 0, keys.length, values), all, "found over the whole array");
+
+            for (final int from : new int[] {0, 1, 5_003, keys.length - 40})
+            {
+                for (int length = 0; length <= 40; length++)
+                {
+                    final int to = Math.min(keys.length, from + length);
+                    final long[] range = new long[keys.length];
+                    java.util.Arrays.fill(range, UNWRITTEN);
+                    final int found = map.getAll(keys, from, to, range);
+                    assertEquals(loopOfGet(map, keys, from, to, range), found,
+                        "found in [" + from + ", " + to + ")");
+                }
+            }
+            // The last key, at the arrays' very end, is found with the docRef it was given.
+            assertEquals(7, values[keys.length - 1]);
+        }
+    }
+
+    /**
+     * Checks {@code values} against a loop of get over {@code [from, to)} and that it holds {@link #UNWRITTEN}
+     * elsewhere; returns how many of the keys the loop found.
+     */
+    private static int loopOfGet(final PresizedDocRefMap map, final long[] keys, final int from, final int to,
+        final long[] values)
+    {
+        int found = 0;
+        for (int i = 0; i < keys.length; i++)
+        {
+            if (i >= from && i < to)
+            {
+                final long expected = map.get(keys[i]);
+                final int index = i;
+                assertEquals(expected, values[i], () -> "values[" + index + "] for key " + keys[index] + " in [" +
+                    from + ", " + to + ")");
+                found += expected != map.missingValue() ? 1 : 0;
+            }
+            else
+            {
+                final int index = i;
+                assertEquals(UNWRITTEN, values[i], () -> "values[" + index + "] outside [" + from + ", " + to +
+                    ") was written");
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void getAllRejectsEachBadArgumentNamingItsValueAndLimitAndWritesNothing()
+    {
+        try (PresizedDocRefMap map = withCapacity(10))
+        {
+            map.put(1, 10);
+            final long[] keys = {1, 2, 3};
+            final long[] values = {-7, -7, -7};
+            assertEquals("getAll: keys is null; pass an array of the keys to look up",
+                assertThrows(NullPointerException.class, () -> map.getAll(null, values)).getMessage());
+            assertEquals("getAll: keys is null; pass an array of the keys to look up",
+                assertThrows(NullPointerException.class, () -> map.getAll(null, 0, 0, values)).getMessage());
+            assertEquals("getAll: values is null; pass an array of at least 3 longs to receive the docRefs",
+                assertThrows(NullPointerException.class, () -> map.getAll(keys, null)).getMessage());
+            assertEquals("getAll: from -1 is negative; pass from >= 0",
+                assertThrows(IllegalArgumentException.class, () -> map.getAll(keys, -1, 2, values)).getMessage());
+            assertEquals("getAll: from 2 is after to 1; pass from <= to (from == to looks up nothing)",
+                assertThrows(IllegalArgumentException.class, () -> map.getAll(keys, 2, 1, values)).getMessage());
+            assertEquals("getAll: to 4 is past the end of keys (length 3); pass to <= keys.length",
+                assertThrows(IllegalArgumentException.class, () -> map.getAll(keys, 0, 4, values)).getMessage());
+            assertEquals("getAll: values has length 2, too short for to 3 (values[i] receives the docRef of " +
+                "keys[i]); pass a values array of length at least 3",
+                assertThrows(IllegalArgumentException.class, () -> map.getAll(keys, new long[2])).getMessage());
+            assertEquals("getAll: values is the keys array, which the lookups would overwrite before reading " +
+                "every key; pass a separate values array of length at least 3",
+                assertThrows(IllegalArgumentException.class, () -> map.getAll(keys, keys)).getMessage());
+            assertArrayEquals(new long[] {-7, -7, -7}, values, "nothing written");
+            assertArrayEquals(new long[] {1, 2, 3}, keys, "keys untouched");
+
+            final long[] shortValues = new long[2];
+            assertEquals(1, map.getAll(keys, 0, 2, shortValues), "values need only reach to");
+            assertArrayEquals(new long[] {10, -1}, shortValues);
+            assertEquals(0, map.getAll(keys, 3, 3, values), "an empty range at the end");
+            assertEquals(0, map.getAll(new long[0], new long[0]));
+            assertArrayEquals(new long[] {-7, -7, -7}, values, "an empty range writes nothing");
+        }
+    }
+
+    @Test
+    void getAllAfterCloseThrowsAndWritesNothing()
+    {
+        final PresizedDocRefMap map = withCapacity(10);
+        map.put(1, 10);
+        map.close();
+        final long[] values = {-7};
+        final IllegalStateException ex =
+            assertThrows(IllegalStateException.class, () -> map.getAll(new long[] {1}, values));
+        assertTrue(ex.getMessage().contains("closed"), ex.getMessage());
+        assertEquals(-7, values[0]);
+        assertThrows(IllegalStateException.class, () -> map.getAll(new long[0], new long[0]),
+            "an empty range after close throws too, as get does");
     }
 }

@@ -196,6 +196,108 @@ class ThreadSafePresizedDocRefMapTest extends PresizedDocRefMapTest
         }
     }
 
+    /**
+     * A reader calls getAll while one writer splits 512-byte segments by inserting fresh keys and another updates the
+     * reader's keys to ever higher versions: every value must be one its key had, and no key's version may go back
+     * between two calls (each lookup is linearizable, so a later call cannot see an older value).
+     */
+    @Test
+    void getAllWhileWritersSplitSegmentsReturnsOnlyValuesEachKeyHad() throws Exception
+    {
+        final int readKeys = 3_000;
+        final int inserts = 150_000;
+        final int maxVersion = 999;
+        try (PresizedDocRefMap map = builder().segmentBytes(PresizedDocRefMap.MIN_SEGMENT_BYTES).hashSeed(3).build())
+        {
+            // Keys [0, readKeys) hold key * 1000 + version; keys from 1_000_000 on are inserted meanwhile.
+            for (long key = 0; key < readKeys; key++)
+            {
+                map.put(key, key * 1000);
+            }
+            final int segmentsBefore = map.segmentCount();
+            final AtomicBoolean done = new AtomicBoolean();
+            final CountDownLatch start = new CountDownLatch(1);
+            final Thread inserter = new Thread(() ->
+            {
+                await(start);
+                for (long key = 1_000_000; key < 1_000_000 + inserts; key++)
+                {
+                    map.put(key, key * 1000);
+                }
+                done.set(true);
+            });
+            final Thread updater = new Thread(() ->
+            {
+                await(start);
+                for (int version = 1; version <= maxVersion && !done.get(); version++)
+                {
+                    for (long key = 0; key < readKeys; key++)
+                    {
+                        map.put(key, key * 1000 + version);
+                    }
+                }
+            });
+            inserter.start();
+            updater.start();
+
+            // Half the batch the reader's keys, half keys being inserted, interleaved so every batch holds both.
+            final long[] keys = new long[2 * readKeys];
+            for (int i = 0; i < readKeys; i++)
+            {
+                keys[2 * i] = i;
+                keys[2 * i + 1] = 1_000_000 + (long)i * (inserts / readKeys);
+            }
+            final long[] values = new long[keys.length];
+            final long[] lastVersion = new long[readKeys];
+            int calls = 0;
+            start.countDown();
+            while (!done.get() || calls == 0)
+            {
+                final int found = map.getAll(keys, 1, keys.length, values);
+                int counted = 0;
+                for (int i = 1; i < keys.length; i++)
+                {
+                    final long key = keys[i];
+                    final long value = values[i];
+                    if (key >= 1_000_000 && value == map.missingValue())
+                    {
+                        continue; // not inserted yet
+                    }
+                    counted++;
+                    assertEquals(key, value / 1000, "call " + calls + ": key " + key + " read " + value +
+                        ", a value it never had");
+                    if (key < 1_000_000)
+                    {
+                        final long version = value % 1000;
+                        assertTrue(version >= lastVersion[(int)key], "call " + calls + ": key " + key +
+                            " went back from version " + lastVersion[(int)key] + " to " + version);
+                        lastVersion[(int)key] = version;
+                    }
+                }
+                assertEquals(counted, found, "call " + calls + ": found count");
+                calls++;
+            }
+            inserter.join();
+            updater.join();
+            assertTrue(map.segmentCount() > segmentsBefore + 1000,
+                () -> "the inserts split segments under the reader: " + segmentsBefore + " -> " + map.segmentCount());
+            assertEquals(readKeys - 1 + readKeys, map.getAll(keys, 1, keys.length, values), "all found at the end");
+        }
+    }
+
+    private static void await(final CountDownLatch latch)
+    {
+        try
+        {
+            latch.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
+    }
+
     private static Segment segmentOf(final PresizedDocRefMap map, final long key) throws ReflectiveOperationException
     {
         final java.lang.reflect.Field directoryField = PresizedDocRefMap.class.getDeclaredField("directory");
