@@ -151,12 +151,12 @@ public final class AllocationGuard implements AutoCloseable
         this.name = name;
         this.isGlobal = isGlobal;
         final String source = isGlobal ? "system properties" : "properties of guard " + name;
-        GuardSettings initial = GuardSettings.DEFAULTS.with(properties, false, source, true);
+        GuardSettings initial = GuardSettings.DEFAULTS.with(properties, source, true);
         ConfigFileWatcher.Reading read = null;
         if (initial.configFile != null)
         {
             read = readConfigFile(initial.configFile);
-            initial = initial.with(read.properties(ConfigFileWatcher.named(initial.configFile)), true,
+            initial = initial.with(read.properties(ConfigFileWatcher.named(initial.configFile)),
                 initial.configFile.toString(), true);
         }
         this.settings = initial;
@@ -267,13 +267,13 @@ public final class AllocationGuard implements AutoCloseable
                     "AllocationGuard.fromProperties instead.");
             }
             final GuardSettings before = settings;
-            GuardSettings after = before.with(copy, false, "reconfigure of guard " + name, false);
+            GuardSettings after = before.with(copy, "reconfigure of guard " + name, false);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
             ConfigFileWatcher.Reading read = null;
             if (newFile && after.configFile != null)
             {
                 read = readConfigFile(after.configFile);
-                after = after.with(read.properties(ConfigFileWatcher.named(after.configFile)), true,
+                after = after.with(read.properties(ConfigFileWatcher.named(after.configFile)),
                     after.configFile.toString(), false);
             }
             if (newFile)
@@ -553,7 +553,7 @@ public final class AllocationGuard implements AutoCloseable
         synchronized (configLock)
         {
             final GuardSettings before = settings;
-            final GuardSettings after = before.with(properties, false, "MXBean of guard " + name, false);
+            final GuardSettings after = before.with(properties, "MXBean of guard " + name, false);
             settings = after;
             logChange(before, after, "MXBean");
         }
@@ -587,7 +587,7 @@ public final class AllocationGuard implements AutoCloseable
             }
             final Path file = before.configFile;
             // A bad value is logged after the file's path (logInvalidConfigFile), so its message does not repeat it.
-            final GuardSettings after = before.with(contents, true, null, false);
+            final GuardSettings after = before.with(contents, null, false);
             settings = after;
             logChange(before, after, file.toString());
             return true;
