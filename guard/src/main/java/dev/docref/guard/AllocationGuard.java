@@ -694,14 +694,22 @@ public final class AllocationGuard implements AutoCloseable
         final boolean total = TOTAL_LIMIT_PROP_NAME.equals(event.limitProperty());
         final boolean block = event.decision() == AllocationDecision.BLOCKED;
         final String mode = event.mode().name().toLowerCase(Locale.ROOT);
-        final String size = PropertyValues.formatBytes(event.bytes());
-        final String limit = event.limitProperty() + " = " + PropertyValues.formatLimit(event.limit());
+        // What is compared with the limit: the request, or for the total the bytes in use with it. Where it and the
+        // limit round alike ("2.00 MiB ... is over ... 2.00 MiB"), every size is given exactly too, so the reader
+        // sees the excess (a 16-byte array header past a round limit); not where the bytes in use are at the limit
+        // already, which shows that anything asked for goes over.
+        final boolean exact = total ? event.reservedBytes() < event.limit() &&
+            PropertyValues.formatAlike(event.reservedBytes() + event.bytes(), event.limit()) :
+            PropertyValues.formatAlike(event.bytes(), event.limit());
+        final String size = PropertyValues.formatBytes(event.bytes(), exact);
+        final String limit = event.limitProperty() + " = " + (event.limit() == Long.MAX_VALUE ?
+            PropertyValues.formatLimit(event.limit()) : PropertyValues.formatBytes(event.limit(), exact));
         final StringBuilder text = new StringBuilder(300);
         if (total)
         {
             text.append(block ? "docref guard blocked a reservation of " : "docref guard warning: a reservation of ")
                 .append(size).append(" for [").append(event.what()).append(block ? "]: limit " : "] goes over ")
-                .append(limit).append(" with ").append(PropertyValues.formatBytes(event.reservedBytes()))
+                .append(limit).append(" with ").append(PropertyValues.formatBytes(event.reservedBytes(), exact))
                 .append(" in use and ").append(size).append(" asked for (mode ").append(mode).append(").")
                 .append(block ? " Free memory, raise the limit, or set " + MODE_PROP_NAME + "=warn." :
                     " Allowed. Free memory, raise the limit, or set " + MODE_PROP_NAME + "=block to refuse it.");
