@@ -125,6 +125,14 @@ final class CommandLine
             "optional k, m or g, from 1 byte to 2^63 - 1 bytes, such as 4g or 512m, but was '" + value + "'");
     }
 
+    /** Bytes of {@code -Xmx} value {@code size}, as {@link #heapSize} accepts it. */
+    static long heapBytes(final String size)
+    {
+        final char unit = Character.toLowerCase(size.charAt(size.length() - 1));
+        final int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+        return Long.parseLong(shift == 0 ? size : size.substring(0, size.length() - 1)) << shift;
+    }
+
     /**
      * The file option {@code name} writes to, checked before any work starts: it must not be a directory, and no
      * directory above it may be a file.

@@ -22,6 +22,15 @@ import org.openjdk.jmh.annotations.Setup;
  */
 public class GetHitBenchmark extends MapBenchmark
 {
+    /**
+     * A floor of the heap a fork holds at once: the map, the inserted keys and their shuffled copy, made while both
+     * are held ({@link QuickComparison} refuses a smaller {@code --heap}).
+     */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return kind.minHeapBytes(size, false) + 2 * Keys.arrayBytes(size);
+    }
+
     @Setup(Level.Trial)
     public void fill()
     {

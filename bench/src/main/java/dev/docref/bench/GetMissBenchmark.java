@@ -20,6 +20,15 @@ import org.openjdk.jmh.annotations.Setup;
  */
 public class GetMissBenchmark extends MapBenchmark
 {
+    /**
+     * A floor of the heap a fork holds at once: the map and one array of keys (the inserted keys while it fills, then
+     * the absent ones); {@link QuickComparison} refuses a smaller {@code --heap}.
+     */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return kind.minHeapBytes(size, false) + Keys.arrayBytes(size);
+    }
+
     @Setup(Level.Trial)
     public void fill()
     {

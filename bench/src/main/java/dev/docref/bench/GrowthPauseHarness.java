@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import it.unimi.dsi.fastutil.HashCommon;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -952,7 +951,7 @@ public final class GrowthPauseHarness
             {
                 return;
             }
-            final long heap = heapBytes(childHeap);
+            final long heap = CommandLine.heapBytes(childHeap);
             for (final LongMap.Kind kind : maps)
             {
                 final long needed = minChildHeapBytes(kind, entries, presized);
@@ -961,70 +960,23 @@ public final class GrowthPauseHarness
                     throw new IllegalArgumentException(String.format(Locale.ROOT, "--child-heap %s is too small " +
                         "for %s at --entries %,d: its child holds at least %s of heap at once (the %s key array " +
                         "and %s for the map%s), more than %s; pass --child-heap %dg or more, fewer --entries, or " +
-                        "leave %s out of --maps", childHeap, kind.title, entries, bytes(needed), bytes(keyArrayBytes(
-                        entries)), bytes(needed - keyArrayBytes(entries)), kind == LongMap.Kind.HASHMAP ?
+                        "leave %s out of --maps", childHeap, kind.title, entries, bytes(needed), bytes(Keys.arrayBytes(
+                        entries)), bytes(needed - Keys.arrayBytes(entries)), kind == LongMap.Kind.HASHMAP ?
                         ": a node, a boxed key and a boxed value per entry, and its table" : "'s table",
                         bytes(heap), (needed + (1L << 30) - 1) >> 30, kind.id()));
                 }
             }
         }
 
-        /** Bytes of {@code -Xmx} value {@code size}, as {@link CommandLine#heapSize} accepts it. */
-        static long heapBytes(final String size)
-        {
-            final char unit = Character.toLowerCase(size.charAt(size.length() - 1));
-            final int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
-            return Long.parseLong(shift == 0 ? size : size.substring(0, size.length() - 1)) << shift;
-        }
-
-        static long keyArrayBytes(final long entries)
-        {
-            return 16 + 8 * entries;
-        }
-
         /**
-         * A floor of the heap a child of {@code kind} holds at once at the end of its run: its key array (8 bytes a
-         * key) and the arrays and objects the map must hold for {@code entries} keys in HotSpot's default layout
-         * (compressed oops and class pointers, under 32 GiB): 16 bytes a table slot for fastutil, HPPC and Agrona
-         * at their default load factors, 16 bytes an entry for Eclipse Collections, and for java.util.HashMap a
-         * 32-byte node, two 24-byte {@code Long}s and 4 bytes a table slot, 85.3 bytes an entry at 0.75 (85.5
-         * measured: bench/results/2026-11-29-memory.md). A map that grew from empty held its last two tables at once
-         * while it rehashed, counted for fastutil, whose table size is exact here. docref's maps are off-heap: their
-         * floor is the key array. Not counted, so the child needs more: the warm-up, JFR, the GC's own room.
+         * A floor of the heap a child of {@code kind} holds at once at the end of its run: its key array
+         * ({@link Keys#arrayBytes}) and the map's own arrays and objects, grown from empty unless {@code presized}
+         * ({@link LongMap.Kind#minHeapBytes}). Not counted, so the child needs more: the warm-up, JFR, the GC's own
+         * room.
          */
         static long minChildHeapBytes(final LongMap.Kind kind, final long entries, final boolean presized)
         {
-            final long table;
-            switch (kind)
-            {
-                case FASTUTIL:
-                {
-                    final long slots =
-                        HashCommon.bigArraySize(entries, it.unimi.dsi.fastutil.Hash.DEFAULT_LOAD_FACTOR) + 1;
-                    final long initial = HashCommon.arraySize(it.unimi.dsi.fastutil.Hash.DEFAULT_INITIAL_SIZE,
-                        it.unimi.dsi.fastutil.Hash.DEFAULT_LOAD_FACTOR) + 1;
-                    table = 16 * slots + (presized || slots <= initial ? 0 : 16 * (slots / 2 + 1));
-                    break;
-                }
-                case HPPC:
-                    table = (long)Math.ceil(16 * entries / com.carrotsearch.hppc.HashContainers.DEFAULT_LOAD_FACTOR);
-                    break;
-                case AGRONA:
-                    table = (long)Math.ceil(16 * entries / (double)org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR);
-                    break;
-                case ECLIPSE:
-                    table = 16 * entries;
-                    break;
-                case HASHMAP:
-                    // Less the values 0 to 127, which Long.valueOf takes from its cache.
-                    table = (32 + 24 + 24) * entries - 24 * Math.min(128, entries) +
-                        (long)Math.ceil(4 * entries / 0.75);
-                    break;
-                default:
-                    table = 0;
-                    break;
-            }
-            return keyArrayBytes(entries) + table;
+            return Keys.arrayBytes(entries) + kind.minHeapBytes(entries, !presized);
         }
     }
 }

@@ -26,6 +26,15 @@ import org.openjdk.jmh.annotations.Setup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class IterateBenchmark extends MapBenchmark
 {
+    /**
+     * A floor of the heap a fork holds at once: the map and its keys ({@link QuickComparison} refuses a smaller
+     * {@code --heap}).
+     */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return kind.minHeapBytes(size, false) + Keys.arrayBytes(size);
+    }
+
     @Setup(Level.Trial)
     public void fill()
     {

@@ -29,6 +29,12 @@ public final class Keys
     {
     }
 
+    /** Heap bytes of an array of {@code n} keys: a 16-byte header and 8 bytes a key. */
+    public static long arrayBytes(final long n)
+    {
+        return 16 + 8 * n;
+    }
+
     /** {@code n} distinct random keys. */
     public static long[] distinct(final int n, final long seed)
     {

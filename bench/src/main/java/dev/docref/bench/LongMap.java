@@ -6,6 +6,7 @@ import java.util.function.BiConsumer;
 import dev.docref.core.Concurrency;
 import dev.docref.core.Growth;
 import dev.docref.core.PresizedDocRefMap;
+import it.unimi.dsi.fastutil.HashCommon;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongLongBiConsumer;
 import org.agrona.collections.Long2LongHashMap;
@@ -210,6 +211,41 @@ public interface LongMap extends AutoCloseable
                 }
                 default:
                     throw new IllegalArgumentException(name());
+            }
+        }
+
+        /**
+         * A floor of the heap this map holds for {@code entries} keys at its default load factor, in HotSpot's
+         * default layout (compressed oops and class pointers, under 32 GiB): 16 bytes a table slot for fastutil, HPPC
+         * and Agrona, 16 bytes an entry for Eclipse Collections, and for java.util.HashMap a 32-byte node, two 24-byte
+         * {@code Long}s and 4 bytes a table slot, 85.3 bytes an entry at 0.75 (85.5 measured:
+         * bench/results/2026-11-29-memory.md). A map that {@code grew} from empty held its last two tables at once
+         * while it rehashed, counted for fastutil, whose table size is exact here (at 100M keys 4 GiB and 2 GiB).
+         * docref's maps are off-heap: 0. The harnesses refuse a heap below their keys and this before anything runs.
+         */
+        public long minHeapBytes(final long entries, final boolean grew)
+        {
+            switch (this)
+            {
+                case FASTUTIL:
+                {
+                    final long slots =
+                        HashCommon.bigArraySize(entries, it.unimi.dsi.fastutil.Hash.DEFAULT_LOAD_FACTOR) + 1;
+                    final long initial = HashCommon.arraySize(it.unimi.dsi.fastutil.Hash.DEFAULT_INITIAL_SIZE,
+                        it.unimi.dsi.fastutil.Hash.DEFAULT_LOAD_FACTOR) + 1;
+                    return 16 * slots + (!grew || slots <= initial ? 0 : 16 * (slots / 2 + 1));
+                }
+                case HPPC:
+                    return (long)Math.ceil(16 * entries / com.carrotsearch.hppc.HashContainers.DEFAULT_LOAD_FACTOR);
+                case AGRONA:
+                    return (long)Math.ceil(16 * entries / (double)org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR);
+                case ECLIPSE:
+                    return 16 * entries;
+                case HASHMAP:
+                    // Less the values 0 to 127, which Long.valueOf takes from its cache.
+                    return (32 + 24 + 24) * entries - 24 * Math.min(128, entries) + (long)Math.ceil(4 * entries / 0.75);
+                default:
+                    return 0;
             }
         }
 

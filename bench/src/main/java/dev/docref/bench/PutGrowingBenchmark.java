@@ -35,6 +35,17 @@ import org.openjdk.jmh.annotations.Setup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class PutGrowingBenchmark extends MapBenchmark
 {
+    /**
+     * A floor of the heap a fork holds at once: the keys and, after they are shuffled into a copy, one map grown to
+     * them, with its last two tables during its last resize where they are counted (fastutil's); the previous
+     * growth's map is dropped and collected before the next is made. {@link QuickComparison} refuses a smaller
+     * {@code --heap}.
+     */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return Keys.arrayBytes(size) + Math.max(Keys.arrayBytes(size), kind.minHeapBytes(size, true));
+    }
+
     @Setup(Level.Trial)
     public void createMap()
     {

@@ -33,6 +33,15 @@ import org.openjdk.jmh.annotations.Setup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class PutPresizedBenchmark extends MapBenchmark
 {
+    /**
+     * A floor of the heap a fork holds at once: the keys and, after they are shuffled into a copy, the map filled
+     * with them ({@link QuickComparison} refuses a smaller {@code --heap}).
+     */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return Keys.arrayBytes(size) + Math.max(Keys.arrayBytes(size), kind.minHeapBytes(size, false));
+    }
+
     @Setup(Level.Trial)
     public void createMap()
     {

@@ -41,8 +41,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * the repository is refused when a block would be rewritten.
  * <p>
  * Defaults: 1 fork per map and benchmark, 3 warm-up and 5 measured iterations of 500 ms, 1M entries (get hit, get
- * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}. The headline sets docref (thread-safe)
- * against fastutil and against the single-threaded docref; {@link ReaderScalingBenchmark} runs for the maps of
+ * miss and reader scaling also at 10M), forks with {@code -Xms4g -Xmx4g}; a {@code --heap} below what the hungriest
+ * fork must hold at once (its map and key arrays, {@link #FORK_HEAPS}) is refused before anything runs. The
+ * headline sets docref (thread-safe) against fastutil and against the single-threaded docref;
+ * {@link ReaderScalingBenchmark} runs for the maps of
  * {@link #READER_KINDS} that are selected, and {@code presized_compact} only in {@link PutGrowingBenchmark}: a
  * pre-sized map of it is the default map. Then {@link #SAME_MEMORY_BENCHMARKS} run again at
  * {@link #SAME_MEMORY_SIZE} entries with fastutil at load factor {@value #SAME_MEMORY_LOAD_FACTOR} (and at its default
@@ -146,6 +148,25 @@ public final class QuickComparison
     static final Map<String, Integer> MIN_SIZES =
         Map.of(RemoveBenchmark.class.getSimpleName(), RemoveBenchmark.MIN_SIZE);
 
+    /** A floor of the heap one fork of a benchmark holds at once, for one map and size. */
+    interface ForkHeap
+    {
+        long minBytes(LongMap.Kind kind, int size);
+    }
+
+    /**
+     * Each benchmark's {@code minForkHeapBytes}, by class name: the map ({@link LongMap.Kind#minHeapBytes}) and the
+     * key arrays its set-up holds with it. A {@code --heap} below the largest is refused before anything runs.
+     */
+    static final Map<String, ForkHeap> FORK_HEAPS = Map.of(
+        GetHitBenchmark.class.getSimpleName(), GetHitBenchmark::minForkHeapBytes,
+        GetMissBenchmark.class.getSimpleName(), GetMissBenchmark::minForkHeapBytes,
+        PutPresizedBenchmark.class.getSimpleName(), PutPresizedBenchmark::minForkHeapBytes,
+        PutGrowingBenchmark.class.getSimpleName(), PutGrowingBenchmark::minForkHeapBytes,
+        RemoveBenchmark.class.getSimpleName(), RemoveBenchmark::minForkHeapBytes,
+        IterateBenchmark.class.getSimpleName(), IterateBenchmark::minForkHeapBytes,
+        READER_SCALING, ReaderScalingBenchmark::minForkHeapBytes);
+
     /** The benchmarks of the same-memory comparison: a lookup hit, a lookup miss and an insert. */
     static final List<String> SAME_MEMORY_BENCHMARKS = List.of(GetHitBenchmark.class.getSimpleName(),
         GetMissBenchmark.class.getSimpleName(), PutPresizedBenchmark.class.getSimpleName());
@@ -215,7 +236,7 @@ public final class QuickComparison
             rows.addAll(measurement.run(benchmark, maps, options.sizesOf(benchmark), List.of("default"), options));
         }
         final List<Row> sameMemoryRows = new ArrayList<>();
-        if (options.sameMemorySize > 0 && options.maps.contains(DOCREF) && options.maps.contains(BASELINE))
+        if (options.runsSameMemory())
         {
             final List<Integer> size = List.of(options.sameMemorySize);
             for (final String benchmark : SAME_MEMORY_BENCHMARKS)
@@ -980,7 +1001,9 @@ public final class QuickComparison
             "  --warmup N         warm-up iterations (default 3)",
             "  --iterations N     measured iterations (default 5)",
             "  --time DURATION    length of each iteration, at least 1ms, e.g. 500ms, 1s (default 500ms)",
-            "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g)",
+            "  --heap SIZE        -Xms and -Xmx of each fork, e.g. 4g (default 4g); refused if below the heap a",
+            "                     fork of a chosen map must hold at once at its largest size (java.util.HashMap",
+            "                     needs 11g at --sizes 100000000)",
             "  --same-memory-size N  entries for get hit, get miss and put into a pre-sized map with docref and",
             "                     fastutil at about the same memory (fastutil at load factor " +
                 SAME_MEMORY_LOAD_FACTOR + "); best",
@@ -1091,6 +1114,7 @@ public final class QuickComparison
             options.checkOutLinkable(options.readme, "--readme", README_START, HEADLINE_MAPS);
             options.checkSizes();
             options.checkSomethingRuns();
+            options.checkHeap();
             return options;
         }
 
@@ -1204,6 +1228,81 @@ public final class QuickComparison
                             size, benchmark, min, flag, min, benchmark));
                     }
                 }
+            }
+        }
+
+        /** Whether the same-memory table runs: docref and fastutil chosen and {@code --same-memory-size} above 0. */
+        boolean runsSameMemory()
+        {
+            return sameMemorySize > 0 && maps.contains(DOCREF) && maps.contains(BASELINE);
+        }
+
+        /**
+         * Refuse a {@code --heap} below the heap the hungriest fork of this run must hold at once (its map and key
+         * arrays, {@link #FORK_HEAPS}), before anything runs: JMH would start that fork after the benchmarks before
+         * it, the fork would run out of memory, and {@code shouldFailOnError} would end the whole run there
+         * ({@code --sizes 100000000 --heap 4g}: java.util.HashMap's remove fork at 100M keys holds at least 10.18 GiB).
+         * Refused, not warned: the figure is a floor, so that fork cannot succeed. The {@code --heap} named fits
+         * every fork of the run.
+         */
+        private void checkHeap()
+        {
+            final long heapBytes = CommandLine.heapBytes(heap);
+            HeapFloor hungriest = new HeapFloor(0, "");
+            for (final String benchmark : benchmarks)
+            {
+                for (final int size : sizesOf(benchmark))
+                {
+                    hungriest = hungriest.orHungrier(benchmark, mapsOf(benchmark), size,
+                        runsAtGetSizes(benchmark) ? "--get-sizes" : "--sizes");
+                }
+                if (runsSameMemory() && SAME_MEMORY_BENCHMARKS.contains(benchmark))
+                {
+                    // Its fastutil runs at its default load factor too, the larger table.
+                    hungriest = hungriest.orHungrier(benchmark, List.of(DOCREF, BASELINE), sameMemorySize,
+                        "--same-memory-size");
+                }
+            }
+            if (hungriest.bytes > heapBytes)
+            {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--heap %s is too small for %s, more " +
+                    "than %s; pass --heap %dg or more (enough for every fork of this run), smaller sizes, or leave " +
+                    "that map out of --maps or that benchmark out of --benchmarks", heap, hungriest.what,
+                    GrowthPauseHarness.bytes(heapBytes), (hungriest.bytes + (1L << 30) - 1) >> 30));
+            }
+        }
+
+        /** The largest heap floor of a run's forks so far, and which fork it is, in words. */
+        private static final class HeapFloor
+        {
+            final long bytes;
+            final String what;
+
+            HeapFloor(final long bytes, final String what)
+            {
+                this.bytes = bytes;
+                this.what = what;
+            }
+
+            /** This, or the hungriest fork of {@code benchmark} for {@code kinds} at {@code size} if it needs more. */
+            HeapFloor orHungrier(final String benchmark, final List<String> kinds, final int size, final String flag)
+            {
+                HeapFloor hungriest = this;
+                for (final String id : kinds)
+                {
+                    final LongMap.Kind kind = LongMap.Kind.parse(id);
+                    final long needed = FORK_HEAPS.get(benchmark).minBytes(kind, size);
+                    if (needed > hungriest.bytes)
+                    {
+                        final long map = kind.minHeapBytes(size, benchmark.equals(
+                            PutGrowingBenchmark.class.getSimpleName()));
+                        hungriest = new HeapFloor(needed, String.format(Locale.ROOT, "%s in %s at %s %,d: its fork " +
+                            "holds at least %s of heap at once (%s for the map, %s for its key arrays)", kind.title,
+                            benchmark, flag, size, GrowthPauseHarness.bytes(needed), GrowthPauseHarness.bytes(map),
+                            GrowthPauseHarness.bytes(needed - map)));
+                    }
+                }
+                return hungriest;
             }
         }
 

@@ -63,6 +63,12 @@ public class ReaderScalingBenchmark
     /** Keys in access order, shared read-only by every reader. */
     long[] keys;
 
+    /** A floor of the heap a fork holds at once: as {@link GetHitBenchmark}'s, whose set-up this one's is. */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return GetHitBenchmark.minForkHeapBytes(kind, size);
+    }
+
     @Setup(Level.Trial)
     public void fill()
     {

@@ -38,6 +38,16 @@ public class RemoveBenchmark extends MapBenchmark
     private long[] removals;
     private long[] refills;
 
+    /**
+     * A floor of the heap a fork holds at once: the map, its keys, their shuffled copy (the removals), and half of
+     * that copied and shuffled again (the refills, two half arrays while it is made); {@link QuickComparison}
+     * refuses a smaller {@code --heap}.
+     */
+    static long minForkHeapBytes(final LongMap.Kind kind, final int size)
+    {
+        return kind.minHeapBytes(size, false) + 2 * Keys.arrayBytes(size) + 2 * Keys.arrayBytes(size / 2);
+    }
+
     @Setup(Level.Trial)
     public void fill()
     {

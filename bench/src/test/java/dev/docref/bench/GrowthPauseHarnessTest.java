@@ -412,9 +412,9 @@ class GrowthPauseHarnessTest
         // 1,000,000 keys: fastutil's table is 2^21 slots at 0.75, 16 bytes each, and a grown one held 2^20 more.
         final long entries = 1_000_000;
         final long floor = GrowthPauseHarness.Options.minChildHeapBytes(kind, entries, presized);
-        assertTrue(floor >= GrowthPauseHarness.Options.keyArrayBytes(entries) + tableBytesPerEntryAtLeast * entries,
+        assertTrue(floor >= Keys.arrayBytes(entries) + tableBytesPerEntryAtLeast * entries,
             kind + " floor " + floor);
-        assertTrue(floor <= GrowthPauseHarness.Options.keyArrayBytes(entries) + 51L * entries, kind + " floor " +
+        assertTrue(floor <= Keys.arrayBytes(entries) + 51L * entries, kind + " floor " +
             floor);
     }
 

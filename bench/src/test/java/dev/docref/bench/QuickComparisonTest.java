@@ -219,7 +219,56 @@ class QuickComparisonTest
             () -> QuickComparison.Options.parse(new String[] {"--heap", "0"}));
         assertTrue(ex.getMessage().contains("--heap") && ex.getMessage().contains("'0'") &&
             ex.getMessage().contains("such as 4g"), ex.getMessage());
-        assertEquals("512m", QuickComparison.Options.parse(new String[] {"--heap", "512m"}).heap);
+        assertEquals("512m", QuickComparison.Options.parse(new String[] {"--heap", "512m", "--get-sizes", "1000000"})
+            .heap);
+    }
+
+    /**
+     * java.util.HashMap's fork ran out of memory minutes in, and JMH's shouldFailOnError ended the whole run there.
+     */
+    @Test
+    void aForkHeapBelowWhatTheHungriestForkMustHoldIsRefusedBeforeAnythingRuns()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--sizes", "100000000", "--heap", "4g"}));
+        // 100M keys: HashMap's nodes, boxes and table, and the keys, the removals and the two half arrays of refills.
+        assertTrue(ex.getMessage().startsWith("--heap 4g is too small for java.util.HashMap<Long,Long> in " +
+            "RemoveBenchmark at --sizes 100,000,000: its fork holds at least 10.18 GiB of heap at once (7.95 GiB " +
+            "for the map, 2.24 GiB for its key arrays), more than 4.00 GiB; pass --heap 11g or more"),
+            ex.getMessage());
+        // The --heap it names runs; so do the defaults, and docref's maps, off-heap, in 4g at 100M.
+        assertEquals("11g", QuickComparison.Options.parse(new String[] {"--sizes", "100000000", "--heap", "11g"})
+            .heap);
+        QuickComparison.Options.parse(new String[0]);
+        QuickComparison.Options.parse(new String[] {"--sizes", "100000000", "--maps", "presized,presized_st"});
+        // fastutil at 100M: its 2^27-slot table, 2 GiB, and in the remove fork 2.24 GiB of keys, removals, refills;
+        // growing, it holds that table and the 2^26-slot one it rehashes from, 3 GiB, and the keys.
+        final IllegalArgumentException fastutil = assertThrows(IllegalArgumentException.class,
+            () -> QuickComparison.Options.parse(new String[] {"--sizes", "100000000", "--maps", "presized,fastutil"}));
+        assertTrue(fastutil.getMessage().startsWith("--heap 4g is too small for fastutil Long2LongOpenHashMap in " +
+            "RemoveBenchmark at --sizes 100,000,000: its fork holds at least 4.24 GiB of heap at once (2.00 GiB " +
+            "for the map, 2.24 GiB for its key arrays)"), fastutil.getMessage());
+        assertEquals(3L << 30, LongMap.Kind.FASTUTIL.minHeapBytes(100_000_000, true), 32);
+        // The get sizes, and the same-memory size, are checked too.
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> QuickComparison.Options.parse(new String[]
+            {"--get-sizes", "100000000", "--benchmarks", "GetMissBenchmark", "--maps", "hashmap"})).getMessage()
+            .contains("in GetMissBenchmark at --get-sizes 100,000,000"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> QuickComparison.Options.parse(new String[]
+            {"--same-memory-size", "222801428", "--benchmarks", "PutPresizedBenchmark", "--maps",
+                "presized,fastutil"})).getMessage().contains("at --same-memory-size 222,801,428"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"GetHitBenchmark, 2", "GetMissBenchmark, 1", "IterateBenchmark, 1", "ReaderScalingBenchmark, 2",
+        "RemoveBenchmark, 3"})
+    void eachForkHeapFloorIsTheMapAndTheKeyArraysItsSetUpHolds(final String benchmark, final int keyArrays)
+    {
+        final int size = 1_000_000;
+        for (final LongMap.Kind kind : LongMap.Kind.values())
+        {
+            assertEquals(kind.minHeapBytes(size, false) + keyArrays * 8L * size,
+                QuickComparison.FORK_HEAPS.get(benchmark).minBytes(kind, size), 64, kind + " in " + benchmark);
+        }
     }
 
     @ParameterizedTest

@@ -151,12 +151,12 @@ public final class AllocationGuard implements AutoCloseable
         this.name = name;
         this.isGlobal = isGlobal;
         final String source = isGlobal ? "system properties" : "properties of guard " + name;
-        GuardSettings initial = GuardSettings.DEFAULTS.with(properties, false, source, true);
+        GuardSettings initial = GuardSettings.DEFAULTS.with(properties, source, true);
         ConfigFileWatcher.Reading read = null;
         if (initial.configFile != null)
         {
             read = readConfigFile(initial.configFile);
-            initial = initial.with(read.properties(ConfigFileWatcher.named(initial.configFile)), true,
+            initial = initial.with(read.properties(ConfigFileWatcher.named(initial.configFile)),
                 initial.configFile.toString(), true);
         }
         this.settings = initial;
@@ -267,13 +267,13 @@ public final class AllocationGuard implements AutoCloseable
                     "AllocationGuard.fromProperties instead.");
             }
             final GuardSettings before = settings;
-            GuardSettings after = before.with(copy, false, "reconfigure of guard " + name, false);
+            GuardSettings after = before.with(copy, "reconfigure of guard " + name, false);
             final boolean newFile = copy.getProperty(CONFIG_PROP_NAME) != null;
             ConfigFileWatcher.Reading read = null;
             if (newFile && after.configFile != null)
             {
                 read = readConfigFile(after.configFile);
-                after = after.with(read.properties(ConfigFileWatcher.named(after.configFile)), true,
+                after = after.with(read.properties(ConfigFileWatcher.named(after.configFile)),
                     after.configFile.toString(), false);
             }
             if (newFile)
@@ -553,7 +553,7 @@ public final class AllocationGuard implements AutoCloseable
         synchronized (configLock)
         {
             final GuardSettings before = settings;
-            final GuardSettings after = before.with(properties, false, "MXBean of guard " + name, false);
+            final GuardSettings after = before.with(properties, "MXBean of guard " + name, false);
             settings = after;
             logChange(before, after, "MXBean");
         }
@@ -587,7 +587,7 @@ public final class AllocationGuard implements AutoCloseable
             }
             final Path file = before.configFile;
             // A bad value is logged after the file's path (logInvalidConfigFile), so its message does not repeat it.
-            final GuardSettings after = before.with(contents, true, null, false);
+            final GuardSettings after = before.with(contents, null, false);
             settings = after;
             logChange(before, after, file.toString());
             return true;
@@ -694,14 +694,22 @@ public final class AllocationGuard implements AutoCloseable
         final boolean total = TOTAL_LIMIT_PROP_NAME.equals(event.limitProperty());
         final boolean block = event.decision() == AllocationDecision.BLOCKED;
         final String mode = event.mode().name().toLowerCase(Locale.ROOT);
-        final String size = PropertyValues.formatBytes(event.bytes());
-        final String limit = event.limitProperty() + " = " + PropertyValues.formatLimit(event.limit());
+        // What is compared with the limit: the request, or for the total the bytes in use with it. Where it and the
+        // limit round alike ("2.00 MiB ... is over ... 2.00 MiB"), every size is given exactly too, so the reader
+        // sees the excess (a 16-byte array header past a round limit); not where the bytes in use are at the limit
+        // already, which shows that anything asked for goes over.
+        final boolean exact = total ? event.reservedBytes() < event.limit() &&
+            PropertyValues.formatAlike(event.reservedBytes() + event.bytes(), event.limit()) :
+            PropertyValues.formatAlike(event.bytes(), event.limit());
+        final String size = PropertyValues.formatBytes(event.bytes(), exact);
+        final String limit = event.limitProperty() + " = " + (event.limit() == Long.MAX_VALUE ?
+            PropertyValues.formatLimit(event.limit()) : PropertyValues.formatBytes(event.limit(), exact));
         final StringBuilder text = new StringBuilder(300);
         if (total)
         {
             text.append(block ? "docref guard blocked a reservation of " : "docref guard warning: a reservation of ")
                 .append(size).append(" for [").append(event.what()).append(block ? "]: limit " : "] goes over ")
-                .append(limit).append(" with ").append(PropertyValues.formatBytes(event.reservedBytes()))
+                .append(limit).append(" with ").append(PropertyValues.formatBytes(event.reservedBytes(), exact))
                 .append(" in use and ").append(size).append(" asked for (mode ").append(mode).append(").")
                 .append(block ? " Free memory, raise the limit, or set " + MODE_PROP_NAME + "=warn." :
                     " Allowed. Free memory, raise the limit, or set " + MODE_PROP_NAME + "=block to refuse it.");

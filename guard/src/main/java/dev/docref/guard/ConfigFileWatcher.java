@@ -3,6 +3,8 @@ package dev.docref.guard;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -174,8 +176,79 @@ final class ConfigFileWatcher implements Runnable
             {
                 throw notAPropertiesFile(file, ex);
             }
+            if (!FILE_KEYS.containsAll(properties.stringPropertyNames()))
+            {
+                throw firstUnacceptedKey(file, bytes);
+            }
             return properties;
         }
+    }
+
+    /** Longest line text a message quotes; the rest is cut, as a 64 KiB line is not worth repeating. */
+    static final int QUOTED_LINE_CHARS = 120;
+
+    /**
+     * The first line of a file that {@link Properties#load} reads whole and that sets a key it may not: {@code this is
+     * a bad line} sets the key {@code this} to {@code is a bad line}. Names the line, by number and text, the key and
+     * its value, the keys accepted and the fix. Each logical line is read alone as {@link Properties#load} reads the
+     * whole (a line ending in an odd number of backslashes continues on the next; a comment line never does), so a
+     * key is seen as the file's reading saw it, escapes and all.
+     */
+    static IllegalArgumentException firstUnacceptedKey(final String file, final byte[] bytes)
+    {
+        final List<String> lines =
+            Arrays.asList(new String(bytes, StandardCharsets.ISO_8859_1).split("\\r\\n|\\r|\\n", -1));
+        for (int first = 0; first < lines.size(); first++)
+        {
+            int last = first;
+            while (continues(lines.get(last)) && last + 1 < lines.size())
+            {
+                last++;
+            }
+            final Properties one = new Properties();
+            try
+            {
+                one.load(new StringReader(String.join("\n", lines.subList(first, last + 1))));
+            }
+            catch (final IOException | IllegalArgumentException ex)
+            {
+                // Not reached: the whole file loaded, so each of its lines does.
+            }
+            for (final String key : one.stringPropertyNames())
+            {
+                if (!FILE_KEYS.contains(key))
+                {
+                    final String text = String.join("\\n", lines.subList(first, last + 1)).strip();
+                    final String why = AllocationGuard.CONFIG_PROP_NAME.equals(key) ?
+                        key + " names the config file itself and cannot be set in it" :
+                        "it sets the key \"" + key + "\" (to \"" + one.getProperty(key) + "\"), which the guard's " +
+                        "config file does not accept";
+                    return new IllegalArgumentException(file + ", " + (last == first ? "line " + (first + 1) :
+                        "lines " + (first + 1) + "-" + (last + 1)) + " \"" + (text.length() > QUOTED_LINE_CHARS ?
+                        text.substring(0, QUOTED_LINE_CHARS) + "..." : text) + "\": " + why + "; accepted: only the " +
+                        "keys " + FILE_KEYS + ", one key=value a line (a line starting with # is a comment). " +
+                        "Correct the key, or remove the line or comment it out.");
+                }
+            }
+            first = last;
+        }
+        throw new IllegalStateException("no line of the file sets a key it may not, yet the whole file does");
+    }
+
+    /** Whether {@code line} continues on the next, as {@link Properties#load} reads it. */
+    private static boolean continues(final String line)
+    {
+        final String stripped = line.stripLeading();
+        if (stripped.startsWith("#") || stripped.startsWith("!"))
+        {
+            return false;
+        }
+        int backslashes = 0;
+        for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--)
+        {
+            backslashes++;
+        }
+        return backslashes % 2 == 1;
     }
 
     /** The file in a message that must name it: {@code docref.guard.config = "<path>"}. */

@@ -65,9 +65,8 @@ final class GuardSettings
     /**
      * This configuration with every guard key present in {@code properties} applied; absent keys keep their value.
      *
-     * @param properties   keys not starting with {@code docref.guard.} are ignored unless {@code fromConfigFile}.
-     * @param fromConfigFile whether the properties are the watched file's contents: then every key must be a guard
-     *                     key other than {@value AllocationGuard#CONFIG_PROP_NAME}.
+     * @param properties   keys not starting with {@code docref.guard.} are ignored; the config file's are checked
+     *                     as it is read ({@link ConfigFileWatcher.Reading#properties}), naming the line.
      * @param source       where the properties came from, for error messages; {@code null} where the message is
      *                     logged after the source already.
      * @param creating     whether a guard is being created from these properties, so that there is no previous
@@ -75,17 +74,11 @@ final class GuardSettings
      * @throws IllegalArgumentException naming the property, the value and the accepted forms, or an unknown key.
      */
     GuardSettings with(
-        final Properties properties, final boolean fromConfigFile, final String source, final boolean creating)
+        final Properties properties, final String source, final boolean creating)
     {
         for (final String key : properties.stringPropertyNames())
         {
-            final boolean known = KEYS.contains(key);
-            if (fromConfigFile && (!known || CONFIG_PROP_NAME.equals(key)))
-            {
-                throw new IllegalArgumentException(prefix(source) + key + " cannot be set in the guard's config " +
-                    "file; it accepts " + KEYS.subList(0, KEYS.size() - 1) + ".");
-            }
-            if (!known && key.startsWith(PREFIX))
+            if (!KEYS.contains(key) && key.startsWith(PREFIX))
             {
                 throw new IllegalArgumentException(prefix(source) + "unknown property " + key + "; the guard reads " +
                     KEYS + ". Check the spelling.");

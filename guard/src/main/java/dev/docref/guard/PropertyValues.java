@@ -263,6 +263,25 @@ public final class PropertyValues
         return String.format(Locale.ROOT, "%.2f %s", value, BYTE_UNITS[unit]);
     }
 
+    /**
+     * {@link #formatBytes}, followed by the exact count if {@code exact} and it is not exact already (below 1 KiB):
+     * {@code "2.00 MiB (2,097,168 bytes)"}.
+     */
+    static String formatBytes(final long bytes, final boolean exact)
+    {
+        final String text = formatBytes(bytes);
+        return exact && Math.abs(bytes) >= 1024 ? String.format(Locale.ROOT, "%s (%,d bytes)", text, bytes) : text;
+    }
+
+    /**
+     * Whether two different counts {@link #formatBytes format} the same, so that a message comparing them must give
+     * them exactly: a 2 MiB request and its 16-byte array header is 2.00 MiB, as is a limit of 2 MiB.
+     */
+    static boolean formatAlike(final long bytes, final long other)
+    {
+        return bytes != other && formatBytes(bytes).equals(formatBytes(other));
+    }
+
     /** Bytes for limits: {@link #formatBytes}, or {@code unlimited} for {@link Long#MAX_VALUE}. */
     static String formatLimit(final long bytes)
     {

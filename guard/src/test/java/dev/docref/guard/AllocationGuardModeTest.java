@@ -55,6 +55,34 @@ class AllocationGuardModeTest
         }
     }
 
+    /** A request one array header past a round limit read "2.00 MiB ... is over ... = 2.00 MiB". */
+    @Test
+    void aRequestThatRoundsToItsLimitIsGivenInExactBytes()
+    {
+        try (AllocationGuard guard = guard(MODE_PROP_NAME, "block", SINGLE_ALLOCATION_LIMIT_PROP_NAME, "2MiB",
+            TOTAL_LIMIT_PROP_NAME, "4MiB"))
+        {
+            // A long[262144]: 2 MiB of elements and a 16-byte header.
+            final AllocationBlockedException single = assertThrows(AllocationBlockedException.class,
+                () -> guard.check((2L << 20) + 16, "long[262144]"));
+            assertTrue(single.getMessage().startsWith("docref guard blocked a single allocation of 2.00 MiB " +
+                "(2,097,168 bytes) for [long[262144]]: limit docref.guard.single.allocation.limit = 2.00 MiB " +
+                "(2,097,152 bytes) (mode block)."), single.getMessage());
+            // In use and asked for come to 16 bytes past the total limit.
+            guard.reserve(2L << 20, "first");
+            final AllocationBlockedException total = assertThrows(AllocationBlockedException.class,
+                () -> guard.reserve((2L << 20) + 16, "second"));
+            assertTrue(total.getMessage().startsWith("docref guard blocked a reservation of 2.00 MiB (2,097,168 " +
+                "bytes) for [second]: limit docref.guard.total.limit = 4.00 MiB (4,194,304 bytes) with 2.00 MiB " +
+                "(2,097,152 bytes) in use"), total.getMessage());
+            // Sizes that read apart keep two decimals alone.
+            final AllocationBlockedException apart = assertThrows(AllocationBlockedException.class,
+                () -> guard.check(3L << 20, "apart"));
+            assertTrue(apart.getMessage().startsWith("docref guard blocked a single allocation of 3.00 MiB for " +
+                "[apart]: limit docref.guard.single.allocation.limit = 2.00 MiB (mode block)."), apart.getMessage());
+        }
+    }
+
     @Test
     void warnLogsBytesLimitWhatAndCallerStackThenAllows()
     {

@@ -84,7 +84,8 @@ class ConfigFileReloadTest
         {
             write(file, MODE_PROP_NAME + "=block\ndocref.guard.mdoe=off\n", 2);
             final String warning = log.awaitWarning(w -> w.contains("ignored an edit of " + file), PATIENCE);
-            assertTrue(warning.contains("docref.guard.mdoe cannot be set in the guard's config file"), warning);
+            assertTrue(warning.contains("the file, line 2 \"docref.guard.mdoe=off\": it sets the key " +
+                "\"docref.guard.mdoe\" (to \"off\"), which the guard's config file does not accept"), warning);
             assertEquals(GuardMode.WARN, guard.mode());
         }
     }
@@ -280,7 +281,8 @@ class ConfigFileReloadTest
             final String logged = "docref guard " + guard.name() + ": ignored an edit of " + file + ": ";
             final String[][] edits = {
                 {MODE_PROP_NAME + "=blocking\n", "docref.guard.mode = \"blocking\" is not a valid value"},
-                {"docref.guard.mdoe=off\n", "docref.guard.mdoe cannot be set in the guard's config file"},
+                {"docref.guard.mdoe=off\n", "the file, line 1 \"docref.guard.mdoe=off\": it sets the key " +
+                    "\"docref.guard.mdoe\""},
                 {"#".repeat(ConfigFileWatcher.MAX_BYTES + 1), "the file has more than 65536 bytes"},
                 {MODE_PROP_NAME + "=\\uZZZZ\n", "the file cannot be read as a properties file"},
             };
@@ -449,8 +451,30 @@ class ConfigFileReloadTest
         write(file, CONFIG_PROP_NAME + "=/etc/other.properties\n", 1);
         final IllegalArgumentException ex =
             assertThrows(IllegalArgumentException.class, () -> guard(CONFIG_PROP_NAME, file.toString()).close());
-        assertTrue(ex.getMessage().contains(CONFIG_PROP_NAME + " cannot be set in the guard's config file"),
-            ex::getMessage);
+        assertTrue(ex.getMessage().contains(", line 1 \"" + CONFIG_PROP_NAME + "=/etc/other.properties\": " +
+            CONFIG_PROP_NAME + " names the config file itself and cannot be set in it"), ex::getMessage);
+    }
+
+    /** It said only "this cannot be set in the guard's config file": neither the line, its number nor its value. */
+    @Test
+    void aLineWithAKeyTheFileDoesNotAcceptIsNamedByNumberAndTextWithTheKeysAcceptedAndTheFix() throws Exception
+    {
+        final Path file = dir.resolve("guard.properties");
+        write(file, "# guard settings\n" + MODE_PROP_NAME + "=warn\n\n  this is a bad line\n" + MODE_PROP_NAME +
+            "=block\n", 1);
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> guard(CONFIG_PROP_NAME, file.toString()).close());
+        assertEquals(CONFIG_PROP_NAME + " = \"" + file + "\", line 4 \"this is a bad line\": it sets the key " +
+            "\"this\" (to \"is a bad line\"), which the guard's config file does not accept; accepted: only the keys " +
+            "[docref.guard.mode, docref.guard.single.allocation.limit, docref.guard.total.limit, " +
+            "docref.guard.warn.interval], one key=value a line (a line starting with # is a comment). Correct the " +
+            "key, or remove the line or comment it out.", ex.getMessage());
+        // A line continued with a backslash is named with the lines it spans; a continued comment is not continued.
+        write(file, "# a comment \\\n" + MODE_PROP_NAME + "=warn\r\nwarn.interval = \\\n    15s\n", 2);
+        final IllegalArgumentException continued =
+            assertThrows(IllegalArgumentException.class, () -> guard(CONFIG_PROP_NAME, file.toString()).close());
+        assertTrue(continued.getMessage().contains(", lines 3-4 \"warn.interval = \\\\n    15s\": it sets the key " +
+            "\"warn.interval\" (to \"15s\")"), continued::getMessage);
     }
 
     /**
