@@ -362,8 +362,8 @@ public final class PresizedDocRefMap implements AutoCloseable
      * @param from   first index to look up, {@code 0 <= from <= to}.
      * @param to     index after the last to look up, {@code to <= keys.length} and {@code to <= values.length}; equal
      *               to {@code from} for an empty range, which writes nothing.
-     * @param values receives {@code values[i]}, the docRef of {@code keys[i]} or {@link #missingValue()}; may be
-     *               not {@code keys} itself (the batch's first pass writes scratch words here before it has read
+     * @param values receives {@code values[i]}, the docRef of {@code keys[i]} or {@link #missingValue()}; must
+     *               not be {@code keys} itself (the batch's first pass writes scratch words here before it has read
      *               every key).
      * @return how many of the keys were found (a repeated key counts each time).
      * @throws NullPointerException     if {@code keys} or {@code values} is null; nothing is written.
